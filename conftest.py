@@ -1,0 +1,262 @@
+"""Shared test fixtures: the real parts (PostgreSQL, Redis, a Celery worker, an SMTP sink, Chromium).
+
+Locally, a test that needs a missing service skips with the reason; in CI (CI=true) it fails,
+and so does any skip at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a real part is missing; in CI, fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(f"CI: {len(reporter.stats['skipped'])} tests skipped; skips fail the run in CI.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_by_default() -> Iterator[None]:
+    """Tasks run in the test process unless a test starts a real worker."""
+    from partnership.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def uses_postgres() -> None:
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd server that keeps every message it receives."""
+
+    host: str
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def message_ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(str(message["Message-ID"]) for message in self.messages)
+
+    def wait_for(self, count: int, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.message_ids()) >= count:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"SMTP sink received {len(self.message_ids())} distinct messages, expected {count}")
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            with sink.lock:
+                sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings: Any, smtp_sink: SmtpSink) -> SmtpSink:
+    """Point the test process's e-mail at the sink."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = smtp_sink.host
+    settings.EMAIL_PORT = smtp_sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_sink
+
+
+@dataclass
+class WorkerProcess:
+    """A Celery worker subprocess on the test database; kill() sends SIGKILL to its process group."""
+
+    env: dict[str, str]
+    concurrency: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "partnership",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={self.concurrency}",
+                "--pool=prefork",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _redis_reachable(url: str) -> bool:
+    if not url.startswith("redis://"):
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_factory(
+    transactional_db: None, tmp_path: Path, settings: Any
+) -> Iterator[Callable[..., WorkerProcess]]:
+    """Start real worker processes against the test database and Redis.
+
+    Tests that use it run with transaction=True so the worker sees committed rows; the test
+    process publishes to the same broker (no eager mode).
+    """
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")
+    broker_url = settings.CELERY_BROKER_URL
+    require(_redis_reachable(broker_url), "needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/<db>")
+    import redis
+
+    from partnership.celery import app
+
+    redis.Redis.from_url(broker_url).flushdb()
+    app.conf.task_always_eager = False
+    workers: list[WorkerProcess] = []
+
+    def start(*, concurrency: int = 2, extra_env: dict[str, str] | None = None) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": broker_url,
+            "DJANGO_SETTINGS_MODULE": "partnership.settings",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        worker = WorkerProcess(env=env, concurrency=concurrency, log_path=tmp_path / "worker.log")
+        worker.start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+    log = tmp_path / "worker.log"
+    if log.exists():
+        sys.stdout.write(log.read_text(errors="replace")[-4000:])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    return {
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+    }
+
+
+@pytest.fixture
+def chromium_available() -> None:
+    require(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), f"needs Chromium at {CHROMIUM}")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Tests talk plain HTTP to the test client and live server, and need no collected static files.
+    settings.AXES_ENABLED = False
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from partnership import services
+from partnership.models import ConsentRecord, Membership, Person
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own details, language and consents."""
+
+    consent_directory = forms.BooleanField(label=ConsentRecord.Purpose.DIRECTORY.label, required=False)
+    consent_participant_list = forms.BooleanField(label=ConsentRecord.Purpose.PARTICIPANT_LIST.label, required=False)
+
+    class Meta:
+        model = Person
+        fields = ["name", "email", "role_title", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        person = self.instance
+        for purpose in ConsentRecord.Purpose:
+            current = services.consent_current(person=person, purpose=purpose.value)
+            self.fields[f"consent_{purpose.value}"].initial = bool(current and current.given)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save my details")))
+
+    def consents(self) -> dict[str, bool]:
+        return {purpose.value: self.cleaned_data[f"consent_{purpose.value}"] for purpose in ConsentRecord.Purpose}
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Password reset whose mail goes through the outbox instead of being sent in the request."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        email = self.cleaned_data["email"]
+        for user in self.get_users(email):
+            services.password_reset_mail_queue(user=user, to_email=email)
+
+
+class DirectoryFilterForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Membership.Role.choices])
+    country = forms.ChoiceField(label=_("Country"), required=False)
+
+    def __init__(self, *args: Any, countries: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("All countries")), *countries]
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

@@ -1,0 +1,35 @@
+"""Load the demo partnership; refuses to run with DEBUG off unless told --allow-production."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from partnership import demo
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the demo partnership of the seed. Running it twice changes nothing."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Load demo data and demo passwords even with DEBUG off.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError(
+                "DEBUG is off: this looks like production, and the demo has well-known passwords. "
+                "Run with DEBUG=1, or pass --allow-production if you really mean it."
+            )
+        demo.load_partner_records()
+        self.stdout.write(self.style.SUCCESS("Demo partnership loaded."))
+        self.stdout.write(
+            "Demo logins (password for all: demo):\n"
+            "  coordinator  – Claire Martin, City of Nice (coordinator; uses the admin at /admin/)\n"
+            "  partner      – Aino Virtanen, City of Helsinki (partner)\n"
+            "  ministry     – Ivana Horvat, Croatian Ministry of Construction and Physical Planning\n"
+            "  admin        – superuser"
+        )

@@ -1,0 +1,284 @@
+"""The outbox: every e-mail that matters is a row first, then a Celery task sends it exactly once.
+
+Apps write complete messages here with a unique key; the outbox knows nothing of meetings or
+surveys. A row is claimed atomically (pending -> sending) before it is sent, so overlapping tasks
+and sweeps never send it twice; a row left in sending by a killed worker is reclaimed by the sweep.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from partnership.models import OutboundMessage
+
+logger = logging.getLogger(__name__)
+Status = OutboundMessage.Status
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "filename": self.filename,
+            "mimetype": self.mimetype,
+            "content": base64.b64encode(self.content).decode(),
+        }
+
+
+def render_mail(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language."""
+    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    return subject, text, html
+
+
+def message_queue(
+    *,
+    key: str,
+    to_email: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+    send_after: datetime | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    partnership_id: int | None = None,
+) -> OutboundMessage | None:
+    """Render a templated mail and put it in the outbox; see `message_enqueue`."""
+    subject, text, html = render_mail(template=template, context=context, language=language)
+    return message_enqueue(
+        key=key,
+        to_email=to_email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        send_after=send_after,
+        attachments=attachments,
+        partnership_id=partnership_id,
+    )
+
+
+def message_enqueue(
+    *,
+    key: str,
+    to_email: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    send_after: datetime | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    partnership_id: int | None = None,
+) -> OutboundMessage | None:
+    """Write a message to the outbox in the caller's transaction; a repeated key does nothing.
+
+    Returns the new row, or None when a message with this key already exists. A message due now
+    is handed to a Celery task once the transaction commits, so a rolled-back change sends nothing.
+    """
+    now = timezone.now()
+    message = OutboundMessage(
+        key=key,
+        to_email=to_email,
+        subject=subject[:255],
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[attachment.as_json() for attachment in attachments],
+        send_after=send_after or now,
+        partnership_id=partnership_id,
+    )
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        if OutboundMessage.objects.filter(key=key).exists():
+            return None
+        raise
+    if message.send_after <= now:
+        _enqueue_on_commit([message.pk])
+    return message
+
+
+def messages_enqueue_bulk(messages: list[OutboundMessage]) -> int:
+    """Insert many prepared rows at once (keys that exist are skipped) and hand the due ones to tasks."""
+    keys = [message.key for message in messages]
+    OutboundMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+    now = timezone.now()
+    ids = list(
+        OutboundMessage.objects.filter(key__in=keys, status=Status.PENDING, send_after__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    _enqueue_on_commit(ids)
+    return len(ids)
+
+
+def _enqueue_on_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from partnership.tasks import send_message
+
+        OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(enqueued_at=timezone.now())
+        for message_id in ids:
+            send_message.delay(message_id)
+
+    transaction.on_commit(enqueue)
+
+
+def messages_cancel_for(*, to_email: str) -> int:
+    return OutboundMessage.objects.filter(to_email__iexact=to_email, status=Status.PENDING).update(
+        status=Status.CANCELLED
+    )
+
+
+def messages_cancel(*, keys_startwith: str) -> int:
+    """Cancel the unsent messages whose key starts with a prefix (e.g. a meeting's old reminders)."""
+    return OutboundMessage.objects.filter(key__startswith=keys_startwith, status=Status.PENDING).update(
+        status=Status.CANCELLED
+    )
+
+
+def message_claim(*, message_id: int) -> bool:
+    """Atomically take a pending, due message for sending; only one caller can win."""
+    now = timezone.now()
+    claimed = OutboundMessage.objects.filter(pk=message_id, status=Status.PENDING, send_after__lte=now).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        connection=connection,
+        headers={"Message-ID": message.message_id, "X-Portal-Key": message.key[:200]},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        email.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+    return email
+
+
+class TransientSendError(Exception):
+    """Sending failed in a way that may pass (connection refused, 4xx); the row waits for a retry."""
+
+    def __init__(self, message_id: int, retry_in: float, reason: str) -> None:
+        super().__init__(reason)
+        self.message_id = message_id
+        self.retry_in = retry_in
+
+
+def is_permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return isinstance(error, (ValueError, UnicodeError))
+
+
+def retry_delay(attempts: int) -> float:
+    return float(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def message_send(*, message_id: int, connection: Any = None) -> bool:
+    """Claim and send one message. Returns True if this call sent it, False if someone else has it.
+
+    Raises TransientSendError after putting the row back to pending with a later send_after.
+    """
+    if not message_claim(message_id=message_id):
+        return False
+    message = OutboundMessage.objects.get(pk=message_id)
+    try:
+        build_email(message, connection=connection).send(fail_silently=False)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        if is_permanent(error) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+                status=Status.FAILED, last_error=reason
+            )
+            logger.warning("Outbox message %s failed permanently: %s", message_id, reason)
+            return False
+        delay = retry_delay(message.attempts)
+        OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+            status=Status.PENDING,
+            last_error=reason,
+            send_after=timezone.now() + timedelta(seconds=delay),
+            claimed_at=None,
+            enqueued_at=None,
+        )
+        raise TransientSendError(message_id, delay, reason) from error
+    OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def messages_send_batch(*, message_ids: list[int]) -> int:
+    """Send several messages over one SMTP connection; transient failures are left for the sweep."""
+    sent = 0
+    with get_connection() as connection:
+        for message_id in message_ids:
+            try:
+                sent += message_send(message_id=message_id, connection=connection)
+            except TransientSendError:
+                continue
+    return sent
+
+
+@dataclass
+class SweepResult:
+    reclaimed: int
+    enqueued: int
+
+
+def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> SweepResult:
+    """Reclaim rows stuck in sending, and hand due pending rows that no task holds to new tasks."""
+    now = now or timezone.now()
+    reclaim_before = now - timedelta(seconds=settings.OUTBOX_RECLAIM_AFTER_SECONDS)
+    reclaimed = OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=reclaim_before).update(
+        status=Status.PENDING, claimed_at=None, enqueued_at=None
+    )
+    due = OutboundMessage.objects.filter(status=Status.PENDING, send_after__lte=now).exclude(
+        enqueued_at__gte=reclaim_before
+    )
+    ids = list(due.order_by("send_after").values_list("pk", flat=True)[:limit])
+    if ids:
+        from partnership.tasks import send_message
+
+        OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(enqueued_at=now)
+        for message_id in ids:
+            send_message.delay(message_id)
+    return SweepResult(reclaimed=reclaimed, enqueued=len(ids))
+
+
+@transaction.atomic
+def message_retry(*, message: OutboundMessage) -> None:
+    """Put a failed message back in the queue (a coordinator's decision in the admin)."""
+    updated = OutboundMessage.objects.filter(pk=message.pk, status=Status.FAILED).update(
+        status=Status.PENDING, send_after=timezone.now(), attempts=0, enqueued_at=None
+    )
+    if updated:
+        _enqueue_on_commit([message.pk])

@@ -1,0 +1,122 @@
+"""Reads of partner records, already scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from partnership.models import Membership, Organisation, OutboundMessage, Partnership, Person
+
+
+def person_for(user: Any) -> Person | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return Person.objects.select_related("organisation").get(user=user)
+    except Person.DoesNotExist:
+        return None
+
+
+def _active_memberships() -> Q:
+    today = timezone.localdate()
+    return Q(memberships__since__lte=today) & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today))
+
+
+def partnerships_member_of(user: Any) -> QuerySet[Partnership]:
+    """The partnerships in which the user's organisation has an active membership."""
+    if not getattr(user, "is_authenticated", False):
+        return Partnership.objects.none()
+    return Partnership.objects.filter(_active_memberships(), memberships__organisation__people__user=user).distinct()
+
+
+def partnerships_coordinated(user: Any) -> QuerySet[Partnership]:
+    """Partnerships the user runs (coordinator or secretariat); a superuser runs them all."""
+    if not getattr(user, "is_authenticated", False):
+        return Partnership.objects.none()
+    if user.is_superuser:
+        return Partnership.objects.all()
+    return Partnership.objects.filter(
+        _active_memberships(),
+        memberships__organisation__people__user=user,
+        memberships__role__in=Membership.MANAGING_ROLES,
+    ).distinct()
+
+
+def partnerships_visible(user: Any) -> QuerySet[Partnership]:
+    """Public partnerships, plus those the user belongs to."""
+    if getattr(user, "is_superuser", False):
+        return Partnership.objects.all()
+    member_ids = partnerships_member_of(user).values("pk")
+    return Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member_ids))
+
+
+def is_member(user: Any, partnership: Partnership) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return partnerships_member_of(user).filter(pk=partnership.pk).exists()
+
+
+def user_role_in(user: Any, partnership: Partnership) -> str | None:
+    """The role of the user's organisation in a partnership, or None if it is not a member."""
+    person = person_for(user)
+    if person is None:
+        return None
+    today = timezone.localdate()
+    membership = (
+        Membership.objects.filter(partnership=partnership, organisation_id=person.organisation_id, since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .first()
+    )
+    return membership.role if membership else None
+
+
+def directory_memberships(
+    *, partnership: Partnership, show_contacts: bool, role: str = "", country: str = ""
+) -> QuerySet[Membership]:
+    """Current members of a partnership, ordered by role then name, with contacts when allowed."""
+    today = timezone.localdate()
+    role_order = {role: index for index, role in enumerate(Membership.Role.values)}
+    queryset = (
+        Membership.objects.filter(partnership=partnership, since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("organisation", "organisation__parent")
+        .annotate(
+            role_order=Case(
+                *[When(role=value, then=Value(index)) for value, index in role_order.items()],
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("role_order", "organisation__name")
+    )
+    if role:
+        queryset = queryset.filter(role=role)
+    if country:
+        queryset = queryset.filter(organisation__country=country)
+    if show_contacts:
+        queryset = queryset.prefetch_related(
+            Prefetch("contacts", queryset=Person.objects.filter(erased_at__isnull=True).order_by("name"))
+        )
+    return queryset
+
+
+def organisations_visible(user: Any) -> QuerySet[Organisation]:
+    """Organisations that are members of a partnership the user can see."""
+    return Organisation.objects.filter(memberships__partnership__in=partnerships_visible(user)).distinct()
+
+
+def organisation_memberships(*, organisation: Organisation, user: Any) -> QuerySet[Membership]:
+    return (
+        organisation.memberships.filter(partnership__in=partnerships_visible(user))
+        .select_related("partnership")
+        .order_by("partnership__name")
+    )
+
+
+def failed_messages(user: Any) -> QuerySet[OutboundMessage]:
+    """Failed mails of the partnerships a coordinator runs (and mails without a partnership, for superusers)."""
+    queryset = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+    if getattr(user, "is_superuser", False):
+        return queryset
+    return queryset.filter(partnership__in=partnerships_coordinated(user))

@@ -1,0 +1,284 @@
+"""Every write to partner records: keyword-only functions, in a transaction, with the acting user."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.tokens import default_token_generator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from partnership import outbox
+from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
+
+User = get_user_model()
+Actor = AbstractBaseUser | AnonymousUser | None
+
+COORDINATORS_GROUP = "Coordinators"
+# What coordinators may do in the admin; their querysets are scoped to their partnerships there.
+COORDINATOR_PERMISSIONS = {
+    "partnership": {
+        "partnership": ("view", "change"),
+        "priorityarea": ("view", "add", "change", "delete"),
+        "pillar": ("view", "add", "change", "delete"),
+        "organisation": ("view", "add", "change"),
+        "person": ("view", "add", "change"),
+        "membership": ("view", "add", "change", "delete"),
+        "consentrecord": ("view",),
+        "auditlog": ("view",),
+        "outboundmessage": ("view",),
+    },
+}
+
+
+def _actor(by: Actor) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def audit_record(*, by: Actor, verb: str, instance: models.Model, changes: dict[str, Any] | None = None) -> AuditLog:
+    """Append an entry to the audit log; callers pass the changed fields as {field: [old, new]}."""
+    return AuditLog.objects.create(
+        actor=_actor(by),
+        verb=verb,
+        model=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder, default=str)),
+    )
+
+
+def _field_values(instance: models.Model) -> dict[str, Any]:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if not field.primary_key
+    }
+
+
+@transaction.atomic
+def record_save(*, instance: models.Model, by: Actor) -> models.Model:
+    """Validate and save any partner record, logging which fields changed from what to what."""
+    instance.full_clean()
+    before: dict[str, Any] = {}
+    if instance.pk is not None:
+        previous = type(instance)._default_manager.filter(pk=instance.pk).first()
+        before = _field_values(previous) if previous is not None else {}
+    creating = not before
+    instance.save()
+    after = _field_values(instance)
+    changes = {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
+    if creating or changes:
+        audit_record(by=by, verb="create" if creating else "update", instance=instance, changes=changes)
+    return instance
+
+
+@transaction.atomic
+def record_delete(*, instance: models.Model, by: Actor) -> None:
+    audit_record(by=by, verb="delete", instance=instance, changes={})
+    instance.delete()
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by: Actor) -> Membership:
+    old = membership.role
+    if old == role:
+        return membership
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    audit_record(by=by, verb="change_role", instance=membership, changes={"role": [old, role]})
+    coordinator_access_sync(organisation=membership.organisation)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, until: Any = None, by: Actor) -> Membership:
+    until = until or timezone.localdate()
+    old = membership.until
+    membership.until = max(until, membership.since)
+    membership.full_clean()
+    membership.save(update_fields=["until"])
+    audit_record(by=by, verb="end", instance=membership, changes={"until": [old, membership.until]})
+    coordinator_access_sync(organisation=membership.organisation)
+    return membership
+
+
+def coordinators_group() -> Group:
+    """The group that gives coordinators and the secretariat their admin permissions."""
+    group, _created = Group.objects.get_or_create(name=COORDINATORS_GROUP)
+    wanted = []
+    for _app_label, models_perms in COORDINATOR_PERMISSIONS.items():
+        for model_name, actions in models_perms.items():
+            wanted += [f"{action}_{model_name}" for action in actions]
+    perms = Permission.objects.filter(content_type__app_label__in=COORDINATOR_PERMISSIONS, codename__in=wanted)
+    group.permissions.add(*perms)
+    return group
+
+
+def coordinator_access_sync(*, organisation: Organisation) -> None:
+    """Give the accounts of an organisation admin access exactly while it has a managing role."""
+    today = timezone.localdate()
+    manages = (
+        organisation.memberships.filter(role__in=Membership.MANAGING_ROLES, since__lte=today)
+        .filter(models.Q(until__isnull=True) | models.Q(until__gte=today))
+        .exists()
+    )
+    group = coordinators_group()
+    users = User.objects.filter(person__organisation=organisation, is_superuser=False)
+    for user in users:
+        if manages:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    users.update(is_staff=manages)
+
+
+@transaction.atomic
+def person_create(
+    *,
+    name: str,
+    email: str,
+    organisation: Organisation,
+    by: Actor,
+    role_title: str = "",
+    language: str = "en",
+) -> Person:
+    person = Person(name=name, email=email, organisation=organisation, role_title=role_title, language=language)
+    record_save(instance=person, by=by)
+    return person
+
+
+@transaction.atomic
+def person_update(*, person: Person, by: Actor, **fields: Any) -> Person:
+    for name, value in fields.items():
+        setattr(person, name, value)
+    record_save(instance=person, by=by)
+    return person
+
+
+@transaction.atomic
+def person_account_create(*, person: Person, by: Actor, username: str | None = None) -> Any:
+    """Create a login for a person and queue a welcome mail that lets them set their password."""
+    if person.user_id is not None:
+        return person.user
+    user = User.objects.create_user(
+        username=username or person.email,
+        email=person.email,
+        first_name=person.name[:150],
+    )
+    user.set_unusable_password()
+    user.save()
+    person.user = user
+    person.save(update_fields=["user"])
+    audit_record(by=by, verb="create_account", instance=person, changes={"user": [None, user.pk]})
+    coordinator_access_sync(organisation=person.organisation)
+    welcome_mail_queue(person=person)
+    return user
+
+
+def password_reset_url(user: Any) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+
+
+def welcome_mail_queue(*, person: Person) -> None:
+    outbox.message_queue(
+        key=f"welcome:{person.user_id}",
+        to_email=person.email,
+        template="email/welcome",
+        language=person.language,
+        context={"person": person, "set_password_url": password_reset_url(person.user)},
+    )
+
+
+def password_reset_mail_queue(*, user: Any, to_email: str) -> None:
+    """Queue a password-reset mail; each request gets its own key, since each carries a new link."""
+    person = getattr(user, "person", None)
+    outbox.message_queue(
+        key=f"password-reset:{user.pk}:{secrets.token_hex(8)}",
+        to_email=to_email,
+        template="email/password_reset",
+        language=person.language if person else settings.LANGUAGE_CODE,
+        context={"user": user, "person": person, "reset_url": password_reset_url(user)},
+    )
+
+
+@transaction.atomic
+def consent_set(*, person: Person, purpose: str, given: bool, by: Actor) -> ConsentRecord | None:
+    """Record a consent decision, unless it repeats the person's current one for this text version."""
+    current = consent_current(person=person, purpose=purpose)
+    if current is not None and current.given == given and current.text_version == settings.CONSENT_TEXT_VERSION:
+        return None
+    if current is None and not given:
+        return None
+    record = ConsentRecord.objects.create(
+        person=person, purpose=purpose, given=given, text_version=settings.CONSENT_TEXT_VERSION
+    )
+    audit_record(
+        by=by, verb="consent_given" if given else "consent_withdrawn", instance=person, changes={"purpose": purpose}
+    )
+    return record
+
+
+def consent_current(*, person: Person, purpose: str) -> ConsentRecord | None:
+    return person.consents.filter(purpose=purpose).order_by("-at", "-id").first()
+
+
+def person_data_export(*, person: Person) -> dict[str, Any]:
+    """Everything the portal holds about a person, for their own download."""
+    return {
+        "name": person.name,
+        "email": person.email,
+        "organisation": person.organisation.name,
+        "role_title": person.role_title,
+        "language": person.language,
+        "username": person.user.get_username() if person.user else None,
+        "contact_for": [str(m.partnership) for m in person.contact_for.select_related("partnership")],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "given": c.given,
+                "text_version": c.text_version,
+                "at": c.at.isoformat(),
+            }
+            for c in person.consents.all()
+        ],
+        "exported_at": timezone.now().isoformat(),
+    }
+
+
+@transaction.atomic
+def person_erase(*, person: Person, by: Actor) -> Person:
+    """Anonymise a person, keeping an anonymous stub so counts and contributions stay intact."""
+    old_email = person.email
+    person.name = f"Erased person {person.pk}"
+    person.email = f"erased-{person.pk}@invalid.invalid"
+    person.role_title = ""
+    person.erased_at = timezone.now()
+    person.save(update_fields=["name", "email", "role_title", "erased_at"])
+    person.consents.all().delete()
+    for membership in person.contact_for.all():
+        membership.contacts.remove(person)
+    if person.user is not None:
+        user = person.user
+        user.username = f"erased-{user.pk}"
+        user.email = ""
+        user.first_name = user.last_name = ""
+        user.is_active = False
+        user.is_staff = False
+        user.set_unusable_password()
+        user.save()
+        user.groups.clear()
+    outbox.messages_cancel_for(to_email=old_email)
+    audit_record(by=by, verb="erase", instance=person, changes={})
+    return person

@@ -1,0 +1,24 @@
+"""Thin Celery tasks: they take ids and call the outbox services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from partnership import outbox
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_message(message_id: int) -> bool:
+    """Send one outbox row; running it twice sends once, since the row is claimed first."""
+    try:
+        return outbox.message_send(message_id=message_id)
+    except outbox.TransientSendError as error:
+        if not send_message.app.conf.task_always_eager:
+            send_message.apply_async((message_id,), countdown=error.retry_in)
+        return False
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep() -> dict[str, int]:
+    result = outbox.outbox_sweep()
+    return {"reclaimed": result.reclaimed, "enqueued": result.enqueued}

@@ -1,0 +1,24 @@
+import pytest
+from django.urls import reverse
+
+from partnership.tests.factories import PartnershipFactory, member_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_answers_visitor(client):
+    PartnershipFactory(name="Public one")
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert "Public one" in response.text
+
+
+def test_directory_hides_private_partnership_from_visitor(client):
+    private = PartnershipFactory(is_public=False)
+    assert client.get(reverse("directory", args=[private.slug])).status_code == 404
+
+
+def test_member_sees_private_partnership(client):
+    private = PartnershipFactory(is_public=False)
+    client.force_login(member_user(private))
+    assert client.get(reverse("directory", args=[private.slug])).status_code == 200

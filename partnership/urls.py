@@ -1,0 +1,34 @@
+"""Root URLs: the project layer, which composes the apps."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from partnership import views
+from partnership.forms import PortalPasswordResetForm
+
+admin.site.site_header = _("Partnership Portal administration")
+admin.site.site_title = _("Partnership Portal")
+admin.site.index_title = _("Coordination")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("p/<slug:slug>/", views.partnership_detail, name="partnership_detail"),
+    path("p/<slug:slug>/partners/", views.directory, name="directory"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/my-data.json", views.profile_data, name="profile_data"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("health/", views.health, name="health"),
+    path("ping/", views.ping, name="ping"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        name="password_reset",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_countries import countries
+
+from partnership import selectors, services
+from partnership.forms import DirectoryFilterForm, ProfileForm
+from partnership.models import Organisation, Partnership
+
+DIRECTORY_PAGE_SIZE = 50
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    person = selectors.person_for(user)
+    coordinated = list(selectors.partnerships_coordinated(user))
+    member_of = list(selectors.partnerships_member_of(user))
+    public = list(Partnership.objects.filter(is_public=True).exclude(pk__in=[p.pk for p in member_of]))
+    failed_count = selectors.failed_messages(user).count() if coordinated else 0
+    return render(
+        request,
+        "partnership/home.html",
+        {
+            "person": person,
+            "coordinated": coordinated,
+            "member_of": member_of,
+            "public_partnerships": public,
+            "failed_count": failed_count,
+        },
+    )
+
+
+def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = get_object_or_404(selectors.partnerships_visible(request.user), slug=slug)
+    return render(
+        request,
+        "partnership/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "priority_areas": partnership.priority_areas.all(),
+            "pillars": partnership.pillars.all(),
+            "role": selectors.user_role_in(request.user, partnership),
+            "member_count": selectors.directory_memberships(partnership=partnership, show_contacts=False).count(),
+        },
+    )
+
+
+def directory(request: HttpRequest, slug: str) -> HttpResponse:
+    """Member organisations of a partnership by role and country; contacts for members only."""
+    partnership = get_object_or_404(selectors.partnerships_visible(request.user), slug=slug)
+    show_contacts = selectors.is_member(request.user, partnership)
+    used_countries = (
+        Organisation.objects.filter(memberships__partnership=partnership)
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    country_choices = sorted(((code, countries.name(code)) for code in used_countries), key=lambda c: str(c[1]))
+    form = DirectoryFilterForm(request.GET or None, countries=country_choices)
+    role = country = ""
+    if form.is_valid():
+        role, country = form.cleaned_data["role"], form.cleaned_data["country"]
+    memberships = selectors.directory_memberships(
+        partnership=partnership, show_contacts=show_contacts, role=role, country=country
+    )
+    page = Paginator(memberships, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "partnership/directory.html",
+        {
+            "partnership": partnership,
+            "page": page,
+            "form": form,
+            "show_contacts": show_contacts,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(selectors.organisations_visible(request.user).select_related("parent"), pk=pk)
+    memberships = list(selectors.organisation_memberships(organisation=organisation, user=request.user))
+    member_partnerships = set(selectors.partnerships_member_of(request.user).values_list("pk", flat=True))
+    if request.user.is_superuser:
+        member_partnerships = {m.partnership_id for m in memberships}
+    contacts_by_membership = {
+        m.pk: [p for p in m.contacts.all() if p.erased_at is None]
+        for m in memberships
+        if m.partnership_id in member_partnerships
+    }
+    return render(
+        request,
+        "partnership/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "memberships": [(m, contacts_by_membership.get(m.pk)) for m in memberships],
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = selectors.person_for(request.user)
+    if person is None:
+        raise PermissionDenied(_("Your account is not linked to a person in the partner records."))
+    form = ProfileForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
+        services.person_update(person=person, by=request.user, **fields)
+        for purpose, given in form.consents().items():
+            services.consent_set(person=person, purpose=purpose, given=given, by=request.user)
+        user = person.user
+        if user is not None and user.email != person.email:
+            user.email = person.email
+            user.save(update_fields=["email"])
+        messages.success(request, _("Your details have been saved."))
+        response = redirect("profile")
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
+        return response
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below."))
+    return render(request, "partnership/profile.html", {"form": form, "person": person})
+
+
+@login_required
+@require_GET
+def profile_data(request: HttpRequest) -> HttpResponse:
+    person = selectors.person_for(request.user)
+    if person is None:
+        raise Http404
+    data = services.person_data_export(person=person)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "partnership/privacy.html")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "partnership/accessibility.html")
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Whether the database, the cache and the broker are reachable; 503 if any is not."""
+    checks: dict[str, Any] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["database"] = f"error: {type(error).__name__}"
+    try:
+        cache.set("health-check", "ok", 5)
+        checks["cache"] = "ok" if cache.get("health-check") == "ok" else "error: value not kept"
+    except Exception as error:  # noqa: BLE001
+        checks["cache"] = f"error: {type(error).__name__}"
+    checks["broker"] = _broker_status()
+    healthy = all(value in ("ok", "eager") for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def _broker_status() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    from partnership.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as error:  # noqa: BLE001
+        return f"error: {type(error).__name__}"
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """A bare view: the benchmark's baseline for what Django costs without any work."""
+    return HttpResponse(b"pong", content_type="text/plain")
