@@ -1,5 +1,5 @@
 # The portal's commands. `make run` and `make test` do all the set-up on a fresh machine.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
