@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -17,7 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("secret-pass-123")
 
 
-class PartnershipFactory(factory.django.DjangoModelFactory):
+class PartnershipFactory(factory.django.DjangoModelFactory[Partnership]):
     class Meta:
         model = Partnership
 
@@ -27,7 +29,7 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     is_public = True
 
 
-class PriorityAreaFactory(factory.django.DjangoModelFactory):
+class PriorityAreaFactory(factory.django.DjangoModelFactory[PriorityArea]):
     class Meta:
         model = PriorityArea
 
@@ -35,7 +37,7 @@ class PriorityAreaFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Priority area {n}")
 
 
-class PillarFactory(factory.django.DjangoModelFactory):
+class PillarFactory(factory.django.DjangoModelFactory[Pillar]):
     class Meta:
         model = Pillar
 
@@ -43,7 +45,7 @@ class PillarFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Pillar {n}")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -53,7 +55,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     country = "IT"
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -63,7 +65,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     language = "en"
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -72,13 +74,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.PARTNER
 
 
-def member_user(partnership: Partnership, role: str = Membership.Role.PARTNER, **person_kwargs: object) -> object:
+def member_user(partnership: Partnership, role: str = Membership.Role.PARTNER, **person_kwargs: Any) -> Any:
     """A user whose person's organisation is a member of the partnership with the given role."""
     from partnership import services
 
-    membership = MembershipFactory(partnership=partnership, role=role)
-    user = UserFactory()
-    PersonFactory(organisation=membership.organisation, user=user, email=user.email, **person_kwargs)
+    membership: Membership = MembershipFactory.create(partnership=partnership, role=role)
+    user: Any = UserFactory.create()
+    PersonFactory.create(organisation=membership.organisation, user=user, email=user.email, **person_kwargs)
     services.coordinator_access_sync(organisation=membership.organisation)
     user.refresh_from_db()
     return user
