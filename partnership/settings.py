@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "partnership.apps.PartnershipConfig",
+    "meetings.apps.MeetingsConfig",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "partnership.tasks.outbox_sweep", "schedule": 60.0},
+    "meeting-reminders": {"task": "meetings.tasks.reminders_sweep", "schedule": 60.0},
 }
 
 # The outbox: a row left in "sending" this long is taken to be lost by a dead worker.

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from meetings import demo as meetings_demo
 from partnership import demo
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like production, and the demo has well-known passwords. "
                 "Run with DEBUG=1, or pass --allow-production if you really mean it."
             )
-        demo.load_partner_records()
+        records = demo.load_partner_records()
+        meetings_demo.load_meetings(records)
         self.stdout.write(self.style.SUCCESS("Demo partnership loaded."))
         self.stdout.write(
             "Demo logins (password for all: demo):\n"

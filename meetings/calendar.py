@@ -1,0 +1,64 @@
+"""iCalendar (RFC 5545) files for meetings: stable UID, venue time zone, rising SEQUENCE, CANCEL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vText
+
+from meetings.models import Meeting
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    return f"{meeting.uid}@{settings.MESSAGE_ID_DOMAIN}"
+
+
+def _location(meeting: Meeting) -> str:
+    parts = [meeting.venue, meeting.address, meeting.city, meeting.country.name if meeting.country else ""]
+    return ", ".join(str(part) for part in parts if part)
+
+
+def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("summary", meeting.title)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", meeting.local(meeting.starts_at))
+    event.add("dtend", meeting.local(meeting.ends_at))
+    event.add("sequence", meeting.sequence)
+    event.add("url", settings.SITE_URL + meeting.get_absolute_url())
+    location = _location(meeting)
+    description = meeting.description
+    if include_join_url and meeting.join_url:
+        description = f"{description}\n\nJoin online: {meeting.join_url}".strip()
+        location = f"{location} / {meeting.join_url}" if location else meeting.join_url
+    if location:
+        event.add("location", vText(location))
+    if description:
+        event.add("description", description)
+    if meeting.is_cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    return event
+
+
+def meeting_calendar(
+    *, meetings: Iterable[Meeting], include_join_url: bool | set[int], method: str = "PUBLISH"
+) -> bytes:
+    """One calendar with an event per meeting, with the VTIMEZONE of each venue's zone.
+
+    `include_join_url` is a flag for all meetings, or the ids of the meetings whose link may be shown.
+    """
+    cal = Calendar()
+    cal.add("prodid", f"-//{settings.SITE_NAME}//Meetings//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if method == "CANCEL" else method)
+    cal.add("x-wr-calname", settings.SITE_NAME)
+    for meeting in meetings:
+        show = include_join_url if isinstance(include_join_url, bool) else meeting.pk in include_join_url
+        cal.add_component(meeting_event(meeting, include_join_url=show))
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,354 @@
+"""Meetings of a partnership: agenda, registrations, documents, minutes, reminders, calendar feeds."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from partnership.models import Organisation, Partnership, Person
+
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        PARTNERSHIP_MEETING = "partnership_meeting", _("Partnership meeting")
+        WORKSHOP = "workshop", _("Workshop")
+        WEBINAR = "webinar", _("Webinar")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ANNOUNCED = "announced", _("Announced")
+        REGISTRATION_OPEN = "registration_open", _("Registration open")
+        REGISTRATION_CLOSED = "registration_closed", _("Registration closed")
+        HELD = "held", _("Held")
+        MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="meetings")
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True, help_text=_("3 for the 3rd meeting"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.PARTNERSHIP_MEETING)
+    description = models.TextField(_("description"), blank=True)
+    host = models.ForeignKey(
+        Organisation,
+        verbose_name=_("host organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=TIMEZONE_CHOICES,
+        default="Europe/Brussels",
+        help_text=_("The venue's time zone; agenda times are local to it."),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
+    join_url = models.URLField(_("join link"), blank=True, help_text=_("Shown only to registered people."))
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit; beyond it people are waitlisted.")
+    )
+    registration_deadline = models.DateTimeField(_("registration deadline"), null=True, blank=True)
+    linked_meetings = models.ManyToManyField("self", verbose_name=_("linked meetings"), blank=True, symmetrical=True)
+    is_public = models.BooleanField(_("public page"), default=False)
+    state = models.CharField(_("state"), max_length=30, choices=State.choices, default=State.DRAFT, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False, help_text="iCalendar SEQUENCE")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        indexes = [models.Index(fields=["partnership", "starts_at"]), models.Index(fields=["state", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("A meeting cannot end before it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        errors = {}
+        if self.format in (self.Format.ONLINE, self.Format.HYBRID) and not self.join_url:
+            errors["join_url"] = _("An online or hybrid meeting needs a join link.")
+        if self.registration_deadline and self.starts_at and self.registration_deadline > self.starts_at:
+            errors["registration_deadline"] = _("The registration deadline must be before the meeting starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        return timezone.localtime(moment, self.zone)
+
+    @property
+    def days(self) -> list[date]:
+        first, last = self.local(self.starts_at).date(), self.local(self.ends_at).date()
+        return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+
+    @property
+    def registration_is_open(self) -> bool:
+        if self.state != self.State.REGISTRATION_OPEN:
+            return False
+        return self.registration_deadline is None or timezone.now() <= self.registration_deadline
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == self.State.CANCELLED
+
+
+class MeetingTransition(models.Model):
+    """A state change of a meeting: who, when, why."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.from_state} → {self.to_state}"
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        PLENARY = "plenary", _("Plenary")
+        TEASER = "teaser", _("Teaser session")
+        WORKING_GROUP = "working_group", _("Working group")
+        PRESENTATION = "presentation", _("Presentation")
+        SITE_VISIT = "site_visit", _("Site visit")
+        BREAK = "break", _("Break")
+        SOCIAL = "social", _("Social")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PLENARY)
+    room = models.CharField(_("room or place"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    speakers = models.ManyToManyField(Person, verbose_name=_("speakers"), blank=True, related_name="agenda_items")
+    speaker_organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("speaking organisations"), blank=True, related_name="agenda_items"
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["starts_at", "position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=models.F("starts_at")),
+                name="agenda_item_ends_after_start",
+                violation_error_message=_("An agenda item cannot end before it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Registration(models.Model):
+    """One person's invitation to and registration for a meeting."""
+
+    class State(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        CONFIRMED = "confirmed", _("Confirmed")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("No-show")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # States that hold a place at the meeting (count against capacity).
+    HOLDS_PLACE = (State.REGISTERED, State.CONFIRMED, State.ATTENDED)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registrations")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.INVITED)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    days = models.JSONField(_("days attending"), default=list, blank=True)
+    site_visit = models.BooleanField(_("joins the site visit"), default=False)
+    dietary_needs = models.CharField(_("dietary needs"), max_length=300, blank=True)
+    accessibility_needs = models.CharField(_("accessibility needs"), max_length=300, blank=True)
+    consent_participant_list = models.BooleanField(_("appears on the participant list"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["meeting", "person__name"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [models.UniqueConstraint(fields=["meeting", "person"], name="registration_unique")]
+        indexes = [models.Index(fields=["meeting", "state", "registered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.meeting} ({self.get_state_display()})"
+
+    @property
+    def holds_place(self) -> bool:
+        return self.state in self.HOLDS_PLACE
+
+
+class RegistrationChange(models.Model):
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
+    from_state = models.CharField(max_length=20)
+    to_state = models.CharField(max_length=20)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.from_state} → {self.to_state}"
+
+
+class ReminderRule(models.Model):
+    """Send a reminder so many days before the meeting start or the registration deadline."""
+
+    class Audience(models.TextChoices):
+        REGISTERED = "registered", _("Registered people")
+        NOT_ANSWERED = "not_answered", _("Invitees who have not answered")
+
+    class Anchor(models.TextChoices):
+        START = "start", _("Meeting start")
+        DEADLINE = "deadline", _("Registration deadline")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminder_rules")
+    days_before = models.PositiveSmallIntegerField(_("days before"), validators=[MaxValueValidator(365)])
+    done_for_anchor = models.DateTimeField(null=True, blank=True, editable=False)
+    anchor = models.CharField(_("before"), max_length=10, choices=Anchor.choices, default=Anchor.START)
+    audience = models.CharField(_("to"), max_length=20, choices=Audience.choices, default=Audience.REGISTERED)
+
+    class Meta:
+        ordering = ["meeting", "anchor", "-days_before"]
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "days_before", "anchor", "audience"], name="reminder_rule_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("%(days)d days before %(anchor)s, to %(audience)s") % {
+            "days": self.days_before,
+            "anchor": self.get_anchor_display().lower(),
+            "audience": self.get_audience_display().lower(),
+        }
+
+    def anchor_time(self) -> datetime | None:
+        return self.meeting.starts_at if self.anchor == self.Anchor.START else self.meeting.registration_deadline
+
+
+class MeetingDocument(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        MEMBERS = "members", _("Members of the partnership")
+        COORDINATORS = "coordinators", _("Coordinators only")
+
+    class Kind(models.TextChoices):
+        AGENDA = "agenda", _("Agenda")
+        PRESENTATION = "presentation", _("Presentation")
+        MINUTES = "minutes", _("Minutes")
+        REPORT = "report", _("Report")
+        OTHER = "other", _("Other")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PRESENTATION)
+    file = models.FileField(_("file"), upload_to="meetings/%Y/")
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "kind", "title"]
+        verbose_name = _("meeting document")
+        verbose_name_plural = _("meeting documents")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:document", kwargs={"pk": self.pk})
+
+
+class Minutes(models.Model):
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
+    body = models.TextField(_("minutes"), help_text=_("Formatted text; scripts and styles are removed."))
+    decisions = models.TextField(_("decisions"), blank=True)
+    follow_ups = models.TextField(_("follow-ups"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+
+    def __str__(self) -> str:
+        return _("Minutes of %(meeting)s") % {"meeting": self.meeting}
+
+
+class CalendarFeed(models.Model):
+    """A personal calendar-feed address; the token is hashed, never expires, and can be revoked."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.person}"

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("<int:pk>/", views.meeting_detail, name="detail"),
+    path("<int:pk>/calendar.ics", views.meeting_ics, name="ics"),
+    path("<int:pk>/register/", views.register, name="register"),
+    path("<int:pk>/manage/", views.manage, name="manage"),
+    path("<int:pk>/invite/", views.invite, name="invite"),
+    path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/minutes/", views.minutes_edit, name="minutes"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("<int:pk>/participants/", views.participants_export, name="participants"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+    path("r/<str:token>/", views.personal_link, name="personal_link"),
+    path("calendar/", views.calendar_feeds, name="calendar_feeds"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
+]
