@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "partnership.apps.PartnershipConfig",
     "meetings.apps.MeetingsConfig",
+    "actions.apps.ActionsConfig",
 ]
 
 MIDDLEWARE = [

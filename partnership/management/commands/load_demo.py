@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from actions import demo as actions_demo
 from meetings import demo as meetings_demo
 from partnership import demo
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
                 "Run with DEBUG=1, or pass --allow-production if you really mean it."
             )
         records = demo.load_partner_records()
-        meetings_demo.load_meetings(records)
+        meetings = meetings_demo.load_meetings(records)
+        actions_demo.load_actions(records, meetings)
         self.stdout.write(self.style.SUCCESS("Demo partnership loaded."))
         self.stdout.write(
             "Demo logins (password for all: demo):\n"

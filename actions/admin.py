@@ -1,0 +1,141 @@
+"""Actions in the coordinators' admin: scoped to their partnerships, bulk workflow, Teaser sheet import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+
+from actions import services
+from actions.models import Action, ActionEvent, FundingOpportunity, GroupOutcome, Milestone, WorkingGroup
+from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
+from partnership.admin import ScopedAdmin
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class GroupOutcomeInline(admin.TabularInline):
+    model = GroupOutcome
+    extra = 0
+    autocomplete_fields = ["action"]
+
+
+class ActionEventInline(admin.TabularInline):
+    model = ActionEvent
+    extra = 0
+    fields = ("at", "kind", "by", "from_state", "to_state", "reason", "changes")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _transition_action(to_state: str, label: Any) -> Any:
+    def run(modeladmin: ActionAdmin, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        moved = 0
+        for action in queryset:
+            try:
+                services.action_transition(action=action, to_state=to_state, by=request.user, reason="")
+                moved += 1
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{action}: {' '.join(error.messages)}", messages.ERROR)
+        if moved:
+            modeladmin.message_user(
+                request,
+                _("%(count)d actions moved to “%(state)s”.") % {"count": moved, "state": label},
+                messages.SUCCESS,
+            )
+
+    run.__name__ = f"move_to_{to_state}"
+    return admin.action(description=_("Move to “%(state)s”") % {"state": label}, permissions=["change"])(run)
+
+
+@admin.register(Action)
+class ActionAdmin(ImportMixin, ScopedAdmin):
+    resource_classes = [ActionResource]
+    import_form_class = ActionImportForm
+    confirm_form_class = ActionConfirmImportForm
+    list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated_at"]
+    list_display_links = ["code", "title"]
+    list_filter = ("partnership", "state", "priority_area", "pillar", "level", "support_closed")
+    list_select_related = ["partnership", "priority_area", "pillar", "leader", "owner"]
+    search_fields = ["code", "title", "problem"]
+    autocomplete_fields = ["leader", "contributors", "owner", "related", "merged_into"]
+    readonly_fields = ["state", "merged_into", "version", "created_by", "created_at"]
+    filter_horizontal = ["funding_opportunities", "discussed_at"]
+    inlines = [MilestoneInline, ActionEventInline]
+    actions = [
+        _transition_action(Action.State.LONG_LISTED, Action.State.LONG_LISTED.label),
+        _transition_action(Action.State.UNDER_DISCUSSION, Action.State.UNDER_DISCUSSION.label),
+        _transition_action(Action.State.SELECTED, Action.State.SELECTED.label),
+        _transition_action(Action.State.DRAFTING, Action.State.DRAFTING.label),
+        _transition_action(Action.State.PUBLIC_FEEDBACK, Action.State.PUBLIC_FEEDBACK.label),
+        _transition_action(Action.State.ADOPTED, Action.State.ADOPTED.label),
+        _transition_action(Action.State.IN_IMPLEMENTATION, Action.State.IN_IMPLEMENTATION.label),
+        _transition_action(Action.State.COMPLETED, Action.State.COMPLETED.label),
+        "close_support_round",
+    ]
+
+    @admin.action(description=_("Close the support round"), permissions=["change"])
+    def close_support_round(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
+        count = services.support_round_close(actions=list(queryset), by=request.user)
+        self.message_user(request, _("Support closed on %(count)d actions.") % {"count": count}, messages.SUCCESS)
+
+    def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
+        return {**super().get_import_form_kwargs(request), "partnerships": self.coordinated(request)}
+
+    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["partnership"] = import_form.cleaned_data["partnership"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        form = kwargs.get("form")
+        partnership = None
+        if form is not None and hasattr(form, "cleaned_data"):
+            partnership = form.cleaned_data.get("partnership")
+        if partnership is not None and not self.coordinated(request).filter(pk=partnership.pk).exists():
+            partnership = None
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "user": request.user,
+            "partnership": partnership,
+        }
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name in ("priority_area", "pillar") and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model.objects.filter(partnership__in=self.coordinated(request))
+        if db_field.name in ("origin_meeting",) and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model.objects.filter(partnership__in=self.coordinated(request))
+        if db_field.name in ("origin_item",) and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                meeting__partnership__in=self.coordinated(request)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(FundingOpportunity)
+class FundingOpportunityAdmin(ScopedAdmin):
+    list_display = ["provider", "programme", "partnership", "deadline"]
+    list_filter = ["partnership", "provider"]
+    list_select_related = ["partnership"]
+    search_fields = ["provider", "programme"]
+    filter_horizontal = ["eligible_priority_areas"]
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupAdmin(ScopedAdmin):
+    list_display = ["name", "partnership", "session"]
+    list_filter = ["partnership"]
+    list_select_related = ["partnership", "session"]
+    inlines = [GroupOutcomeInline]

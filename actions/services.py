@@ -1,0 +1,371 @@
+"""Every write to actions: drafting, the workflow, merging, support, comments, implementation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import IntegerField, Max
+from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext as _
+
+from actions.models import Action, ActionEvent, Comment, Milestone, Support
+from partnership import outbox
+from partnership.models import Membership, Organisation, Partnership, Person
+from partnership.services import Actor, audit_record
+
+State = Action.State
+
+# Who may move an action where: coordinators drive the workflow; the proposing organisation
+# submits its draft and may withdraw it until it is selected.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    State.DRAFT: (State.PROPOSED, State.WITHDRAWN),
+    State.PROPOSED: (State.LONG_LISTED, State.DROPPED, State.WITHDRAWN),
+    State.LONG_LISTED: (State.UNDER_DISCUSSION, State.DROPPED, State.WITHDRAWN),
+    State.UNDER_DISCUSSION: (State.SELECTED, State.DROPPED, State.WITHDRAWN),
+    State.SELECTED: (State.DRAFTING, State.DROPPED),
+    State.DRAFTING: (State.PUBLIC_FEEDBACK, State.ADOPTED, State.DROPPED),
+    State.PUBLIC_FEEDBACK: (State.DRAFTING, State.ADOPTED),
+    State.ADOPTED: (State.IN_IMPLEMENTATION,),
+    State.IN_IMPLEMENTATION: (State.COMPLETED,),
+    State.COMPLETED: (),
+    State.MERGED: (),
+    State.WITHDRAWN: (),
+    State.DROPPED: (),
+}
+OWNER_TRANSITIONS = {State.PROPOSED, State.WITHDRAWN}
+NEEDS_REASON = {State.DROPPED, State.WITHDRAWN}
+# States in which the proposing organisation may still edit the text.
+OWNER_EDITABLE = (State.DRAFT, State.PROPOSED, State.LONG_LISTED, State.UNDER_DISCUSSION)
+# States in which the leader may edit (drafting the final text, implementation).
+LEADER_EDITABLE = (State.SELECTED, State.DRAFTING, State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION)
+CLOSED = (State.MERGED, State.WITHDRAWN, State.DROPPED, State.COMPLETED)
+PUBLISHED = (State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION, State.COMPLETED)
+
+EDITABLE_FIELDS = (
+    "title",
+    "problem",
+    "description",
+    "priority_area",
+    "pillar",
+    "level",
+    "expected_outcome",
+    "timeline",
+    "resources",
+)
+
+
+class StaleEdit(ValidationError):
+    """The action changed since the editor opened it; carries the action as it is now."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__(_("Someone else saved this action while you were editing it."))
+        self.action = action
+
+
+def _user(by: Actor) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _value(action: Action, field: str) -> Any:
+    value = getattr(action, field)
+    return str(value) if hasattr(value, "pk") else value
+
+
+@transaction.atomic
+def action_create(
+    *, partnership: Partnership, owner: Organisation, by: Actor, submit: bool = False, **fields: Any
+) -> Action:
+    """A new action, saved as a draft of the proposing organisation (or submitted at once)."""
+    contributors = fields.pop("contributors", None)
+    action = Action(partnership=partnership, owner=owner, created_by=_user(by), state=State.DRAFT, **fields)
+    _check_belongs(action)
+    action.full_clean()
+    action.save()
+    if contributors:
+        action.contributors.set(contributors)
+    ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.CREATED, by=_user(by), to_state=State.DRAFT)
+    audit_record(by=by, verb="create", instance=action)
+    if submit:
+        action_transition(action=action, to_state=State.PROPOSED, by=by)
+        action.refresh_from_db()
+    return action
+
+
+def _check_belongs(action: Action) -> None:
+    errors = {}
+    if action.priority_area_id and action.priority_area.partnership_id != action.partnership_id:
+        errors["priority_area"] = _("Choose a priority area of this partnership.")
+    if action.pillar_id and action.pillar and action.pillar.partnership_id != action.partnership_id:
+        errors["pillar"] = _("Choose a pillar of this partnership.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def action_update(*, action: Action, by: Actor, expected_version: int, **fields: Any) -> Action:
+    """Save an edit, unless the action changed since `expected_version` was read (no silent overwrite)."""
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    if current.version != expected_version:
+        raise StaleEdit(current)
+    contributors = fields.pop("contributors", None)
+    changes: dict[str, list[Any]] = {}
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not editable here")
+        old = _value(current, name)
+        setattr(current, name, value)
+        new = _value(current, name)
+        if old != new:
+            changes[name] = [old, new]
+    if contributors is not None:
+        old_names = sorted(str(org) for org in current.contributors.all())
+        new_names = sorted(str(org) for org in contributors)
+        if old_names != new_names:
+            changes["contributors"] = [old_names, new_names]
+            current.contributors.set(contributors)
+    if not changes:
+        return current
+    _check_belongs(current)
+    current.full_clean()
+    current.version += 1
+    current.save()
+    ActionEvent.objects.create(action=current, kind=ActionEvent.Kind.EDITED, by=_user(by), changes=changes)
+    audit_record(by=by, verb="update", instance=current, changes=changes)
+    return current
+
+
+def _next_code(partnership: Partnership) -> str:
+    """The next free code A-NN of a partnership (numbers never reused)."""
+    coded = Action.objects.filter(partnership=partnership, code__regex=r"^A-[0-9]+$")
+    highest = coded.annotate(number=Cast(Substr("code", 3), output_field=IntegerField())).aggregate(Max("number"))
+    number = (highest["number__max"] or 0) + 1
+    return f"A-{number:02d}"
+
+
+@transaction.atomic
+def action_transition(*, action: Action, to_state: str, by: Actor, reason: str = "") -> Action:
+    """Move an action along its workflow, if allowed from where it is; recorded and notified."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if to_state == State.MERGED:
+        raise ValidationError(_("Use merge to merge an action into another."))
+    if to_state not in TRANSITIONS[action.state]:
+        raise ValidationError(
+            _("An action cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": action.get_state_display(), "to": State(to_state).label}
+        )
+    if to_state in NEEDS_REASON and not reason.strip():
+        raise ValidationError({"reason": _("Give a reason; the proposers will read it.")})
+    from_state = action.state
+    action.state = to_state
+    fields = ["state", "updated_at"]
+    if to_state == State.LONG_LISTED and not action.code:
+        action.code = _next_code(action.partnership)
+        fields.append("code")
+    if to_state == State.UNDER_DISCUSSION:
+        action.support_closed = False
+        fields.append("support_closed")
+    action.save(update_fields=fields)
+    event = ActionEvent.objects.create(
+        action=action,
+        kind=ActionEvent.Kind.TRANSITION,
+        by=_user(by),
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+    )
+    audit_record(by=by, verb="transition", instance=action, changes={"state": [from_state, to_state], "reason": reason})
+    if from_state != State.DRAFT:
+        _notify(action=action, event=event)
+    return action
+
+
+@transaction.atomic
+def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "") -> Action:
+    """Merge a duplicate into another action: its comments, supporters, contributors move to the target."""
+    source = Action.objects.select_for_update().get(pk=source.pk)
+    target = Action.objects.select_for_update().get(pk=target.pk)
+    if source.pk == target.pk:
+        raise ValidationError(_("An action cannot be merged into itself."))
+    if source.partnership_id != target.partnership_id:
+        raise ValidationError(_("Only actions of the same partnership can be merged."))
+    if source.state in CLOSED or source.state == State.DRAFT:
+        raise ValidationError(
+            _("This action is %(state)s and cannot be merged.") % {"state": source.get_state_display()}
+        )
+    if target.state in CLOSED or target.state == State.DRAFT:
+        raise ValidationError(
+            _("%(target)s is %(state)s: merge into an open action instead.")
+            % {"target": target, "state": target.get_state_display().lower()}
+        )
+    Comment.objects.filter(action=source).update(action=target)
+    existing = set(Support.objects.filter(action=target).values_list("organisation_id", flat=True))
+    Support.objects.filter(action=source).exclude(organisation_id__in=existing).update(action=target)
+    Support.objects.filter(action=source).delete()
+    contributors = set(source.contributors.values_list("pk", flat=True)) | {source.owner_id}
+    if source.leader_id:
+        contributors.add(source.leader_id)
+    contributors.discard(target.leader_id)
+    target.contributors.add(*contributors)
+    target.related.add(*source.related.exclude(pk=target.pk))
+    target.discussed_at.add(*source.discussed_at.all())
+    from_state = source.state
+    source.state = State.MERGED
+    source.merged_into = target
+    source.save(update_fields=["state", "merged_into", "updated_at"])
+    target.version += 1
+    target.save(update_fields=["version", "updated_at"])
+    event = ActionEvent.objects.create(
+        action=source,
+        kind=ActionEvent.Kind.MERGED,
+        by=_user(by),
+        from_state=from_state,
+        to_state=State.MERGED,
+        reason=reason,
+        changes={"merged_into": [None, str(target)]},
+    )
+    ActionEvent.objects.create(
+        action=target,
+        kind=ActionEvent.Kind.RECEIVED,
+        by=_user(by),
+        reason=reason,
+        changes={"merged_from": [None, str(source)]},
+    )
+    audit_record(by=by, verb="merge", instance=source, changes={"merged_into": [None, target.pk], "reason": reason})
+    _notify(action=source, event=event)
+    return target
+
+
+@transaction.atomic
+def comment_add(*, action: Action, author: Person, body: str) -> Comment:
+    if action.state in (State.DRAFT,):
+        raise ValidationError(_("Submit the action before commenting on it."))
+    comment = Comment(action=action, author=author, body=body.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def public_feedback_add(*, action: Action, name: str, email: str, body: str) -> Comment:
+    """A comment from the public during the consultation of a drafted action."""
+    if action.state != State.PUBLIC_FEEDBACK:
+        raise ValidationError(_("The public consultation on this action is closed."))
+    comment = Comment(
+        action=action, public_name=name.strip(), public_email=email.strip(), body=body.strip(), is_public_feedback=True
+    )
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def support_set(*, action: Action, organisation: Organisation, rating: int, by: Actor) -> Support:
+    """An organisation supports an action under discussion with a priority from 1 to 5; changeable until closed."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if action.state != State.UNDER_DISCUSSION or action.support_closed:
+        raise ValidationError(
+            _("Support can be given only while the action is under discussion and the round is open.")
+        )
+    if not 1 <= rating <= 5:
+        raise ValidationError({"rating": _("Rate the priority from 1 to 5.")})
+    support, _created = Support.objects.update_or_create(
+        action=action, organisation=organisation, defaults={"rating": rating, "by": _user(by)}
+    )
+    return support
+
+
+@transaction.atomic
+def support_round_close(*, actions: Any, by: Actor) -> int:
+    """Close the support round: ratings can no longer change."""
+    ids = [action.pk for action in actions]
+    count = Action.objects.filter(pk__in=ids, support_closed=False).update(support_closed=True)
+    for action in Action.objects.filter(pk__in=ids):
+        audit_record(by=by, verb="close_support", instance=action)
+    return count
+
+
+@transaction.atomic
+def action_assign_leader(*, action: Action, leader: Organisation | None, by: Actor) -> Action:
+    old = action.leader
+    action.leader = leader
+    action.save(update_fields=["leader", "updated_at"])
+    ActionEvent.objects.create(
+        action=action,
+        kind=ActionEvent.Kind.EDITED,
+        by=_user(by),
+        changes={"leader": [str(old or ""), str(leader or "")]},
+    )
+    return action
+
+
+@transaction.atomic
+def progress_update(*, action: Action, by: Actor, progress: int, milestones: dict[int, tuple[str, str]]) -> Action:
+    """The leader reports progress: overall percentage and each milestone's status and note."""
+    if action.state not in (State.ADOPTED, State.IN_IMPLEMENTATION):
+        raise ValidationError(_("Progress is reported once the action is adopted."))
+    if not 0 <= progress <= 100:
+        raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
+    changes: dict[str, list[Any]] = {}
+    if progress != action.progress:
+        changes["progress"] = [action.progress, progress]
+        action.progress = progress
+        action.save(update_fields=["progress", "updated_at"])
+    for milestone in Milestone.objects.filter(action=action, pk__in=list(milestones)):
+        status, note = milestones[milestone.pk]
+        if (milestone.status, milestone.note) != (status, note):
+            changes[f"milestone {milestone.title}"] = [milestone.get_status_display(), Milestone.Status(status).label]
+            milestone.status, milestone.note = status, note
+            milestone.full_clean()
+            milestone.save()
+    if changes:
+        ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.MILESTONE, by=_user(by), changes=changes)
+    return action
+
+
+def _recipients(action: Action) -> list[Person]:
+    """Contacts of the leader, the proposer and the contributors in the partnership (or all their people)."""
+    organisation_ids = {action.owner_id, *action.contributors.values_list("pk", flat=True)}
+    if action.leader_id:
+        organisation_ids.add(action.leader_id)
+    memberships = Membership.objects.filter(partnership=action.partnership, organisation_id__in=organisation_ids)
+    people = list(Person.objects.filter(contact_for__in=memberships, erased_at__isnull=True).distinct().order_by("pk"))
+    if not people:
+        people = list(
+            Person.objects.filter(organisation_id__in=organisation_ids, erased_at__isnull=True).order_by("pk")
+        )
+    return people
+
+
+def _notify(*, action: Action, event: ActionEvent) -> None:
+    for person in _recipients(action):
+        outbox.message_queue(
+            key=f"action:{action.pk}:event:{event.pk}:{person.pk}",
+            to_email=person.email,
+            template="actions/email/state_changed",
+            language=person.language,
+            context={
+                "action": action,
+                "event": event,
+                "person": person,
+                "from_label": State(event.from_state).label if event.from_state else "",
+                "to_label": State(event.to_state).label if event.to_state else "",
+                "action_url": settings.SITE_URL + action.get_absolute_url(),
+            },
+            partnership_id=action.partnership_id,
+        )
+
+
+def code_is_valid(code: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z]{1,3}-[0-9]{1,4}", code))
+
+
+def owner_may_edit(action: Action) -> bool:
+    return action.state in OWNER_EDITABLE
+
+
+def leader_may_edit(action: Action) -> bool:
+    return action.state in LEADER_EDITABLE

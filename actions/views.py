@@ -1,0 +1,446 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_countries import countries
+
+from actions import exports, selectors, services
+from actions.forms import (
+    ActionForm,
+    CommentForm,
+    FilterForm,
+    MergeForm,
+    ProgressForm,
+    PublicFeedbackForm,
+    ReasonForm,
+    SupportForm,
+    TransitionForm,
+)
+from actions.models import Action
+from partnership import selectors as partner_selectors
+from partnership.models import Organisation, Partnership
+
+PAGE_SIZE = 25
+FEEDBACK_LIMIT_PER_HOUR = 10
+
+
+def _partnership(request: HttpRequest, slug: str) -> Partnership:
+    return get_object_or_404(partner_selectors.partnerships_visible(request.user), slug=slug)
+
+
+def _action(request: HttpRequest, pk: int) -> Action:
+    try:
+        return selectors.action_detail(user=request.user, pk=pk)
+    except Action.DoesNotExist as error:
+        raise Http404 from error
+
+
+def _filter_form(request: HttpRequest, partnership: Partnership) -> FilterForm:
+    used = (
+        Organisation.objects.filter(proposed_actions__partnership=partnership)
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    country_choices = sorted(((code, str(countries.name(code))) for code in set(used)), key=lambda c: c[1])
+    return FilterForm(
+        request.GET or None,
+        partnership=partnership,
+        leaders=selectors.leader_choices(partnership),
+        countries=country_choices,
+    )
+
+
+def _filtered(request: HttpRequest, partnership: Partnership) -> tuple[FilterForm, Any]:
+    form = _filter_form(request, partnership)
+    filters: dict[str, Any] = {}
+    sort = "code"
+    if form.is_valid():
+        filters = {name: value for name, value in form.cleaned_data.items() if value and name != "sort"}
+        sort = form.cleaned_data.get("sort") or ("relevance" if filters.get("q") else "code")
+    return form, selectors.long_list(user=request.user, partnership=partnership, filters=filters, sort=sort)
+
+
+def long_list(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = _partnership(request, slug)
+    form, actions = _filtered(request, partnership)
+    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    is_member = partner_selectors.is_member(request.user, partnership)
+    return render(
+        request,
+        "actions/long_list.html",
+        {
+            "partnership": partnership,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "is_member": is_member,
+            "is_coordinator": selectors.is_coordinator(request.user, partnership),
+        },
+    )
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    person = partner_selectors.person_for(request.user)
+    is_member = partner_selectors.is_member(request.user, action.partnership)
+    support = None
+    if person is not None and is_member:
+        support = action.supports.filter(organisation=person.organisation).first()
+    is_coordinator = selectors.is_coordinator(request.user, action.partnership)
+    transitions = [
+        (state, Action.State(state).label)
+        for state in services.TRANSITIONS[action.state]
+        if is_coordinator and state not in (Action.State.PROPOSED,)
+    ]
+    return render(
+        request,
+        "actions/detail.html",
+        {
+            "action": action,
+            "history": selectors.action_history(action)[:100],
+            "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
+            "comment_form": CommentForm() if is_member and action.state != Action.State.DRAFT else None,
+            "support_form": SupportForm(initial={"rating": support.rating if support else None})
+            if is_member and action.state == Action.State.UNDER_DISCUSSION and not action.support_closed
+            else None,
+            "support": support,
+            "can_edit": selectors.can_edit(request.user, action),
+            "can_withdraw": selectors.can_withdraw(request.user, action),
+            "can_submit": action.state == Action.State.DRAFT and selectors.can_edit(request.user, action),
+            "is_leader": selectors.is_leader(request.user, action),
+            "is_coordinator": is_coordinator,
+            "transition_form": TransitionForm(choices=transitions) if transitions else None,
+            "feedback_form": PublicFeedbackForm() if action.state == Action.State.PUBLIC_FEEDBACK else None,
+            "supporters": action.supports.count(),
+        },
+    )
+
+
+@login_required
+def create(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = _partnership(request, slug)
+    person = partner_selectors.person_for(request.user)
+    if person is None or not partner_selectors.is_member(request.user, partnership):
+        raise PermissionDenied(_("Only members of the partnership can propose actions."))
+    form = ActionForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
+        try:
+            action = services.action_create(
+                partnership=partnership,
+                owner=person.organisation,
+                by=request.user,
+                submit="submit" in request.POST,
+                **fields,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if action.state == Action.State.PROPOSED:
+                messages.success(request, _("Your action is submitted: the partnership can see it now."))
+            else:
+                messages.success(
+                    request, _("Your draft is saved. Only your organisation can see it until you submit it.")
+                )
+            return redirect(action)
+    if request.method == "POST":
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(request, "actions/form.html", {"form": form, "partnership": partnership, "action": None})
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    if not selectors.can_edit(request.user, action):
+        raise PermissionDenied(_("You cannot edit this action."))
+    form = ActionForm(request.POST or None, instance=action, partnership=action.partnership)
+    conflict: list[tuple[Any, Any]] = []
+    if request.method == "POST":
+        # Validate against a copy so the stored action is untouched when the form is invalid.
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
+            expected = form.cleaned_data.get("version") or action.version
+            try:
+                saved = services.action_update(action=action, by=request.user, expected_version=expected, **fields)
+            except services.StaleEdit as stale:
+                current = stale.action
+                conflict = [
+                    (form.fields[name].label, getattr(current, name))
+                    for name in services.EDITABLE_FIELDS
+                    if str(getattr(current, name) or "") != str(form.cleaned_data.get(name) or "")
+                ]
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = ActionForm(data, instance=Action.objects.get(pk=current.pk), partnership=action.partnership)
+                form.is_valid()
+                messages.warning(
+                    request,
+                    _(
+                        "Someone else saved this action while you were editing it. Their version is shown below; "
+                        "your text is kept in the form. Save again to keep yours."
+                    ),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                if "submit" in request.POST and saved.state == Action.State.DRAFT:
+                    services.action_transition(action=saved, to_state=Action.State.PROPOSED, by=request.user)
+                    messages.success(request, _("Your action is submitted: the partnership can see it now."))
+                else:
+                    messages.success(request, _("Your changes are saved."))
+                return redirect(saved)
+        else:
+            messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request,
+        "actions/form.html",
+        {"form": form, "partnership": action.partnership, "action": action, "conflict": conflict},
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    if not (action.state == Action.State.DRAFT and selectors.can_edit(request.user, action)):
+        raise PermissionDenied
+    services.action_transition(action=action, to_state=Action.State.PROPOSED, by=request.user)
+    messages.success(request, _("Your action is submitted: the partnership can see it now."))
+    return redirect(action)
+
+
+@login_required
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    if not selectors.can_withdraw(request.user, action):
+        raise PermissionDenied(_("Only the proposing organisation can withdraw this action, before it is selected."))
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_transition(
+                action=action, to_state=Action.State.WITHDRAWN, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The action is withdrawn."))
+            return redirect(action)
+    return render(
+        request, "actions/reason_form.html", {"form": form, "action": action, "title": _("Withdraw the action")}
+    )
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    person = partner_selectors.person_for(request.user)
+    if person is None or not partner_selectors.is_member(request.user, action.partnership):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(action=action, author=person, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your comment is posted."))
+    else:
+        messages.error(request, _("Write a comment before posting it."))
+    return redirect(f"{action.get_absolute_url()}#comments")
+
+
+@login_required
+@require_POST
+def support(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    person = partner_selectors.person_for(request.user)
+    if person is None or not partner_selectors.is_member(request.user, action.partnership):
+        raise PermissionDenied
+    form = SupportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.support_set(
+                action=action, organisation=person.organisation, rating=form.cleaned_data["rating"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Your organisation's support is recorded."))
+    else:
+        messages.error(request, _("Choose a priority from 1 to 5."))
+    return redirect(action)
+
+
+def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """A comment from the public during consultation: honeypot and a per-address hourly limit."""
+    action = _action(request, pk)
+    if action.state != Action.State.PUBLIC_FEEDBACK:
+        raise Http404
+    form = PublicFeedbackForm(request.POST or None)
+    if request.method == "POST":
+        address = request.META.get("REMOTE_ADDR", "")
+        key = f"feedback-rate:{address}"
+        count = cache.get(key, 0)
+        if count >= FEEDBACK_LIMIT_PER_HOUR:
+            messages.error(request, _("Too many comments from your address; please try again in an hour."))
+            return render(request, "actions/feedback.html", {"action": action, "form": form}, status=429)
+        if form.is_valid():
+            if not form.cleaned_data["website"]:
+                services.public_feedback_add(
+                    action=action,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    body=form.cleaned_data["body"],
+                )
+            cache.set(key, count + 1, 3600)
+            messages.success(request, _("Thank you: your comment is recorded and will be considered."))
+            return redirect(action)
+    return render(request, "actions/feedback.html", {"action": action, "form": form})
+
+
+def _coordinated_action(request: HttpRequest, pk: int) -> Action:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    action = _action(request, pk)
+    if not selectors.is_coordinator(request.user, action.partnership):
+        raise PermissionDenied(_("Only the partnership's coordinators can do this."))
+    return action
+
+
+@login_required
+@require_POST
+def transition(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _coordinated_action(request, pk)
+    choices = [(state, Action.State(state).label) for state in services.TRANSITIONS[action.state]]
+    form = TransitionForm(request.POST, choices=choices)
+    if form.is_valid():
+        try:
+            services.action_transition(
+                action=action,
+                to_state=form.cleaned_data["to_state"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The action is now “%(state)s”.") % {"state": Action.State(form.cleaned_data["to_state"]).label},
+            )
+    else:
+        messages.error(request, _("That move is not possible from the action's current state."))
+    return redirect(action)
+
+
+@login_required
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _coordinated_action(request, pk)
+    targets = (
+        Action.objects.filter(partnership=action.partnership)
+        .exclude(pk=action.pk)
+        .exclude(state__in=(*services.CLOSED, Action.State.DRAFT))
+        .order_by("code", "title")
+    )
+    form = MergeForm(request.POST or None, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = services.action_merge(
+                source=action, target=form.cleaned_data["target"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(source)s is merged into %(target)s.") % {"source": action, "target": target})
+            return redirect(target)
+    return render(request, "actions/merge.html", {"form": form, "action": action})
+
+
+@login_required
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    if not (selectors.is_leader(request.user, action) or selectors.is_coordinator(request.user, action.partnership)):
+        raise PermissionDenied(_("Only the leader reports progress."))
+    milestones = list(action.milestones.all())
+    form = ProgressForm(request.POST or None, milestones=milestones, initial={"progress": action.progress})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.progress_update(
+                action=action, by=request.user, progress=form.cleaned_data["progress"], milestones=form.milestone_data()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Progress is updated."))
+            return redirect(action)
+    return render(request, "actions/progress.html", {"form": form, "action": action})
+
+
+def ranking(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = _partnership(request, slug)
+    if not partner_selectors.is_member(request.user, partnership):
+        raise PermissionDenied(_("The ranking is for members of the partnership."))
+    return render(
+        request,
+        "actions/ranking.html",
+        {"partnership": partnership, "actions": selectors.ranking(user=request.user, partnership=partnership)},
+    )
+
+
+def action_plan(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = _partnership(request, slug)
+    actions = list(selectors.action_plan(partnership))
+    groups: dict[Any, list[Action]] = {}
+    for action in actions:
+        groups.setdefault(action.priority_area, []).append(action)
+    return render(request, "actions/action_plan.html", {"partnership": partnership, "groups": list(groups.items())})
+
+
+def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """The filtered long list, streamed (CSV) or built row by row (XLSX)."""
+    partnership = _partnership(request, slug)
+    if not partner_selectors.is_member(request.user, partnership):
+        raise PermissionDenied(_("Exports of the long list are for members of the partnership."))
+    _form, actions = _filtered(request, partnership)
+    return exports.response(actions, fmt=fmt, filename=f"actions-{partnership.slug}")
+
+
+def open_data(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """Published actions of a public partnership as open data."""
+    partnership = get_object_or_404(Partnership, slug=slug, is_public=True)
+    if fmt not in ("json", "csv"):
+        raise Http404
+    actions = selectors.published_actions(partnership).order_by("code")
+    if fmt == "json":
+
+        def rows() -> Iterator[str]:
+            yield "["
+            for index, row in enumerate(exports.rows(actions, public=True)):
+                yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+            yield "]"
+
+        return StreamingHttpResponse(rows(), content_type="application/json; charset=utf-8")
+    return exports.response(actions, fmt="csv", filename=f"open-data-{partnership.slug}", public=True)
