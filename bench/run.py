@@ -1,0 +1,468 @@
+"""`make bench`: serve the portal as in production and measure its pages with wrk against a bare view.
+
+Prepares the database named by DATABASE_URL (creating it if missing: migrate, the demo, generated
+members, collectstatic), starts gunicorn with production settings on a free port, runs wrk on each
+page after a short warm-up, and writes BENCHMARKS.md. `--smoke` is CI's quick version: little data,
+short runs, the report in a temporary file, and a failure if any response was not 2xx.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import platform
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import unquote, urlsplit
+
+import psycopg2
+from psycopg2 import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+LUA_SCRIPT = ROOT / "bench" / "report.lua"
+HOST = "127.0.0.1"
+PARTNERSHIP = "security"
+WORKERS = 2
+THREADS = 2
+CONNECTIONS = 4
+WARM_UP_SECONDS = 1
+# Production sits behind a TLS proxy: SECURE_SSL_REDIRECT stays on and every request says it came over HTTPS.
+FORWARDED_HEADER = ("X-Forwarded-Proto", "https")
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str
+
+
+BASELINE = Page("Bare view (baseline)", "/ping/")
+PAGES = [
+    BASELINE,
+    Page("Partner directory, visitor", f"/p/{PARTNERSHIP}/partners/"),
+    Page("Partner directory, visitor, partners in Italy", f"/p/{PARTNERSHIP}/partners/?role=partner&country=IT"),
+]
+
+
+@dataclass(frozen=True)
+class Result:
+    page: Page
+    requests: int
+    duration_us: int
+    p50_us: int
+    p95_us: int
+    p99_us: int
+    not_2xx: int
+    status_errors: int
+    socket_errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / (self.duration_us / 1_000_000) if self.duration_us else 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.not_2xx > 0 or self.status_errors > 0 or self.socket_errors > 0 or self.requests == 0
+
+
+class BenchError(Exception):
+    """The benchmark could not run, or a run saw failed requests."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return run(args)
+    except BenchError as error:
+        print(f"bench: FAILED: {error}", file=sys.stderr)
+        return 1
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> NoReturn:
+    # Turn a termination into an exception so that the finally blocks stop gunicorn.
+    raise SystemExit(128 + signum)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI's quick run: 50 organisations, 2-second runs, report in a temporary file.",
+    )
+    parser.add_argument("--duration", type=int, help="Seconds per wrk run (default 20, or 2 with --smoke).")
+    parser.add_argument(
+        "--organisations", type=int, help="Generated member organisations (default 500, or 50 with --smoke)."
+    )
+    parser.add_argument("--output", type=Path, help="Where to write the report (default BENCHMARKS.md).")
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.duration is None:
+        args.duration = 2 if args.smoke else 20
+    if args.organisations is None:
+        args.organisations = 50 if args.smoke else 500
+    if args.duration < 1:
+        parser.error("--duration must be at least 1 second")
+    return args
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    args.load_before = os.getloadavg()[0]
+    wrk = shutil.which("wrk") or "/usr/bin/wrk"
+    if not Path(wrk).exists():
+        raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
+    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    ensure_database(database_url)
+    env = production_env(database_url)
+
+    step("migrate")
+    manage(env, "migrate", "--no-input", "-v0")
+    step("load the demo")
+    manage(env, "load_demo", "--allow-production")
+    step(f"generate {args.organisations} member organisations")
+    manage(env, "generate_partners", "--count", str(args.organisations), "--partnership", PARTNERSHIP)
+    step("collectstatic")
+    manage(env, "collectstatic", "--no-input", "-v0")
+
+    port = free_port()
+    with gunicorn(env, port):
+        results = []
+        for page in PAGES:
+            check_answers_200(port, page)
+            measure(wrk, port, page, duration=WARM_UP_SECONDS)
+            step(f"wrk {args.duration}s: {page.path}")
+            result = measure(wrk, port, page, duration=args.duration)
+            print(
+                f"  {result.rps:9.1f} req/s  p50 {result.p50_us / 1000:7.2f} ms  p95 {result.p95_us / 1000:7.2f} ms"
+                f"  requests {result.requests}  not 2xx {result.not_2xx}  socket errors {result.socket_errors}"
+            )
+            results.append(result)
+
+    report = render_report(args=args, database_url=database_url, env=env, results=results)
+    output = args.output
+    if output is None and args.smoke:
+        handle, name = tempfile.mkstemp(prefix="BENCHMARKS-smoke-", suffix=".md")
+        os.close(handle)
+        output = Path(name)
+    output = output or ROOT / "BENCHMARKS.md"
+    failures = [r for r in results if r.failed]
+    if failures and not args.smoke and args.output is None:
+        # Keep the last good report rather than committing figures of failing requests.
+        output = output.with_name("BENCHMARKS.failed.md")
+    output.write_text(report, encoding="utf-8")
+    print(f"bench: report written to {output} in {time.monotonic() - started:.0f}s")
+    if failures:
+        details = "; ".join(
+            f"{r.page.path}: {r.requests} requests, {r.not_2xx} not 2xx, "
+            f"{r.status_errors} status errors, {r.socket_errors} socket errors or timeouts"
+            for r in failures
+        )
+        raise BenchError(details)
+    return 0
+
+
+def step(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of the URL if it does not exist yet."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith(("postgres", "pgsql")):
+        raise BenchError(f"the benchmark needs PostgreSQL; DATABASE_URL is {parts.scheme}://...")
+    name = unquote(parts.path.lstrip("/"))
+    connection = _connect(url, dbname="postgres")
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                step(f"create database {name}")
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        connection.close()
+
+
+def _connect(url: str, dbname: str | None = None) -> Any:
+    parts = urlsplit(url)
+    try:
+        return psycopg2.connect(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password) if parts.password else None,
+            dbname=dbname or unquote(parts.path.lstrip("/")),
+            connect_timeout=10,
+        )
+    except psycopg2.OperationalError as error:
+        raise BenchError(f"cannot reach PostgreSQL at {parts.hostname}:{parts.port or 5432}: {error}") from error
+
+
+def production_env(database_url: str) -> dict[str, str]:
+    """Settings as in production: DEBUG off, a fresh random key, a real host list, HTTPS redirect on."""
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    env = dict(os.environ)
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
+        env.pop(name, None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="partnership.settings",
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
+        ALLOWED_HOSTS=HOST,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    completed = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False)
+    if completed.returncode != 0:
+        raise BenchError(f"manage.py {' '.join(args)} exited with {completed.returncode}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int) -> Iterator[None]:
+    """Run gunicorn in its own process group until the block ends, however it ends."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "partnership.wsgi:application",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        str(WORKERS),
+        "--log-level",
+        "warning",
+    ]
+    step(f"start gunicorn on {HOST}:{port} ({WORKERS} workers), log in {log.name}")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_health(process, port)
+        yield
+    except BenchError as error:
+        tail = "\n".join(Path(log.name).read_text(errors="replace").splitlines()[-30:])
+        raise BenchError(f"{error}\n--- end of the gunicorn log ---\n{tail}") from error
+    finally:
+        stop_process_group(process)
+        log.close()
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=30)
+    # Whatever of the group is still there (a stuck master, an orphaned worker) goes now.
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def get(port: int, path: str, timeout: float = 10) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    connection.request("GET", path, headers=dict([FORWARDED_HEADER]))
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def wait_for_health(process: subprocess.Popen[bytes], port: int, *, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"gunicorn exited with {process.returncode}")
+        try:
+            response = get(port, "/health/", timeout=5)
+            if response.status == 200:
+                return
+            last = f"status {response.status}"
+        except OSError as error:
+            last = str(error)
+        time.sleep(0.2)
+    raise BenchError(f"/health/ did not answer 200 within {timeout:.0f}s ({last})")
+
+
+def check_answers_200(port: int, page: Page) -> None:
+    """Fail early, with the reason, if a page redirects or errs instead of rendering."""
+    response = get(port, page.path)
+    if response.status != 200:
+        location = response.getheader("Location")
+        where = f" to {location}" if location else ""
+        raise BenchError(f"{page.path} answered {response.status}{where} instead of 200")
+
+
+def measure(wrk: str, port: int, page: Page, *, duration: int) -> Result:
+    command = [
+        wrk,
+        f"-t{THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(LUA_SCRIPT),
+        "-H",
+        f"{FORWARDED_HEADER[0]}: {FORWARDED_HEADER[1]}",
+        f"http://{HOST}:{port}{page.path}",
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)
+    line = next((line for line in completed.stdout.splitlines() if line.startswith("BENCH ")), None)
+    if completed.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed on {page.path} ({completed.returncode}):\n{completed.stdout}{completed.stderr}")
+    values = dict(item.split("=", 1) for item in line.split()[1:])
+    return Result(
+        page=page,
+        requests=int(values["requests"]),
+        duration_us=int(values["duration_us"]),
+        p50_us=int(values["p50_us"]),
+        p95_us=int(values["p95_us"]),
+        p99_us=int(values["p99_us"]),
+        not_2xx=int(values["not_2xx"]),
+        status_errors=int(values["status_errors"]),
+        socket_errors=sum(int(values[k]) for k in ("connect", "read", "write", "timeout")),
+    )
+
+
+def machine_facts(database_url: str) -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False).stdout
+    connection = _connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            postgres = cursor.fetchone()[0]
+    finally:
+        connection.close()
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgres": postgres.split()[0],
+        "wrk": (wrk_version.split() or ["wrk", "unknown"])[1],
+    }
+
+
+def directory_counts(database_url: str) -> tuple[int, int]:
+    """Members of the benchmarked partnership in all, and partners in Italy (the filtered page)."""
+    connection = _connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT count(*), count(*) FILTER (WHERE m.role = 'partner' AND o.country = 'IT')
+                FROM partnership_membership m
+                JOIN partnership_partnership p ON p.id = m.partnership_id
+                JOIN partnership_organisation o ON o.id = m.organisation_id
+                WHERE p.slug = %s
+                """,
+                [PARTNERSHIP],
+            )
+            total, italian_partners = cursor.fetchone()
+    finally:
+        connection.close()
+    return int(total), int(italian_partners)
+
+
+def render_report(*, args: argparse.Namespace, database_url: str, env: dict[str, str], results: list[Result]) -> str:
+    facts = machine_facts(database_url)
+    members, italian_partners = directory_counts(database_url)
+    baseline = next(r for r in results if r.page == BASELINE)
+    arguments = shlex.join(args.argv)
+    command = f"make bench BENCH_ARGS={shlex.quote(arguments)}" if arguments else "make bench"
+    cache = urlsplit(env.get("CACHE_URL", "locmemcache://")).scheme
+    broker = urlsplit(env.get("CELERY_BROKER_URL", "")).scheme or "none (eager)"
+    rows = []
+    for r in results:
+        rps_ratio = r.rps / baseline.rps if baseline.rps else 0.0
+        p95_ratio = r.p95_us / baseline.p95_us if baseline.p95_us else 0.0
+        rows.append(
+            f"| {r.page.label} | `{r.page.path}` | {r.requests} | {r.rps:.1f} | {r.p50_us / 1000:.2f} "
+            f"| {r.p95_us / 1000:.2f} | {rps_ratio:.2f}× | {p95_ratio:.1f}× | {r.not_2xx + r.socket_errors} |"
+        )
+    smoke_note = (
+        "\n**Smoke run** (CI): little data and short runs; these figures only show that the benchmark works.\n"
+        if args.smoke
+        else ""
+    )
+    return f"""# Benchmarks
+
+How fast the portal's pages answer under load. This file is written by `make bench`
+(`bench/run.py`) and regenerated whole on each run; do not edit it by hand.
+
+## Method
+
+- **Data**: the demo partnership (`manage.py load_demo --allow-production`) plus generated member
+  organisations with two contact persons each (`manage.py generate_partners --count N`, which then
+  refreshes PostgreSQL's planner statistics, as a database in use would have them).
+- **Server**: gunicorn with {WORKERS} sync workers and production settings: `DEBUG` off, a random
+  50-character `SECRET_KEY`, `ALLOWED_HOSTS=127.0.0.1`, the HTTPS redirect on. Every request carries
+  `X-Forwarded-Proto: https`, as behind a TLS proxy, so none is redirected. Static files by whitenoise.
+- **Load**: Debian's wrk, one page at a time, each after a {WARM_UP_SECONDS}-second warm-up run:
+  `wrk -t{THREADS} -c{CONNECTIONS} -d{args.duration}s --latency -s bench/report.lua -H 'X-Forwarded-Proto: https' URL`.
+  wrk runs on the same machine and shares its cores with gunicorn and PostgreSQL, so the figures
+  compare pages with each other rather than promise a capacity.
+- **Baseline**: a bare Django view (`/ping/`: the whole middleware stack, a constant response, no
+  database). Each page is given as requests per second, median (p50) and 95th-percentile (p95)
+  latency, and against the baseline: its share of the baseline's throughput (req/s ratio) and how
+  many times the baseline's p95 it takes (p95 ratio).
+- **Checks**: before measuring, each page must answer 200; `bench/report.lua` counts every response
+  outside 2xx (wrk's own status-error count only sees 4xx and 5xx), and a run with any such response
+  or any socket error or timeout fails.
+{smoke_note}
+## Latest run
+
+- **Date**: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC
+- **Command**: `{command}`
+- **Machine**: nproc {facts["nproc"]}, {facts["cpu"]}, Linux {facts["kernel"]}; Python {facts["python"]},
+  PostgreSQL {facts["postgres"]}, wrk {facts["wrk"]}; cache `{cache}`, broker `{broker}`,
+  `CONN_MAX_AGE={env.get("CONN_MAX_AGE", "0")}`; load average {args.load_before:.2f} (1 min) when the run began:
+  other work on the machine shows up in the figures
+- **Data**: {members} members of the partnership `{PARTNERSHIP}` ({args.organisations} generated);
+  {italian_partners} of them are partners in Italy. The measured pages are the directory's first page.
+
+| Page | URL | Requests | req/s | p50 (ms) | p95 (ms) | req/s ratio | p95 ratio | Failed |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+{chr(10).join(rows)}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
