@@ -13,4 +13,5 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     def can_coordinate() -> bool:
         return bool(user and user.is_staff and selectors.partnerships_coordinated(user).exists())
 
-    return {"site_name": settings.SITE_NAME, "can_coordinate": can_coordinate}
+    # portal_name, because Django's login and logout views put the request's host in site_name.
+    return {"site_name": settings.SITE_NAME, "portal_name": settings.SITE_NAME, "can_coordinate": can_coordinate}

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from diff_match_patch import diff_match_patch
 from django.core.exceptions import ValidationError
+from django.utils.encoding import force_str
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django_countries import countries
 from import_export import fields, resources, widgets
@@ -52,12 +56,41 @@ class OrganisationByNameWidget(widgets.ForeignKeyWidget):
         return match
 
 
+class StylelessDiff(resources.Diff):
+    """The import preview's changes as <ins>, <del> and <span> without the inline style attributes
+    that diff-match-patch adds: the site's CSP blocks them, and import_export/import.css colours
+    the tags anyway."""
+
+    TAGS = {
+        diff_match_patch.DIFF_INSERT: "ins",
+        diff_match_patch.DIFF_DELETE: "del",
+        diff_match_patch.DIFF_EQUAL: "span",
+    }
+
+    def as_html(self) -> list[SafeString]:
+        dmp = diff_match_patch()
+        cells = []
+        for old, new in zip(self.left, self.right, strict=False):
+            diffs = dmp.diff_main("" if self.new and old != new else force_str(old), force_str(new))
+            dmp.diff_cleanupSemantic(diffs)
+            parts = (
+                f"<{self.TAGS[op]}>{escape(text).replace(chr(10), '&para;<br>')}</{self.TAGS[op]}>"
+                for op, text in diffs
+                if text
+            )
+            cells.append(mark_safe("".join(parts)))  # noqa: S308 - every text is escaped above
+        return cells
+
+
 class AuditedResource(resources.ModelResource):
     """Validates every row with full_clean and writes each saved row to the audit log."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.user = kwargs.get("user")
+
+    def get_diff_class(self) -> type[resources.Diff]:
+        return StylelessDiff
 
     def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
         dry_run = kwargs.get("dry_run", False)
