@@ -77,6 +77,11 @@ class SmtpSink:
     port: int
     messages: list[Message] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The answer to DATA: set a 4xx or 5xx reply to refuse messages (they are counted, not kept).
+    reply: str = "250 Message accepted for delivery"
+    refused: int = 0
+    # Called with each message as it arrives, before the answer, e.g. to kill a worker mid-send.
+    on_receive: Callable[[Message], None] | None = None
 
     @property
     def url(self) -> str:
@@ -103,9 +108,16 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            message = message_from_bytes(envelope.original_content or envelope.content)
+            if sink.on_receive is not None:
+                sink.on_receive(message)
             with sink.lock:
-                sink.messages.append(message_from_bytes(envelope.original_content or envelope.content))
-            return "250 Message accepted for delivery"
+                reply = sink.reply
+                if reply.startswith("250"):
+                    sink.messages.append(message)
+                else:
+                    sink.refused += 1
+            return reply
 
     controller = Controller(Handler(), hostname=sink.host, port=sink.port)
     controller.start()

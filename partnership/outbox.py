@@ -158,11 +158,16 @@ def messages_cancel(*, keys_startwith: str) -> int:
 
 def message_claim(*, message_id: int) -> bool:
     """Atomically take a pending, due message for sending; only one caller can win."""
+    return _claim(message_id) is not None
+
+
+def _claim(message_id: int) -> datetime | None:
+    """Claim a message and return the claim's time, which identifies this claim among later ones."""
     now = timezone.now()
     claimed = OutboundMessage.objects.filter(pk=message_id, status=Status.PENDING, send_after__lte=now).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
-    return claimed == 1
+    return now if claimed == 1 else None
 
 
 def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiAlternatives:
@@ -208,21 +213,23 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
 
     Raises TransientSendError after putting the row back to pending with a later send_after.
     """
-    if not message_claim(message_id=message_id):
+    claimed_at = _claim(message_id)
+    if claimed_at is None:
         return False
     message = OutboundMessage.objects.get(pk=message_id)
+    # Only this claim's outcome may change the row: if a stalled send outlived the reclaim timeout
+    # and the row was claimed again, the newer claim owns it.
+    mine = OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=claimed_at)
     try:
         build_email(message, connection=connection).send(fail_silently=False)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
         if is_permanent(error) or message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
-                status=Status.FAILED, last_error=reason
-            )
+            mine.update(status=Status.FAILED, last_error=reason)
             logger.warning("Outbox message %s failed permanently: %s", message_id, reason)
             return False
         delay = retry_delay(message.attempts)
-        OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
+        mine.update(
             status=Status.PENDING,
             last_error=reason,
             send_after=timezone.now() + timedelta(seconds=delay),
@@ -230,9 +237,7 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
             enqueued_at=None,
         )
         raise TransientSendError(message_id, delay, reason) from error
-    OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), last_error=""
-    )
+    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
     return True
 
 
@@ -261,14 +266,19 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> SweepResu
     reclaimed = OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=reclaim_before).update(
         status=Status.PENDING, claimed_at=None, enqueued_at=None
     )
-    due = OutboundMessage.objects.filter(status=Status.PENDING, send_after__lte=now).exclude(
-        enqueued_at__gte=reclaim_before
+    due = (
+        OutboundMessage.objects.filter(status=Status.PENDING, send_after__lte=now)
+        .exclude(enqueued_at__gte=reclaim_before)
+        .order_by("send_after")
     )
-    ids = list(due.order_by("send_after").values_list("pk", flat=True)[:limit])
+    # Rows are picked and marked enqueued under a lock that a concurrent sweep skips, so two
+    # overlapping sweeps split the due rows between them instead of each queueing all of them.
+    with transaction.atomic():
+        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
     if ids:
         from partnership.tasks import send_message
 
-        OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(enqueued_at=now)
         for message_id in ids:
             send_message.delay(message_id)
     return SweepResult(reclaimed=reclaimed, enqueued=len(ids))
