@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "partnership.apps.PartnershipConfig",
     "meetings.apps.MeetingsConfig",
     "actions.apps.ActionsConfig",
+    "surveys.apps.SurveysConfig",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "partnership.tasks.outbox_sweep", "schedule": 60.0},
     "meeting-reminders": {"task": "meetings.tasks.reminders_sweep", "schedule": 60.0},
+    "survey-reminders": {"task": "surveys.tasks.reminders_sweep", "schedule": 60.0},
+    "survey-erase-respondents": {"task": "surveys.tasks.erase_expired_respondents", "schedule": 24 * 3600.0},
 }
 
 # The outbox: a row left in "sending" this long is taken to be lost by a dead worker.

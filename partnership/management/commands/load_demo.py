@@ -4,10 +4,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
 
 from actions import demo as actions_demo
 from meetings import demo as meetings_demo
 from partnership import demo
+from partnership.models import OutboundMessage
+from surveys import demo as surveys_demo
 
 
 class Command(BaseCommand):
@@ -26,14 +30,22 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like production, and the demo has well-known passwords. "
                 "Run with DEBUG=1, or pass --allow-production if you really mean it."
             )
-        records = demo.load_partner_records()
-        meetings = meetings_demo.load_meetings(records)
-        actions_demo.load_actions(records, meetings)
+        started = timezone.now()
+        with transaction.atomic():
+            records = demo.load_partner_records()
+            meetings = meetings_demo.load_meetings(records)
+            actions_demo.load_actions(records, meetings)
+            surveys_demo.load_surveys(records)
+            # The demo's invitations go to example addresses: keep them in the outbox, unsent.
+            OutboundMessage.objects.filter(created_at__gte=started, status=OutboundMessage.Status.PENDING).update(
+                status=OutboundMessage.Status.CANCELLED, last_error="Demo data: not sent."
+            )
         self.stdout.write(self.style.SUCCESS("Demo partnership loaded."))
         self.stdout.write(
             "Demo logins (password for all: demo):\n"
             "  coordinator  – Claire Martin, City of Nice (coordinator; uses the admin at /admin/)\n"
             "  partner      – Aino Virtanen, City of Helsinki (partner)\n"
-            "  ministry     – Ivana Horvat, Croatian Ministry of Construction and Physical Planning\n"
+            "  ministry     – Ivana Horvat, Croatian Ministry of Construction and Physical Planning "
+            "(runs the Croatian survey at /surveys/)\n"
             "  admin        – superuser"
         )

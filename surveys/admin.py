@@ -1,0 +1,165 @@
+"""Building surveys in the coordinators' admin; questions lock once answers exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from partnership.admin import ScopedAdmin
+from partnership.models import Organisation
+from partnership.tokens import token_new
+from surveys import services
+from surveys.models import SURVEY_LANGUAGES, Choice, NeedLink, Question, Respondent, Section, Survey
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    fields = ["position", "title", "priority_area", "translations"]
+
+
+class CloneForm(forms.Form):
+    title = forms.CharField(label=_("Title of the copy"), max_length=250)
+    country = forms.CharField(label=_("Country code (e.g. IT)"), max_length=2)
+    owner = forms.ModelChoiceField(label=_("Owner (ministry)"), queryset=Organisation.objects.all())
+    default_language = forms.ChoiceField(label=_("Language"), choices=SURVEY_LANGUAGES)
+
+
+@admin.register(Survey)
+class SurveyAdmin(ScopedAdmin):
+    list_display = ["title", "partnership", "country", "owner", "state", "opens_at", "closes_at", "manage_link"]
+    list_filter = ["partnership", "state", "country", "anonymity"]
+    list_select_related = ["partnership", "owner"]
+    search_fields = ["title"]
+    autocomplete_fields = ["owner"]
+    readonly_fields = ["state", "cloned_from"]
+    inlines = [SectionInline]
+    actions = ["clone_survey", "enable_open_link"]
+
+    @admin.display(description=_("manage"))
+    def manage_link(self, obj: Survey) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("surveys:manage", args=[obj.pk]), _("Manage"))
+
+    @admin.action(description=_("Clone for another country and language"), permissions=["add"])
+    def clone_survey(self, request: HttpRequest, queryset: QuerySet[Survey]) -> HttpResponse | None:
+        source = queryset.first()
+        if source is None or queryset.count() != 1:
+            self.message_user(request, _("Choose exactly one survey to clone."), messages.ERROR)
+            return None
+        form = CloneForm(request.POST if "apply" in request.POST else None, initial={"title": source.title})
+        if "apply" in request.POST and form.is_valid():
+            clone = services.survey_clone(survey=source, by=request.user, **form.cleaned_data)
+            self.message_user(
+                request,
+                _("Cloned as “%(title)s”; translate its texts before opening it.") % {"title": clone.title},
+                messages.SUCCESS,
+            )
+            return None
+        return render(
+            request,
+            "admin/surveys/clone.html",
+            {**self.admin_site.each_context(request), "source": source, "form": form, "opts": self.model._meta},
+        )
+
+    @admin.action(description=_("Enable the open link (shows it once)"), permissions=["change"])
+    def enable_open_link(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
+        for survey in queryset:
+            raw, digest = token_new()
+            survey.open_link_enabled = True
+            survey.open_link_token = digest
+            survey.save(update_fields=["open_link_enabled", "open_link_token"])
+            url = request.build_absolute_uri(reverse("surveys:open_link", kwargs={"token": raw}))
+            self.message_user(
+                request, _("Open link of %(survey)s: %(url)s") % {"survey": survey, "url": url}, messages.SUCCESS
+            )
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+    fields = ["position", "value", "label", "translations"]
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = [
+            "section",
+            "position",
+            "kind",
+            "text",
+            "help_text",
+            "required",
+            "has_other",
+            "min_value",
+            "max_value",
+            "show_if_question",
+            "show_if_value",
+            "translations",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            services.question_check_change(question=self.instance)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return data
+
+
+@admin.register(Question)
+class QuestionAdmin(ScopedAdmin):
+    partnership_path = "section__survey__partnership"
+    form = QuestionForm
+    list_display = ["text", "section", "kind", "required", "position"]
+    list_filter = ["section__survey", "kind"]
+    list_select_related = ["section", "section__survey"]
+    search_fields = ["text"]
+    inlines = [ChoiceInline]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "section" and not request.user.is_superuser:
+            kwargs["queryset"] = Section.objects.filter(survey__partnership__in=self.coordinated(request))
+        if db_field.name == "show_if_question" and not request.user.is_superuser:
+            kwargs["queryset"] = Question.objects.filter(section__survey__partnership__in=self.coordinated(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if change and services.questions_locked(form.instance.section.survey):
+            structural = formset.deleted_forms or any(
+                f.has_changed() and ("value" in f.changed_data or not f.instance.pk) for f in formset.forms
+            )
+            if structural:
+                self.message_user(
+                    request,
+                    _("This survey has answers: options can be reworded but not added, removed or recoded."),
+                    messages.ERROR,
+                )
+                return
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Respondent)
+class RespondentAdmin(ScopedAdmin):
+    partnership_path = "survey__partnership"
+    list_display = ["name", "email", "organisation", "region", "kind", "language", "survey"]
+    list_filter = ["survey", "kind", "language"]
+    list_select_related = ["survey"]
+    search_fields = ["name", "email", "organisation", "region"]
+
+
+@admin.register(NeedLink)
+class NeedLinkAdmin(ScopedAdmin):
+    partnership_path = "survey__partnership"
+    list_display = ["need", "survey"]
+    list_select_related = ["survey"]
+    autocomplete_fields = ["actions"]

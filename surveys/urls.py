@@ -1,0 +1,25 @@
+from django.urls import path
+
+from surveys import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("", views.survey_list, name="list"),
+    path("<int:pk>/manage/", views.manage, name="manage"),
+    path("<int:pk>/respondents/upload/", views.respondents_upload, name="upload"),
+    path("<int:pk>/respondents/add/", views.respondent_add, name="respondent_add"),
+    path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/compare/", views.compare, name="compare"),
+    path("<int:pk>/export.csv", views.export, name="export"),
+    path("<int:pk>/codebook.csv", views.codebook, name="codebook"),
+    path("<int:pk>/answer/", views.answer, name="answer"),
+    path("<int:pk>/answer/<int:number>/", views.section, name="section"),
+    path("<int:pk>/answer/review/", views.review, name="review"),
+    path("<int:pk>/thanks/", views.thanks, name="thanks"),
+    path("<int:pk>/my-answers.txt", views.download_copy, name="download_copy"),
+    path("s/<str:token>/", views.personal_link, name="personal_link"),
+    path("o/<str:token>/", views.open_link, name="open_link"),
+    path("opt-out/<str:token>/", views.opt_out, name="opt_out"),
+]
