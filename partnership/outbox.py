@@ -140,7 +140,9 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         for message_id in ids:
             send_message.delay(message_id)
 
-    transaction.on_commit(enqueue)
+    # Robust: if the broker is down, the rows are saved and the sweep hands them to a task later;
+    # the change that caused the mail must not fail because of it.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def messages_cancel_for(*, to_email: str) -> int:
