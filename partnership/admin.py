@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,6 +24,16 @@ from partnership.models import (
     PriorityArea,
 )
 from partnership.resources import OrganisationResource, PersonResource
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+class CoordinatedPartnershipFilter(admin.RelatedFieldListFilter):
+    """A partnership filter that names only the partnerships the user runs, never the others."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
+        return [(str(p.pk), str(p)) for p in selectors.partnerships_coordinated(request.user)]
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -59,6 +69,27 @@ class ScopedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             services.record_delete(instance=obj, by=request.user)
+
+
+class PortalImportExportAdmin(ImportExportModelAdmin):
+    """Imports run as the user (audited, scoped to what they manage) and explain unreadable files plainly."""
+
+    import_template_name = "partnership/admin_import.html"
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        if isinstance(e, UnicodeDecodeError):
+            form.add_error(
+                "import_file",
+                _(
+                    "This file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”, "
+                    "or choose the XLSX format, and upload it again."
+                ),
+            )
+            return
+        super().add_data_read_fail_error_to_form(form, e)
 
 
 class PriorityAreaInline(admin.TabularInline):
@@ -109,18 +140,14 @@ class OrganisationScope:
 
     @staticmethod
     def organisations(request: HttpRequest) -> QuerySet[Organisation]:
-        queryset = Organisation.objects.all()
-        if request.user.is_superuser:
-            return queryset
-        coordinated = selectors.partnerships_coordinated(request.user)
-        return queryset.filter(Q(memberships__partnership__in=coordinated) | Q(memberships__isnull=True)).distinct()
+        return selectors.organisations_managed(request.user)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ImportExportModelAdmin, ScopedAdmin):
+class OrganisationAdmin(PortalImportExportAdmin, ScopedAdmin):
     resource_classes = [OrganisationResource]
     list_display = ["name", "short_name", "kind", "country", "parent"]
-    list_filter = ["kind", "country", "memberships__partnership", "memberships__role"]
+    list_filter = ["kind", "country", ("memberships__partnership", CoordinatedPartnershipFilter), "memberships__role"]
     list_select_related = ["parent"]
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
@@ -128,9 +155,6 @@ class OrganisationAdmin(ImportExportModelAdmin, ScopedAdmin):
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         return queryset.filter(pk__in=OrganisationScope.organisations(request).values("pk"))
-
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
@@ -144,10 +168,14 @@ class OrganisationAdmin(ImportExportModelAdmin, ScopedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ImportExportModelAdmin, ScopedAdmin):
+class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     resource_classes = [PersonResource]
     list_display = ["name", "email", "organisation", "role_title", "language", "has_account"]
-    list_filter = ["language", "organisation__kind", "organisation__memberships__partnership"]
+    list_filter = [
+        "language",
+        "organisation__kind",
+        ("organisation__memberships__partnership", CoordinatedPartnershipFilter),
+    ]
     list_select_related = ["organisation", "user"]
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation"]
@@ -156,9 +184,6 @@ class PersonAdmin(ImportExportModelAdmin, ScopedAdmin):
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         return queryset.filter(organisation__in=OrganisationScope.organisations(request))
-
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "organisation":
@@ -191,7 +216,7 @@ class PersonAdmin(ImportExportModelAdmin, ScopedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
     list_display = ["organisation", "partnership", "role", "since", "until"]
-    list_filter = ["partnership", "role", "organisation__kind", "organisation__country"]
+    list_filter = [("partnership", CoordinatedPartnershipFilter), "role", "organisation__kind", "organisation__country"]
     list_select_related = ["organisation", "partnership"]
     search_fields = ["organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation", "contacts"]
@@ -248,7 +273,7 @@ class MembershipAdmin(ScopedAdmin):
 @admin.register(PriorityArea)
 class PriorityAreaAdmin(ScopedAdmin):
     list_display = ["name", "partnership", "position"]
-    list_filter = ["partnership"]
+    list_filter = [("partnership", CoordinatedPartnershipFilter)]
     list_select_related = ["partnership"]
     search_fields = ["name"]
 
@@ -256,7 +281,7 @@ class PriorityAreaAdmin(ScopedAdmin):
 @admin.register(Pillar)
 class PillarAdmin(ScopedAdmin):
     list_display = ["name", "partnership", "position"]
-    list_filter = ["partnership"]
+    list_filter = [("partnership", CoordinatedPartnershipFilter)]
     list_select_related = ["partnership"]
 
 

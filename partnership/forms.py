@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +35,13 @@ class ProfileForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save my details")))
 
+    def clean_email(self) -> str:
+        """The e-mail is unique whatever its case; say so at the field rather than above the form."""
+        email = self.cleaned_data["email"].strip().lower()
+        if Person.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A person with this e-mail address already exists."), code="unique")
+        return email
+
     def consents(self) -> dict[str, bool]:
         return {purpose.value: self.cleaned_data[f"consent_{purpose.value}"] for purpose in ConsentRecord.Purpose}
 
@@ -39,10 +49,22 @@ class ProfileForm(forms.ModelForm):
 class PortalPasswordResetForm(PasswordResetForm):
     """Password reset whose mail goes through the outbox instead of being sent in the request."""
 
+    def get_users(self, email: str) -> Iterator[Any]:
+        """Active accounts with this address, including those created for a person who never set a
+        password (Django leaves those out), so an expired welcome link can be replaced."""
+        UserModel = get_user_model()
+        email_field = UserModel.get_email_field_name()
+        users = UserModel._default_manager.filter(**{f"{email_field}__iexact": email, "is_active": True})
+        wanted = unicodedata.normalize("NFKC", email).casefold()
+        return (
+            user for user in users if unicodedata.normalize("NFKC", getattr(user, email_field)).casefold() == wanted
+        )
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         email = self.cleaned_data["email"]
         for user in self.get_users(email):
-            services.password_reset_mail_queue(user=user, to_email=email)
+            # The stored address, not the typed one, which may only look the same (CVE-2019-19844).
+            services.password_reset_mail_queue(user=user, to_email=user.email)
 
 
 class DirectoryFilterForm(forms.Form):

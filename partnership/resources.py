@@ -6,6 +6,7 @@ from typing import Any
 
 from diff_match_patch import diff_match_patch
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.encoding import force_str
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from import_export import fields, resources, widgets
 
-from partnership import services
+from partnership import selectors, services
 from partnership.models import Organisation, Person
 
 EU_COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
@@ -39,17 +40,18 @@ class CountryWidget(widgets.Widget):
 
 
 class OrganisationByNameWidget(widgets.ForeignKeyWidget):
-    """Finds an organisation by its name or short name, case-insensitively."""
+    """Finds an organisation by its name or short name, case-insensitively, among `organisations`."""
 
     def __init__(self) -> None:
         super().__init__(Organisation, field="name")
+        self.organisations: QuerySet[Organisation] = Organisation.objects.all()
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Organisation | None:
         text = str(value or "").strip()
         if not text:
             return None
-        match = Organisation.objects.filter(name__iexact=text).first() or (
-            Organisation.objects.filter(short_name__iexact=text).first()
+        match = self.organisations.filter(name__iexact=text).first() or (
+            self.organisations.filter(short_name__iexact=text).first()
         )
         if match is None:
             raise ValueError(_("No organisation is called “%(value)s”.") % {"value": text})
@@ -83,19 +85,41 @@ class StylelessDiff(resources.Diff):
 
 
 class AuditedResource(resources.ModelResource):
-    """Validates every row with full_clean and writes each saved row to the audit log."""
+    """Validates every row with full_clean and writes each saved row to the audit log.
+
+    Given a `user`, it reads and writes only the organisations (and their people) that user manages.
+    """
+
+    required_columns: tuple[str, ...] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.user = kwargs.get("user")
+        self.organisations = (
+            selectors.organisations_managed(self.user) if self.user is not None else Organisation.objects.all()
+        )
+        for field in self.fields.values():
+            if isinstance(field.widget, OrganisationByNameWidget):
+                field.widget.organisations = self.organisations
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        dataset.headers = [str(header or "").strip().lower() for header in dataset.headers or []]
+        missing = [column for column in self.required_columns if column not in dataset.headers]
+        if missing:
+            raise ValueError(
+                _("The file needs the columns %(missing)s in its first row; it has %(found)s.")
+                % {"missing": ", ".join(missing), "found": ", ".join(dataset.headers) or _("none")}
+            )
+
+    def refuse_unmanaged(self, organisation: Organisation | None, field: str) -> None:
+        if organisation is not None and not self.organisations.filter(pk=organisation.pk).exists():
+            raise ValidationError({field: _("This belongs to a partnership you do not coordinate.")})
 
     def get_diff_class(self) -> type[resources.Diff]:
         return StylelessDiff
 
     def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
-        dry_run = kwargs.get("dry_run", False)
-        if dry_run:
-            return
+        # A dry run saves too, so later rows can refer to earlier ones; its transaction is rolled back.
         services.record_save(instance=instance, by=self.user)
 
 
@@ -110,6 +134,13 @@ class OrganisationResource(AuditedResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    required_columns = ("name", "kind")
+
+    def get_instance(self, instance_loader: Any, row: Any) -> Organisation | None:
+        organisation = super().get_instance(instance_loader, row)
+        self.refuse_unmanaged(organisation, "name")
+        return organisation
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         kind = str(row.get("kind") or "").strip()
@@ -134,8 +165,13 @@ class PersonResource(AuditedResource):
         if not row.get("language"):
             row["language"] = "en"
 
+    required_columns = ("name", "email", "organisation")
+
     def get_instance(self, instance_loader: Any, row: Any) -> Person | None:
-        return Person.objects.filter(email__iexact=str(row.get("email") or "")).first()
+        email = str(row.get("email") or "")
+        person = Person.objects.filter(email__iexact=email).select_related("organisation").first()
+        self.refuse_unmanaged(person.organisation if person else None, "email")
+        return person
 
     def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
         super().import_instance(instance, row, **kwargs)

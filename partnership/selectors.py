@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from partnership.models import Membership, Organisation, OutboundMessage, Partnership, Person
+from partnership.models import ConsentRecord, Membership, Organisation, OutboundMessage, Partnership, Person
 
 
 def person_for(user: Any) -> Person | None:
@@ -72,6 +72,19 @@ def user_role_in(user: Any, partnership: Partnership) -> str | None:
     return membership.role if membership else None
 
 
+def directory_contacts() -> QuerySet[Person]:
+    """People who may be shown as contacts: not erased, and whose latest directory consent is given."""
+    latest_consent = ConsentRecord.objects.filter(
+        person=OuterRef("pk"), purpose=ConsentRecord.Purpose.DIRECTORY
+    ).order_by("-at", "-id")
+    return (
+        Person.objects.filter(erased_at__isnull=True)
+        .annotate(directory_consent=Subquery(latest_consent.values("given")[:1]))
+        .filter(directory_consent=True)
+        .order_by("name")
+    )
+
+
 def directory_memberships(
     *, partnership: Partnership, show_contacts: bool, role: str = "", country: str = ""
 ) -> QuerySet[Membership]:
@@ -95,9 +108,7 @@ def directory_memberships(
     if country:
         queryset = queryset.filter(organisation__country=country)
     if show_contacts:
-        queryset = queryset.prefetch_related(
-            Prefetch("contacts", queryset=Person.objects.filter(erased_at__isnull=True).order_by("name"))
-        )
+        queryset = queryset.prefetch_related(Prefetch("contacts", queryset=directory_contacts()))
     return queryset
 
 
@@ -106,10 +117,23 @@ def organisations_visible(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(memberships__partnership__in=partnerships_visible(user)).distinct()
 
 
+def organisations_managed(user: Any) -> QuerySet[Organisation]:
+    """Organisations a coordinator may edit: members of the partnerships they run, and organisations
+    not yet in any partnership (just added or imported). A superuser may edit them all."""
+    if getattr(user, "is_superuser", False):
+        return Organisation.objects.all()
+    coordinated = partnerships_coordinated(user)
+    return Organisation.objects.filter(
+        Q(memberships__partnership__in=coordinated) | Q(memberships__isnull=True)
+    ).distinct()
+
+
 def organisation_memberships(*, organisation: Organisation, user: Any) -> QuerySet[Membership]:
+    """The organisation's memberships in partnerships the user can see, with their shown contacts."""
     return (
         organisation.memberships.filter(partnership__in=partnerships_visible(user))
         .select_related("partnership")
+        .prefetch_related(Prefetch("contacts", queryset=directory_contacts()))
         .order_by("partnership__name")
     )
 

@@ -19,7 +19,7 @@ from django_countries import countries
 
 from partnership import selectors, services
 from partnership.forms import DirectoryFilterForm, ProfileForm
-from partnership.models import Organisation, Partnership
+from partnership.models import Membership, Organisation, Partnership
 
 DIRECTORY_PAGE_SIZE = 50
 
@@ -46,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = get_object_or_404(selectors.partnerships_visible(request.user), slug=slug)
+    role = selectors.user_role_in(request.user, partnership)
     return render(
         request,
         "partnership/partnership_detail.html",
@@ -53,7 +54,8 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "partnership": partnership,
             "priority_areas": partnership.priority_areas.all(),
             "pillars": partnership.pillars.all(),
-            "role": selectors.user_role_in(request.user, partnership),
+            "role": role,
+            "role_label": Membership.Role(role).label if role else "",
             "member_count": selectors.directory_memberships(partnership=partnership, show_contacts=False).count(),
         },
     )
@@ -100,9 +102,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.is_superuser:
         member_partnerships = {m.partnership_id for m in memberships}
     contacts_by_membership = {
-        m.pk: [p for p in m.contacts.all() if p.erased_at is None]
-        for m in memberships
-        if m.partnership_id in member_partnerships
+        m.pk: list(m.contacts.all()) for m in memberships if m.partnership_id in member_partnerships
     }
     return render(
         request,

@@ -1,0 +1,217 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+from django.utils import timezone
+
+from partnership import selectors, services
+from partnership.models import ConsentRecord, Membership, Organisation, Person
+from partnership.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    PartnershipFactory,
+    PersonFactory,
+    UserFactory,
+    member_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def yesterday():
+    return timezone.localdate() - timedelta(days=1)
+
+
+def end_membership(user, partnership, until=None):
+    membership = Membership.objects.get(organisation=user.person.organisation, partnership=partnership)
+    membership.since = timezone.localdate() - timedelta(days=30)
+    membership.until = until or yesterday()
+    membership.save()
+
+
+def test_member_of_lists_active_memberships_only():
+    current, ended, other = PartnershipFactory(), PartnershipFactory(), PartnershipFactory()
+    user = member_user(current)
+    MembershipFactory(
+        partnership=ended,
+        organisation=user.person.organisation,
+        since=timezone.localdate() - timedelta(days=30),
+        until=yesterday(),
+    )
+    MembershipFactory(partnership=other)
+    assert list(selectors.partnerships_member_of(user)) == [current]
+    assert list(selectors.partnerships_member_of(AnonymousUser())) == []
+
+
+def test_membership_ending_today_still_counts_and_future_membership_does_not():
+    partnership = PartnershipFactory()
+    user = member_user(partnership)
+    end_membership(user, partnership, until=timezone.localdate())
+    assert selectors.partnerships_member_of(user).count() == 1
+    membership = Membership.objects.get(organisation=user.person.organisation)
+    membership.since = timezone.localdate() + timedelta(days=1)
+    membership.until = None
+    membership.save()
+    assert selectors.partnerships_member_of(user).count() == 0
+
+
+def test_coordinated_needs_an_active_managing_role():
+    coordinated, partnered = PartnershipFactory(), PartnershipFactory()
+    coordinator = member_user(coordinated, role=Membership.Role.COORDINATOR)
+    MembershipFactory(partnership=partnered, organisation=coordinator.person.organisation)
+    secretariat = member_user(coordinated, role=Membership.Role.SECRETARIAT)
+    partner = member_user(coordinated)
+
+    assert list(selectors.partnerships_coordinated(coordinator)) == [coordinated]
+    assert list(selectors.partnerships_coordinated(secretariat)) == [coordinated]
+    assert list(selectors.partnerships_coordinated(partner)) == []
+    assert list(selectors.partnerships_coordinated(AnonymousUser())) == []
+    assert selectors.partnerships_coordinated(UserFactory(is_superuser=True)).count() == 2
+
+    end_membership(coordinator, coordinated)
+    assert list(selectors.partnerships_coordinated(coordinator)) == []
+
+
+def test_private_partnership_visible_to_members_only():
+    public = PartnershipFactory(is_public=True)
+    private = PartnershipFactory(is_public=False)
+    member = member_user(private)
+    outsider = member_user(public)
+
+    assert set(selectors.partnerships_visible(member)) == {public, private}
+    assert set(selectors.partnerships_visible(outsider)) == {public}
+    assert set(selectors.partnerships_visible(AnonymousUser())) == {public}
+    assert set(selectors.partnerships_visible(UserFactory(is_superuser=True))) == {public, private}
+
+    end_membership(member, private)
+    assert set(selectors.partnerships_visible(member)) == {public}
+
+
+def test_organisations_visible_follow_partnership_visibility():
+    public, private = PartnershipFactory(is_public=True), PartnershipFactory(is_public=False)
+    in_public = MembershipFactory(partnership=public).organisation
+    in_private = MembershipFactory(partnership=private).organisation
+    assert set(selectors.organisations_visible(AnonymousUser())) == {in_public}
+    member = member_user(private)
+    assert {in_public, in_private} <= set(selectors.organisations_visible(member))
+
+
+def test_directory_orders_by_role_then_name_and_skips_ended_memberships():
+    partnership = PartnershipFactory()
+    for name, role in [
+        ("Zagreb", Membership.Role.PARTNER),
+        ("Efus", Membership.Role.COORDINATOR),
+        ("URBACT", Membership.Role.OBSERVER),
+        ("Agenzia", Membership.Role.PARTNER),
+        ("Madrid", Membership.Role.COORDINATOR),
+        ("JRC", Membership.Role.EXPERT),
+        ("Secretariat GmbH", Membership.Role.SECRETARIAT),
+    ]:
+        MembershipFactory(partnership=partnership, organisation=OrganisationFactory(name=name), role=role)
+    MembershipFactory(
+        partnership=partnership,
+        organisation=OrganisationFactory(name="Aarhus"),
+        since=timezone.localdate() - timedelta(days=30),
+        until=yesterday(),
+    )
+    MembershipFactory(organisation=OrganisationFactory(name="Elsewhere"))
+
+    rows = selectors.directory_memberships(partnership=partnership, show_contacts=False)
+    assert [m.organisation.name for m in rows] == [
+        "Efus",
+        "Madrid",
+        "Secretariat GmbH",
+        "Agenzia",
+        "Zagreb",
+        "JRC",
+        "URBACT",
+    ]
+
+
+def test_directory_filters_by_role_and_country():
+    partnership = PartnershipFactory()
+    MembershipFactory(partnership=partnership, organisation=OrganisationFactory(name="Nice", country="FR"))
+    MembershipFactory(partnership=partnership, organisation=OrganisationFactory(name="Prato", country="IT"))
+    MembershipFactory(
+        partnership=partnership,
+        organisation=OrganisationFactory(name="Firenze", country="IT"),
+        role=Membership.Role.COORDINATOR,
+    )
+
+    def names(**filters):
+        rows = selectors.directory_memberships(partnership=partnership, show_contacts=False, **filters)
+        return [m.organisation.name for m in rows]
+
+    assert names(country="IT") == ["Firenze", "Prato"]
+    assert names(role=Membership.Role.PARTNER) == ["Nice", "Prato"]
+    assert names(role=Membership.Role.PARTNER, country="IT") == ["Prato"]
+    assert names(role=Membership.Role.EXPERT) == []
+
+
+def test_directory_contacts_are_those_who_consented_and_not_erased():
+    partnership = PartnershipFactory()
+    membership = MembershipFactory(partnership=partnership)
+    consenting = PersonFactory(organisation=membership.organisation, name="Consenting")
+    silent = PersonFactory(organisation=membership.organisation, name="Silent")
+    withdrawn = PersonFactory(organisation=membership.organisation, name="Withdrawn")
+    erased = PersonFactory(organisation=membership.organisation, name="Erased")
+    membership.contacts.add(consenting, silent, withdrawn, erased)
+    for person in (consenting, withdrawn, erased):
+        services.consent_set(person=person, purpose=ConsentRecord.Purpose.DIRECTORY, given=True, by=None)
+    services.consent_set(person=withdrawn, purpose=ConsentRecord.Purpose.DIRECTORY, given=False, by=None)
+    services.person_erase(person=erased, by=None)
+
+    (row,) = selectors.directory_memberships(partnership=partnership, show_contacts=True)
+    assert [p.name for p in row.contacts.all()] == ["Consenting"]
+
+
+def make_directory(partnership, count):
+    """`count` member organisations with two consenting contacts each, written in bulk."""
+    organisations = Organisation.objects.bulk_create(
+        Organisation(name=f"Org {partnership.pk}-{i:04d}", kind=Organisation.Kind.CITY, country="HR")
+        for i in range(count)
+    )
+    memberships = Membership.objects.bulk_create(
+        Membership(partnership=partnership, organisation=organisation) for organisation in organisations
+    )
+    people = Person.objects.bulk_create(
+        Person(name=f"Contact {i}-{j}", email=f"c{partnership.pk}-{i}-{j}@example.org", organisation=organisation)
+        for i, organisation in enumerate(organisations)
+        for j in range(2)
+    )
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(person=person, purpose=ConsentRecord.Purpose.DIRECTORY, given=True, text_version="v")
+        for person in people
+    )
+    Through = Membership.contacts.through
+    Through.objects.bulk_create(
+        Through(membership_id=membership.pk, person_id=person.pk)
+        for membership, pair in zip(memberships, zip(people[::2], people[1::2], strict=True), strict=True)
+        for person in pair
+    )
+
+
+DIRECTORY_MAX_QUERIES = 10
+
+
+@pytest.mark.parametrize("size", [10, 500])
+@pytest.mark.parametrize("viewer", ["member", "visitor"])
+def test_directory_page_query_count_does_not_grow_with_members(client, django_assert_max_num_queries, size, viewer):
+    partnership = PartnershipFactory()
+    make_directory(partnership, size)
+    if viewer == "member":
+        client.force_login(member_user(partnership))
+    with django_assert_max_num_queries(DIRECTORY_MAX_QUERIES):
+        response = client.get(reverse("directory", args=[partnership.slug]))
+    assert response.status_code == 200
+    assert "Org " in response.text
+    if viewer == "member":
+        assert "Contact 0-0" in response.text
+    else:
+        assert "Contact 0-0" not in response.text
