@@ -265,6 +265,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # Tests talk plain HTTP to the test client and live server, and need no collected static files.
     settings.AXES_ENABLED = False
+    # Fast hashing: the tests create many users; production keeps Django's default hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,

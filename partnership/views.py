@@ -69,6 +69,7 @@ def directory(request: HttpRequest, slug: str) -> HttpResponse:
         Organisation.objects.filter(memberships__partnership=partnership)
         .exclude(country="")
         .values_list("country", flat=True)
+        .order_by()
         .distinct()
     )
     country_choices = sorted(((code, countries.name(code)) for code in used_countries), key=lambda c: str(c[1]))
