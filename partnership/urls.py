@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from partnership import views
+from partnership import dashboard, views
 from partnership.forms import PortalPasswordResetForm
 
 admin.site.site_header = _("Partnership Portal administration")
@@ -13,7 +13,7 @@ admin.site.site_title = _("Partnership Portal")
 admin.site.index_title = _("Coordination")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("p/<slug:slug>/", views.partnership_detail, name="partnership_detail"),
     path("p/<slug:slug>/partners/", views.directory, name="directory"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),

@@ -19,29 +19,9 @@ from django_countries import countries
 
 from partnership import selectors, services
 from partnership.forms import DirectoryFilterForm, ProfileForm
-from partnership.models import Membership, Organisation, Partnership
+from partnership.models import Membership, Organisation
 
 DIRECTORY_PAGE_SIZE = 50
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    person = selectors.person_for(user)
-    coordinated = list(selectors.partnerships_coordinated(user))
-    member_of = list(selectors.partnerships_member_of(user))
-    public = list(Partnership.objects.filter(is_public=True).exclude(pk__in=[p.pk for p in member_of]))
-    failed_count = selectors.failed_messages(user).count() if coordinated else 0
-    return render(
-        request,
-        "partnership/home.html",
-        {
-            "person": person,
-            "coordinated": coordinated,
-            "member_of": member_of,
-            "public_partnerships": public,
-            "failed_count": failed_count,
-        },
-    )
 
 
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
