@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nh3
@@ -107,6 +107,8 @@ def reminder_rules_ensure_defaults(*, meeting: Meeting) -> None:
 def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: str = "") -> Meeting:
     """Move a meeting to another state, if the workflow allows it from where it is."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if to_state not in State.values:
+        raise ValidationError(_("“%(state)s” is not a state of a meeting.") % {"state": to_state})
     if to_state not in TRANSITIONS[meeting.state]:
         raise ValidationError(
             _("A meeting cannot go from “%(from)s” to “%(to)s”.")
@@ -132,6 +134,7 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
     elif to_state == State.HELD:
         _derive_no_shows(meeting=meeting, by=by)
     elif to_state == State.MINUTES_PUBLISHED:
+        Minutes.objects.filter(meeting=meeting).update(published_at=timezone.now())
         _notify_minutes(meeting=meeting)
     return meeting
 
@@ -154,7 +157,7 @@ def meeting_reschedule(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.state in (State.CANCELLED, State.HELD, State.MINUTES_PUBLISHED):
         raise ValidationError(_("A cancelled or past meeting cannot be rescheduled."))
-    old_start, old_end = meeting.starts_at, meeting.ends_at
+    old_start, old_end, old_deadline = meeting.starts_at, meeting.ends_at, meeting.registration_deadline
     delta = starts_at - old_start
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     if registration_deadline is not None:
@@ -166,8 +169,17 @@ def meeting_reschedule(
     meeting.save()
     if delta:
         meeting.agenda_items.update(starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta)
-    outbox.messages_cancel(keys_startwith=f"meeting:{meeting.pk}:reminder:")
-    meeting.reminder_rules.update(done_for_anchor=None)
+    # Unsent reminders for a moved anchor are void; the sweep queues fresh ones for the new time.
+    old_anchors: dict[str, datetime | None] = {
+        ReminderRule.Anchor.START: old_start,
+        ReminderRule.Anchor.DEADLINE: old_deadline,
+    }
+    for rule in meeting.reminder_rules.all():
+        old_anchor, new_anchor = old_anchors[rule.anchor], rule.anchor_time()
+        if old_anchor is not None and old_anchor != new_anchor:
+            outbox.messages_cancel(keys_startwith=_reminder_key_prefix(rule=rule, anchor=old_anchor))
+            rule.done_for_anchor = None
+            rule.save(update_fields=["done_for_anchor"])
     audit_record(
         by=by,
         verb="reschedule",
@@ -349,7 +361,13 @@ def waitlist_promote(*, meeting: Meeting, by: Actor) -> list[Registration]:
 @transaction.atomic
 def registration_check_in(*, registration: Registration, by: Actor) -> Registration:
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.state not in (RegState.REGISTERED, RegState.CONFIRMED, RegState.NO_SHOW, RegState.WAITLISTED):
+    if registration.state not in (
+        RegState.REGISTERED,
+        RegState.CONFIRMED,
+        RegState.ATTENDED,
+        RegState.NO_SHOW,
+        RegState.WAITLISTED,
+    ):
         raise ValidationError(_("Only registered people can be checked in."))
     if registration.state != RegState.ATTENDED:
         _change(registration, RegState.ATTENDED, by, "checked in")
@@ -391,12 +409,9 @@ def _queue_registration_mail(
     person = registration.person
     attachments: tuple[outbox.Attachment, ...] = ()
     if kind in ("confirmation", "promoted", "rescheduled", "cancelled"):
-        ics = calendar.meeting_calendar(
-            meetings=[meeting],
-            include_join_url=registration.holds_place,
-            method="CANCEL" if kind == "cancelled" else "REQUEST",
-        )
-        attachments = (outbox.Attachment("meeting.ics", ics, "text/calendar; method=REQUEST; charset=utf-8"),)
+        method = "CANCEL" if kind == "cancelled" else "REQUEST"
+        ics = calendar.meeting_calendar(meetings=[meeting], include_join_url=registration.holds_place, method=method)
+        attachments = (outbox.Attachment("meeting.ics", ics, f"text/calendar; method={method}; charset=utf-8"),)
     context = {
         "meeting": meeting,
         "person": person,
@@ -404,6 +419,7 @@ def _queue_registration_mail(
         "meeting_url": _absolute(meeting.get_absolute_url()),
         "starts_local": meeting.local(meeting.starts_at),
         "ends_local": meeting.local(meeting.ends_at),
+        "deadline_local": meeting.local(meeting.registration_deadline) if meeting.registration_deadline else None,
         **(extra or {}),
     }
     key = f"meeting:{meeting.pk}:{kind}:{registration.pk}" + (f":{key_suffix}" if key_suffix else "")
@@ -447,6 +463,11 @@ def reminders_sweep(*, now: datetime | None = None) -> int:
     return queued
 
 
+def _reminder_key_prefix(*, rule: ReminderRule, anchor: datetime) -> str:
+    """`meeting:<id>:reminder:<rule>:<anchor time in UTC>:`, followed by the registration's id."""
+    return f"meeting:{rule.meeting_id}:reminder:{rule.pk}:{anchor.astimezone(UTC).isoformat()}:"
+
+
 @transaction.atomic
 def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
     rule = ReminderRule.objects.select_for_update().select_related("meeting").get(pk=rule.pk)
@@ -478,7 +499,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
         )
         messages.append(
             OutboundMessage(
-                key=f"meeting:{meeting.pk}:reminder:{registration.pk}:{rule.pk}:{anchor.isoformat()}",
+                key=f"{_reminder_key_prefix(rule=rule, anchor=anchor)}{registration.pk}",
                 to_email=person.email,
                 subject=subject[:255],
                 body_text=text,
@@ -508,8 +529,8 @@ def document_validate(uploaded: Any) -> None:
     if uploaded.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
             {
-                "file": _("The file is %(size)d MB; the limit is %(limit)d MB.")
-                % {"size": uploaded.size // (1024 * 1024), "limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
+                "file": _("The file is too large: the limit is %(limit)d MB.")
+                % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
             }
         )
 
@@ -580,9 +601,7 @@ def minutes_save(*, meeting: Meeting, body: str, decisions: str, follow_ups: str
     return minutes
 
 
-@transaction.atomic
 def minutes_publish(*, meeting: Meeting, by: Actor) -> Meeting:
-    Minutes.objects.filter(meeting=meeting).update(published_at=timezone.now())
     return meeting_transition(meeting=meeting, to_state=State.MINUTES_PUBLISHED, by=by)
 
 

@@ -7,13 +7,16 @@ from typing import Any
 import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,7 +45,7 @@ def coordinator_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     @wraps(view)
     def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            return redirect(f"{_login_url()}?next={request.path}")
+            return redirect_to_login(request.get_full_path())
         meeting = get_object_or_404(selectors.meetings_visible(request.user), pk=pk)
         if not selectors.meetings_coordinated(request.user).filter(pk=meeting.pk).exists():
             raise PermissionDenied(_("Only the partnership's coordinators can do this."))
@@ -51,8 +54,28 @@ def coordinator_required(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return wrapper
 
 
-def _login_url() -> str:
-    return reverse("login")
+def _visible_meeting(request: HttpRequest, pk: int, queryset: QuerySet[Meeting] | None = None) -> Meeting:
+    """A meeting the user may see, or that their personal link (kept in the session) invited them to."""
+    queryset = queryset if queryset is not None else Meeting.objects.all()
+    meeting = queryset.filter(pk__in=selectors.meetings_visible(request.user).values("pk"), pk=pk).first()
+    if meeting is None and request.session.get(SESSION_KEY):
+        meeting = (
+            queryset.filter(pk=pk, registrations__pk__in=request.session[SESSION_KEY])
+            .exclude(state=Meeting.State.DRAFT)
+            .first()
+        )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: under its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
@@ -64,7 +87,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(selectors.meetings_visible(request.user).select_related("partnership", "host"), pk=pk)
+    meeting = _visible_meeting(request, pk, Meeting.objects.select_related("partnership", "host"))
     registration = selectors.registration_of(user=request.user, meeting=meeting) or _session_registration(
         request, meeting
     )
@@ -73,7 +96,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for item in items:
         item.visible_documents = [d for d in item.documents.all() if d.visibility in visibilities]  # type: ignore[attr-defined]
     minutes = Minutes.objects.filter(meeting=meeting).first()
-    can_coordinate = selectors.meetings_coordinated(request.user).filter(pk=meeting.pk).exists()
+    can_manage = selectors.meetings_coordinated(request.user).filter(pk=meeting.pk).exists()
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -85,8 +108,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "registration": registration,
             "is_member": partner_selectors.is_member(request.user, meeting.partnership),
-            "can_coordinate": can_coordinate,
-            "minutes": minutes if minutes and (minutes.published_at or can_coordinate) else None,
+            "can_manage": can_manage,
+            "minutes": minutes if minutes and (minutes.published_at or can_manage) else None,
             "linked": meeting.linked_meetings.filter(pk__in=selectors.meetings_visible(request.user).values("pk")),
             "starts_local": meeting.local(meeting.starts_at),
             "ends_local": meeting.local(meeting.ends_at),
@@ -95,7 +118,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(selectors.meetings_visible(request.user), pk=pk)
+    meeting = _visible_meeting(request, pk)
     registration = selectors.registration_of(user=request.user, meeting=meeting) or _session_registration(
         request, meeting
     )
@@ -144,47 +167,49 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting is None:
         raise Http404
     registration = _registration_for(request, meeting)
+    person = None
     if registration is None:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         if not selectors.meetings_visible(request.user).filter(pk=meeting.pk).exists():
-            if not request.user.is_authenticated:
-                return redirect(f"{_login_url()}?next={request.path}")
             raise Http404
         person = partner_selectors.person_for(request.user)
         if person is None or not partner_selectors.is_member(request.user, meeting.partnership):
             raise PermissionDenied(_("Only invited people and members of the partnership can register."))
-        if request.method == "POST":
-            registration = services.registration_for_member(meeting=meeting, person=person, by=request.user)
-    form = RegistrationForm(request.POST or None, meeting=meeting, registration=registration)
-    if request.method == "POST" and registration is not None:
-        if "decline" in request.POST:
+    form = RegistrationForm(
+        request.POST if request.method == "POST" else None, meeting=meeting, registration=registration
+    )
+    if request.method == "POST" and "decline" in request.POST:
+        if registration is not None:
             try:
                 services.registration_decline(
-                    registration=registration, by=request.user, reason=request.POST.get("reason", "")
+                    registration=registration, by=request.user, reason=request.POST.get("reason", "")[:300]
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _("Your answer is recorded. Thank you for letting us know."))
-            return redirect("meetings:register", pk=meeting.pk)
+        return redirect("meetings:register", pk=meeting.pk)
+    if request.method == "POST":
         if form.is_valid():
             try:
-                registration = services.registration_submit(
-                    registration=registration,
-                    by=request.user,
-                    **{
-                        "days": form.cleaned_data["days"],
-                        "site_visit": form.cleaned_data.get("site_visit", False),
-                        "dietary_needs": form.cleaned_data.get("dietary_needs", ""),
-                        "accessibility_needs": form.cleaned_data["accessibility_needs"],
-                        "consent_participant_list": form.cleaned_data["consent_participant_list"],
-                    },
-                )
+                # A member who was not invited gets a row only if the registration goes through.
+                with transaction.atomic():
+                    if registration is None:
+                        assert person is not None
+                        registration = services.registration_for_member(meeting=meeting, person=person, by=request.user)
+                    registration = services.registration_submit(
+                        registration=registration,
+                        by=request.user,
+                        days=form.cleaned_data["days"],
+                        site_visit=form.cleaned_data.get("site_visit", False),
+                        dietary_needs=form.cleaned_data.get("dietary_needs", ""),
+                        accessibility_needs=form.cleaned_data["accessibility_needs"],
+                        consent_participant_list=form.cleaned_data["consent_participant_list"],
+                    )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
+                registration = _registration_for(request, meeting)
+                _form_errors(form, error)
             else:
                 if registration.state == Registration.State.WAITLISTED:
                     messages.warning(
@@ -214,8 +239,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream a document after checking who may see it; files are never served as public media."""
     document = get_object_or_404(MeetingDocument.objects.select_related("meeting"), pk=pk)
-    if not selectors.meetings_visible(request.user).filter(pk=document.meeting_id).exists():
-        raise Http404
+    _visible_meeting(request, document.meeting_id)
     if document.visibility not in selectors.document_visibilities(user=request.user, meeting=document.meeting):
         raise Http404
     filename = document.file.name.rsplit("/", 1)[-1]
@@ -267,7 +291,7 @@ def invite(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         .distinct()
         .order_by("name")
     )
-    form = InviteForm(request.POST or None, people=people)
+    form = InviteForm(request.POST if request.method == "POST" else None, people=people)
     if request.method == "POST" and form.is_valid():
         chosen = list(form.cleaned_data["people"])
         if form.cleaned_data["roles"]:
@@ -284,7 +308,7 @@ def invite(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @coordinator_required
 def reschedule(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    form = RescheduleForm(request.POST or None, meeting=meeting)
+    form = RescheduleForm(request.POST if request.method == "POST" else None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_reschedule(
@@ -306,7 +330,7 @@ def reschedule(request: HttpRequest, meeting: Meeting) -> HttpResponse:
 
 @coordinator_required
 def cancel(request: HttpRequest, meeting: Meeting) -> HttpResponse:
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_cancel(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
@@ -328,9 +352,13 @@ def minutes_edit(request: HttpRequest, meeting: Meeting) -> HttpResponse:
         if existing
         else None
     )
-    form = MinutesForm(request.POST or None, initial=initial)
+    form = MinutesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
+        try:
+            services.minutes_save(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors(form, error)
+            return render(request, "meetings/minutes_form.html", {"meeting": meeting, "form": form})
         if "publish" in request.POST:
             try:
                 services.minutes_publish(meeting=meeting, by=request.user)
@@ -381,7 +409,7 @@ def check_in(request: HttpRequest, meeting: Meeting) -> HttpResponse:
                 messages.success(request, _("%(name)s is checked in.") % {"name": registration.person.name})
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect(f"{request.path}?q={request.POST.get('q', '')}")
+        return redirect(f"{request.path}?{urlencode({'q': request.POST.get('q', '')})}")
     query = request.GET.get("q", "").strip()
     registrations = selectors.participants(meeting).filter(
         state__in=(*Registration.HOLDS_PLACE, Registration.State.WAITLISTED, Registration.State.NO_SHOW)
