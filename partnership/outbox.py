@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from partnership.models import OutboundMessage
@@ -42,13 +43,22 @@ class Attachment:
 
 
 def render_mail(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language."""
+    """Render `<template>_subject.txt`, `.txt` and `.html` in the recipient's language.
+
+    Subject and plain text are rendered without HTML escaping ("O'Brien", not "O&#x27;Brien");
+    the HTML part escapes what people typed.
+    """
     context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
+        subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+        text = _render_plain(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
     return subject, text, html
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    template = get_template(name).template  # type: ignore[attr-defined]  # the Django engine's own Template
+    return str(template.render(Context(context, autoescape=False)))
 
 
 def message_queue(
