@@ -97,9 +97,30 @@ class MeetingAdmin(ScopedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        moved = change and {"starts_at", "ends_at"} & set(form.changed_data) and obj.state != Meeting.State.DRAFT
+        if not moved:
+            super().save_model(request, obj, form, change)
+            if not change:
+                services.reminder_rules_ensure_defaults(meeting=obj)
+            return
+        # A published meeting moved in time is rescheduled: agenda, reminders and calendar entries follow.
+        starts_at, ends_at, deadline = obj.starts_at, obj.ends_at, obj.registration_deadline
+        original = Meeting.objects.get(pk=obj.pk)
+        obj.starts_at, obj.ends_at, obj.registration_deadline = (
+            original.starts_at,
+            original.ends_at,
+            original.registration_deadline,
+        )
         super().save_model(request, obj, form, change)
-        if not change:
-            services.reminder_rules_ensure_defaults(meeting=obj)
+        services.meeting_reschedule(
+            meeting=obj,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            registration_deadline=deadline if "registration_deadline" in form.changed_data else None,
+            reason=str(_("Changed by the coordinators.")),
+            by=request.user,
+        )
+        obj.refresh_from_db()
 
     def _transition(self, request: HttpRequest, queryset: QuerySet[Meeting], to_state: str) -> None:
         done = 0

@@ -102,8 +102,8 @@ def load_meetings(records: dict[str, Any]) -> dict[str, Meeting]:
         city="Paris",
         country="FR",
         timezone="Europe/Paris",
-        starts_at=dt.datetime(2019, 1, 24, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
-        ends_at=dt.datetime(2019, 1, 25, 13, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
+        starts_at=dt.datetime(2019, 1, 25, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
+        ends_at=dt.datetime(2019, 1, 25, 17, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
         is_public=True,
         state=Meeting.State.HELD,
     )
@@ -140,10 +140,25 @@ def load_meetings(records: dict[str, Any]) -> dict[str, Meeting]:
         country="BE",
         timezone="Europe/Brussels",
         starts_at=_at(dt.date(2019, 10, 9), "09:00", BRUSSELS),
-        ends_at=_at(dt.date(2019, 10, 9), "17:00", BRUSSELS),
+        ends_at=_at(dt.date(2019, 10, 9), "13:00", BRUSSELS),
         is_public=True,
         state=Meeting.State.HELD,
     )
+    workshop = _meeting(
+        security,
+        "Workshop at the European Week of Regions and Cities",
+        number=None,
+        kind=Meeting.Kind.WORKSHOP,
+        description="The Partnership's workshop at the European Week of Regions and Cities, after its meeting.",
+        city="Brussels",
+        country="BE",
+        timezone="Europe/Brussels",
+        starts_at=_at(dt.date(2019, 10, 9), "14:30", BRUSSELS),
+        ends_at=_at(dt.date(2019, 10, 9), "16:00", BRUSSELS),
+        is_public=True,
+        state=Meeting.State.HELD,
+    )
+    brussels.linked_meetings.add(workshop)
     florence.linked_meetings.add(brussels)
     start = timezone.localtime(timezone.now() + dt.timedelta(days=30), BRUSSELS).replace(
         hour=10, minute=0, second=0, microsecond=0

@@ -25,7 +25,7 @@ def test_loading_the_demo_twice_gives_the_same_rows():
     first = row_counts()
     meetings_demo.load_meetings(demo.load_partner_records())
     assert row_counts() == first
-    assert first["meetings.Meeting"] == 4
+    assert first["meetings.Meeting"] == 5
     assert first["meetings.AgendaItem"] == len(meetings_demo.FLORENCE_AGENDA) + 1
     florence = Meeting.objects.get(title="Third partnership meeting, Florence")
     assert florence.state == Meeting.State.MINUTES_PUBLISHED
