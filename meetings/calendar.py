@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from meetings.models import Meeting
 
@@ -29,6 +30,10 @@ def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
     event.add("dtend", meeting.local(meeting.ends_at))
     event.add("sequence", meeting.sequence)
     event.add("url", settings.SITE_URL + meeting.get_absolute_url())
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["cn"] = vText(name or settings.SITE_NAME)
+    event.add("organizer", organizer)
     location = _location(meeting)
     description = meeting.description
     if include_join_url and meeting.join_url:
