@@ -14,7 +14,7 @@ from import_export.admin import ImportMixin
 from actions import services
 from actions.models import Action, ActionEvent, FundingOpportunity, GroupOutcome, Milestone, WorkingGroup
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
-from partnership.admin import ScopedAdmin
+from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
 
 
 class MilestoneInline(admin.TabularInline):
@@ -59,14 +59,31 @@ def _transition_action(to_state: str, label: Any) -> Any:
     return admin.action(description=_("Move to “%(state)s”") % {"state": label}, permissions=["change"])(run)
 
 
+def _shown(value: Any) -> Any:
+    """A value as the history shows it: names for related rows, plain values otherwise."""
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, (list, tuple, QuerySet)):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
 @admin.register(Action)
 class ActionAdmin(ImportMixin, ScopedAdmin):
     resource_classes = [ActionResource]
+    import_template_name = "partnership/admin_import.html"
     import_form_class = ActionImportForm
     confirm_form_class = ActionConfirmImportForm
     list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated_at"]
     list_display_links = ["code", "title"]
-    list_filter = ("partnership", "state", "priority_area", "pillar", "level", "support_closed")
+    list_filter = (
+        ("partnership", CoordinatedPartnershipFilter),
+        "state",
+        ("priority_area", admin.RelatedOnlyFieldListFilter),
+        ("pillar", admin.RelatedOnlyFieldListFilter),
+        "level",
+        "support_closed",
+    )
     list_select_related = ["partnership", "priority_area", "pillar", "leader", "owner"]
     search_fields = ["code", "title", "problem"]
     autocomplete_fields = ["leader", "contributors", "owner", "related", "merged_into"]
@@ -90,8 +107,31 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
         count = services.support_round_close(actions=list(queryset), by=request.user)
         self.message_user(request, _("Support closed on %(count)d actions.") % {"count": count}, messages.SUCCESS)
 
+    def save_model(self, request: HttpRequest, obj: Action, form: Any, change: bool) -> None:
+        """An edit here bumps the version and enters the history, as an edit on the site does, so an
+        editor who opened the action before gets the stale-edit warning instead of overwriting it."""
+        changed = [name for name in form.changed_data if name in form.base_fields] if change else []
+        before = Action.objects.get(pk=obj.pk) if changed else None
+        if changed:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            many = {field.name for field in Action._meta.many_to_many}
+            changes = {
+                name: [_shown(form.initial.get(name)), _shown(form.cleaned_data.get(name))]
+                if name in many
+                else [_shown(getattr(before, name)), _shown(getattr(obj, name))]
+                for name in changed
+            }
+            services.action_edit_record(action=obj, by=request.user, changes=changes)
+
     def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
         return {**super().get_import_form_kwargs(request), "partnerships": self.coordinated(request)}
+
+    def create_confirm_form(self, request: HttpRequest, import_form: Any = None) -> Any:
+        form = super().create_confirm_form(request, import_form)
+        form.fields["partnership"].queryset = self.coordinated(request)
+        return form
 
     def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
         initial = super().get_confirm_form_initial(request, import_form)
@@ -127,7 +167,7 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
 @admin.register(FundingOpportunity)
 class FundingOpportunityAdmin(ScopedAdmin):
     list_display = ["provider", "programme", "partnership", "deadline"]
-    list_filter = ["partnership", "provider"]
+    list_filter = [("partnership", CoordinatedPartnershipFilter), "provider"]
     list_select_related = ["partnership"]
     search_fields = ["provider", "programme"]
     filter_horizontal = ["eligible_priority_areas"]
@@ -136,6 +176,6 @@ class FundingOpportunityAdmin(ScopedAdmin):
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(ScopedAdmin):
     list_display = ["name", "partnership", "session"]
-    list_filter = ["partnership"]
+    list_filter = [("partnership", CoordinatedPartnershipFilter)]
     list_select_related = ["partnership", "session"]
     inlines = [GroupOutcomeInline]

@@ -12,6 +12,7 @@ from import_export import fields, resources, widgets
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from actions.models import Action, ActionEvent
+from actions.services import code_is_valid
 from partnership.models import Organisation, Partnership, Pillar, PriorityArea
 from partnership.services import audit_record
 
@@ -55,6 +56,10 @@ class MemberWidget(widgets.ForeignKeyWidget):
         return match
 
 
+REQUIRED_COLUMNS = ("title", "problem", "priority_area", "proposed_by")
+ALL_COLUMNS = ("code", "title", "problem", "description", "priority_area", "pillar", "level", "proposed_by")
+
+
 class ActionResource(resources.ModelResource):
     priority_area = fields.Field(
         attribute="priority_area", column_name="priority_area", widget=ByNameWidget(PriorityArea, "priority area")
@@ -82,20 +87,34 @@ class ActionResource(resources.ModelResource):
     def get_instance(self, instance_loader: Any, row: Any) -> None:
         return None
 
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        headers = {str(header or "").strip() for header in dataset.headers or ()}
+        missing = [column for column in REQUIRED_COLUMNS if column not in headers]
+        if missing:
+            raise ValidationError(
+                _("The file lacks the columns: %(missing)s. The first row must name the columns: %(expected)s.")
+                % {"missing": ", ".join(missing), "expected": ", ".join(ALL_COLUMNS)}
+            )
+
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         if self.partnership is None:
             raise ValidationError(_("Choose the partnership to import into."))
         code = str(row.get("code") or "").strip().upper()
         row["code"] = code
         if code:
+            if not code_is_valid(code):
+                raise ValidationError(
+                    _("The code %(code)s is not of the form A-07 (letters, a hyphen, a number).") % {"code": code}
+                )
             if code in self.codes_seen:
                 raise ValidationError(_("The code %(code)s appears twice in the file.") % {"code": code})
             self.codes_seen.add(code)
         row["level"] = str(row.get("level") or "").strip().lower()
 
     def import_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        super().import_instance(instance, row, **kwargs)
+        # Set before the columns are read, so a bad column is not also reported as a missing partnership.
         instance.partnership = self.partnership
+        super().import_instance(instance, row, **kwargs)
         instance.state = Action.State.LONG_LISTED if instance.code else Action.State.PROPOSED
         instance.created_by = self.user
 

@@ -8,13 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import IntegerField, Max
+from django.db.models import F, IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
 from actions.models import Action, ActionEvent, Comment, Milestone, Support
 from partnership import outbox
-from partnership.models import Membership, Organisation, Partnership, Person
+from partnership.models import Organisation, Partnership, Person
 from partnership.services import Actor, audit_record
 
 State = Action.State
@@ -138,6 +138,11 @@ def action_update(*, action: Action, by: Actor, expected_version: int, **fields:
     return current
 
 
+def action_edit_record(*, action: Action, by: Actor, changes: dict[str, list[Any]]) -> ActionEvent:
+    """Enter an edit made elsewhere (the admin's change form, which saves the row itself) in the history."""
+    return ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=_user(by), changes=changes)
+
+
 def _next_code(partnership: Partnership) -> str:
     """The next free code A-NN of a partnership (numbers never reused)."""
     coded = Action.objects.filter(partnership=partnership, code__regex=r"^A-[0-9]+$")
@@ -155,7 +160,7 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
     if to_state not in TRANSITIONS[action.state]:
         raise ValidationError(
             _("An action cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": action.get_state_display(), "to": State(to_state).label}
+            % {"from": action.get_state_display(), "to": dict(State.choices).get(to_state, to_state)}
         )
     if to_state in NEEDS_REASON and not reason.strip():
         raise ValidationError({"reason": _("Give a reason; the proposers will read it.")})
@@ -163,7 +168,9 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
     action.state = to_state
     fields = ["state", "updated_at"]
     if to_state == State.LONG_LISTED and not action.code:
-        action.code = _next_code(action.partnership)
+        # Two coordinators long-listing at once must not both take the same next number.
+        partnership = Partnership.objects.select_for_update().get(pk=action.partnership_id)
+        action.code = _next_code(partnership)
         fields.append("code")
     if to_state == State.UNDER_DISCUSSION:
         action.support_closed = False
@@ -317,27 +324,34 @@ def progress_update(*, action: Action, by: Actor, progress: int, milestones: dic
     for milestone in Milestone.objects.filter(action=action, pk__in=list(milestones)):
         status, note = milestones[milestone.pk]
         if (milestone.status, milestone.note) != (status, note):
-            changes[f"milestone {milestone.title}"] = [milestone.get_status_display(), Milestone.Status(status).label]
+            old_status = str(milestone.get_status_display())
             milestone.status, milestone.note = status, note
             milestone.full_clean()
             milestone.save()
+            changes[f"milestone {milestone.title}"] = [old_status, str(milestone.get_status_display())]
     if changes:
         ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.MILESTONE, by=_user(by), changes=changes)
     return action
 
 
 def _recipients(action: Action) -> list[Person]:
-    """Contacts of the leader, the proposer and the contributors in the partnership (or all their people)."""
+    """The contact persons of the proposer, the leader and the contributors in the partnership; all the
+    people of an organisation that has named no contact there."""
     organisation_ids = {action.owner_id, *action.contributors.values_list("pk", flat=True)}
     if action.leader_id:
         organisation_ids.add(action.leader_id)
-    memberships = Membership.objects.filter(partnership=action.partnership, organisation_id__in=organisation_ids)
-    people = list(Person.objects.filter(contact_for__in=memberships, erased_at__isnull=True).distinct().order_by("pk"))
-    if not people:
-        people = list(
-            Person.objects.filter(organisation_id__in=organisation_ids, erased_at__isnull=True).order_by("pk")
-        )
-    return people
+    contacts = list(
+        Person.objects.filter(
+            contact_for__partnership=action.partnership,
+            contact_for__organisation_id__in=organisation_ids,
+            erased_at__isnull=True,
+        ).annotate(contact_of=F("contact_for__organisation_id"))
+    )
+    people: dict[int, Person] = {person.pk: person for person in contacts}
+    without_contacts = organisation_ids - {person.contact_of for person in contacts}
+    for person in Person.objects.filter(organisation_id__in=without_contacts, erased_at__isnull=True):
+        people[person.pk] = person
+    return sorted(people.values(), key=lambda person: person.pk)
 
 
 def _notify(*, action: Action, event: ActionEvent) -> None:

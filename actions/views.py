@@ -315,7 +315,12 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     body=form.cleaned_data["body"],
                 )
-            cache.set(key, count + 1, 3600)
+            # The hour runs from the first comment: later ones count but do not extend it.
+            cache.add(key, 0, 3600)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, 3600)
             messages.success(request, _("Thank you: your comment is recorded and will be considered."))
             return redirect(action)
     return render(request, "actions/feedback.html", {"action": action, "form": form})
@@ -399,6 +404,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/progress.html", {"form": form, "action": action})
 
 
+@login_required
 def ranking(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = _partnership(request, slug)
     if not partner_selectors.is_member(request.user, partnership):
@@ -419,6 +425,7 @@ def action_plan(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actions/action_plan.html", {"partnership": partnership, "groups": list(groups.items())})
 
 
+@login_required
 def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered long list, streamed (CSV) or built row by row (XLSX)."""
     partnership = _partnership(request, slug)

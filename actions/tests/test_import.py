@@ -1,0 +1,290 @@
+"""The Teaser Session sheet imported through the admin (django-import-export), as a coordinator does it."""
+
+import io
+import re
+from html import unescape
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from actions.models import Action, ActionEvent
+from actions.tests.factories import ActionFactory, member_organisation
+from partnership.models import Membership
+from partnership.tests.factories import PartnershipFactory, PillarFactory, PriorityAreaFactory, member_user
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("admin:actions_action_import")
+PROCESS_URL = reverse("admin:actions_action_process_import")
+HEADER = "title,problem,priority_area,pillar,level,proposed_by\n"
+
+
+@pytest.fixture
+def teaser(partnership):
+    """The partnership's areas, pillar and two proposing members, named as the sheet names them."""
+    PriorityAreaFactory(partnership=partnership, name="Urban planning and design")
+    PriorityAreaFactory(partnership=partnership, name="Technology for smart and secure cities")
+    PillarFactory(partnership=partnership, name="Better knowledge")
+    member_organisation(partnership, name="City of Nice", short_name="Nice")
+    member_organisation(partnership, name="City of Helsinki", short_name="Helsinki")
+    return partnership
+
+
+@pytest.fixture
+def admin_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+def page_text(response):
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def format_index(client, name):
+    form = client.get(IMPORT_URL).context["form"]
+    for value, label in form.fields["format"].choices:
+        if label.lower() == name:
+            return value
+    raise AssertionError(f"no {name} format")
+
+
+def upload(client, partnership, content, *, name="teaser.csv", fmt="csv"):
+    file = SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content)
+    data = {"resource": "0", "format": format_index(client, fmt), "import_file": file}
+    if partnership is not None:
+        data["partnership"] = partnership.pk
+    return client.post(IMPORT_URL, data)
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    assert form is not None, "no confirm form: the preview found errors"
+    return client.post(PROCESS_URL, {name: form[name].value() for name in form.fields}, follow=True)
+
+
+def invalid_rows(response):
+    """{row number: the errors named for it} from the preview's table of invalid rows."""
+    table = re.search(r"<table class=\"import-preview\">.*?</table>", response.content.decode(), re.S)
+    assert table, "no table of invalid rows"
+    rows = {}
+    for number, cell in re.findall(
+        r"<tr>\s*<td>\s*(\d+)\s*</td>\s*<td class=\"errors\">(.*?)</td>", table.group(0), re.S
+    ):
+        rows[int(number)] = " ".join(unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+    return rows
+
+
+TEASER = (
+    HEADER
+    + "Security by design guidance,Planners lack guidance.,Urban planning and design,Better knowledge,EU,City of Nice\n"
+    + "Safety audits,Residents are not heard.,urban planning and design,,local,Helsinki\n"
+)
+
+
+def test_the_import_page_offers_only_the_coordinators_partnerships(admin_client, teaser):
+    PartnershipFactory(name="Culture and Cultural Heritage")
+
+    response = admin_client.get(IMPORT_URL)
+
+    assert response.status_code == 200
+    choices = [label for value, label in response.context["form"].fields["partnership"].choices if value]
+    assert choices == [teaser.name]
+
+
+def test_a_partner_cannot_open_the_import(client, partner):
+    client.force_login(partner)
+
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_dry_run_preview_then_confirm_creates_proposed_actions_with_events(admin_client, coordinator, teaser):
+    preview = upload(admin_client, teaser, TEASER)
+
+    assert preview.status_code == 200
+    assert not Action.objects.exists()
+    assert not ActionEvent.objects.exists()
+    assert "Security by design guidance" in page_text(preview)
+    assert preview.context["confirm_form"]["partnership"].value() == teaser.pk
+
+    done = confirm(admin_client, preview)
+
+    assert done.status_code == 200
+    actions = {action.title: action for action in Action.objects.select_related("owner", "priority_area", "pillar")}
+    assert set(actions) == {"Security by design guidance", "Safety audits"}
+    nice = actions["Security by design guidance"]
+    assert (nice.partnership, nice.state, nice.owner.short_name, nice.level) == (teaser, "proposed", "Nice", "eu")
+    assert (nice.priority_area.name, nice.pillar.name, nice.created_by) == (
+        "Urban planning and design",
+        "Better knowledge",
+        coordinator,
+    )
+    assert actions["Safety audits"].pillar is None
+    for action in actions.values():
+        [event] = ActionEvent.objects.filter(action=action)
+        assert (event.kind, event.to_state, event.by) == ("created", "proposed", coordinator)
+    assert "Security by design guidance" in page_text(admin_client.get(reverse("admin:actions_action_changelist")))
+
+
+def test_coded_rows_come_in_long_listed_and_keep_their_codes(admin_client, teaser):
+    content = (
+        "code," + HEADER + "a-07,Lighting,Dark streets.,Technology for smart and secure cities,,,Nice\n"
+        ",Crowd apps,Events are crowded.,Technology for smart and secure cities,,,Nice\n"
+    )
+
+    confirm(admin_client, upload(admin_client, teaser, content))
+
+    assert dict(Action.objects.values_list("title", "code")) == {"Lighting": "A-07", "Crowd apps": ""}
+    assert dict(Action.objects.values_list("title", "state")) == {"Lighting": "long_listed", "Crowd apps": "proposed"}
+
+
+def test_an_xlsx_sheet_imports_too(admin_client, teaser):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["title", "problem", "priority_area", "pillar", "level", "proposed_by"])
+    sheet.append(["Lighting", "Dark streets.", "Urban planning and design", "Better knowledge", "local", "Nice"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    confirm(admin_client, upload(admin_client, teaser, buffer.getvalue(), name="teaser.xlsx", fmt="xlsx"))
+
+    assert list(Action.objects.values_list("title", "state")) == [("Lighting", "proposed")]
+
+
+def test_an_unknown_priority_area_imports_nothing_and_names_the_row(admin_client, teaser):
+    content = TEASER + "Drones,Drones are noisy.,Air space,,,Nice\n"
+
+    preview = upload(admin_client, teaser, content)
+
+    assert preview.context.get("confirm_form") is None
+    rows = invalid_rows(preview)
+    assert list(rows) == [3]
+    assert rows[3].startswith("1 priority_area Unknown priority area “Air space”; this partnership has:")
+    assert not Action.objects.exists()
+
+
+def test_a_code_twice_in_the_file_imports_nothing_and_names_the_row(admin_client, teaser):
+    content = (
+        "code," + HEADER + "A-01,Lighting,Dark streets.,Urban planning and design,,,Nice\n"
+        "A-02,Audits,Not heard.,Urban planning and design,,,Nice\n"
+        "a-01,Cameras,Misused.,Urban planning and design,,,Helsinki\n"
+    )
+
+    preview = upload(admin_client, teaser, content)
+
+    assert preview.context.get("confirm_form") is None
+    rows = invalid_rows(preview)
+    assert list(rows) == [3]
+    assert "The code A-01 appears twice in the file." in rows[3]
+    assert not Action.objects.exists()
+
+
+def test_a_code_not_like_a_07_imports_nothing(admin_client, teaser):
+    content = "code," + HEADER + "Action 7,Lighting,Dark streets.,Urban planning and design,,,Nice\n"
+
+    preview = upload(admin_client, teaser, content)
+
+    assert "The code ACTION 7 is not of the form A-07" in invalid_rows(preview)[1]
+    assert not Action.objects.exists()
+
+
+def test_a_code_already_used_imports_nothing_and_names_the_row(admin_client, teaser):
+    ActionFactory(partnership=teaser, code="A-05", state="long_listed", title="Existing")
+    content = (
+        "code," + HEADER + "A-04,Lighting,Dark streets.,Urban planning and design,,,Nice\n"
+        "A-05,Audits,Not heard.,Urban planning and design,,,Nice\n"
+    )
+
+    preview = upload(admin_client, teaser, content)
+
+    assert preview.context.get("confirm_form") is None
+    rows = invalid_rows(preview)
+    assert list(rows) == [2]
+    assert "already has this code" in rows[2]
+    assert list(Action.objects.values_list("title", flat=True)) == ["Existing"]
+
+
+def test_a_code_used_in_another_partnership_is_fine(admin_client, teaser):
+    ActionFactory(code="A-01", state="long_listed")
+
+    confirm(
+        admin_client,
+        upload(admin_client, teaser, "code," + HEADER + "A-01,Lighting,Dark.,Urban planning and design,,,Nice\n"),
+    )
+
+    assert Action.objects.filter(partnership=teaser, code="A-01").exists()
+
+
+def test_a_proposer_outside_the_partnership_is_named(admin_client, teaser):
+    member_organisation(PartnershipFactory(), name="City of Turin")
+
+    preview = upload(admin_client, teaser, HEADER + "Lighting,Dark.,Urban planning and design,,,City of Turin\n")
+
+    assert "“City of Turin” is not a member organisation of this partnership" in invalid_rows(preview)[1]
+    assert not Action.objects.exists()
+
+
+def test_the_confirm_step_cannot_import_into_a_partnership_the_user_does_not_run(admin_client, teaser):
+    preview = upload(admin_client, teaser, TEASER)
+    other = PartnershipFactory()
+    PriorityAreaFactory(partnership=other, name="Urban planning and design")
+    form = preview.context["confirm_form"]
+    data = {name: form[name].value() for name in form.fields}
+
+    response = admin_client.post(PROCESS_URL, {**data, "partnership": other.pk})
+
+    assert response.status_code == 200
+    assert "partnership" in response.context["confirm_form"].errors
+    assert not Action.objects.exists()
+
+
+def test_importing_needs_a_partnership(admin_client, teaser):
+    response = upload(admin_client, None, TEASER)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["partnership"] == ["This field is required."]
+    assert not Action.objects.exists()
+
+
+def test_a_file_with_other_columns_says_which_are_missing(admin_client, teaser):
+    response = upload(admin_client, teaser, "name,email,problem\nAna,ana@example.org,Dark streets\n")
+
+    assert response.status_code == 200
+    assert "The file lacks the columns: title, priority_area, proposed_by." in page_text(response)
+    assert "Traceback" not in page_text(response)
+    assert response.context.get("confirm_form") is None
+    assert not Action.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "\n",
+        "title\n",
+        "name,email,organisation\nAna,ana@example.org,Nice\n",
+        HEADER,
+        "\x00\x01\x02 not a sheet",
+        b"\xff\xfe\x00garbage",
+    ],
+    ids=["empty", "blank-line", "title-only", "wrong-columns", "header-only", "binary", "not-utf8"],
+)
+def test_wrong_or_empty_files_never_answer_500_and_import_nothing(admin_client, teaser, content):
+    response = upload(admin_client, teaser, content)
+
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    assert not Action.objects.exists()
+
+
+def test_a_secretariat_member_imports_too(client, teaser):
+    secretariat = member_user(teaser, Membership.Role.SECRETARIAT)
+    client.force_login(secretariat)
+
+    confirm(client, upload(client, teaser, TEASER))
+
+    assert Action.objects.filter(partnership=teaser).count() == 2
