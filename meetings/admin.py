@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,19 @@ class MeetingAdmin(ScopedAdmin):
             {"fields": ["format", "join_url", "capacity", "registration_deadline", "linked_meetings"]},
         ),
     ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Dates and agenda times are entered and shown in the venue's time zone, as on the agenda."""
+        meeting = self.get_object(request, object_id)
+        if meeting is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        with timezone.override(meeting.zone):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj: Meeting) -> str:
