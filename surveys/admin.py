@@ -83,8 +83,26 @@ class SurveyAdmin(ScopedAdmin):
             )
 
 
+class ChoiceFormSet(forms.BaseInlineFormSet):
+    """Once a survey has answers, options may be reworded but not added, removed or recoded."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return  # a new question: the question form refuses it on a locked survey
+        for form in self.forms:
+            deleted = bool(self.can_delete and form.cleaned_data.get("DELETE"))
+            if (not form.has_changed() and not deleted) or (deleted and form.instance.pk is None):
+                continue
+            try:
+                services.choice_check_change(choice=form.instance, delete=deleted)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+
+
 class ChoiceInline(admin.TabularInline):
     model = Choice
+    formset = ChoiceFormSet
     extra = 0
     fields = ["position", "value", "label", "translations"]
 
@@ -132,20 +150,6 @@ class QuestionAdmin(ScopedAdmin):
         if db_field.name == "show_if_question" and not request.user.is_superuser:
             kwargs["queryset"] = Question.objects.filter(section__survey__partnership__in=self.coordinated(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if change and services.questions_locked(form.instance.section.survey):
-            structural = formset.deleted_forms or any(
-                f.has_changed() and ("value" in f.changed_data or not f.instance.pk) for f in formset.forms
-            )
-            if structural:
-                self.message_user(
-                    request,
-                    _("This survey has answers: options can be reworded but not added, removed or recoded."),
-                    messages.ERROR,
-                )
-                return
-        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Respondent)

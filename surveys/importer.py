@@ -46,7 +46,10 @@ def read_file(name: str, content: bytes) -> tablib.Dataset:
                 raise ValidationError(
                     _("The file is not in UTF-8. Save it from your spreadsheet as “CSV UTF-8” and try again.")
                 ) from error
-            return tablib.Dataset().load(text, format="csv")
+            # Spreadsheets in Croatian, Italian and other locales save "CSV" with semicolons.
+            header = text.split("\n", 1)[0]
+            delimiter = max((",", ";", "\t"), key=header.count)
+            return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
     except ValidationError:
         raise
     except Exception as error:

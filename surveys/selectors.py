@@ -37,6 +37,11 @@ def surveys_published_to(user: Any) -> QuerySet[Survey]:
     )
 
 
+def surveys_known_to(user: Any) -> QuerySet[Survey]:
+    """Surveys of the partnerships the user belongs to: they may know a survey exists, not necessarily run it."""
+    return Survey.objects.filter(partnership__in=partner_selectors.partnerships_member_of(user).values("pk"))
+
+
 def surveys_visible(user: Any) -> QuerySet[Survey]:
     return Survey.objects.filter(
         Q(pk__in=surveys_run_by(user).values("pk")) | Q(pk__in=surveys_published_to(user).values("pk"))

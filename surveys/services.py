@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from partnership.services import Actor, audit_record
 from partnership.tokens import token_hash, token_new
 from surveys.models import (
     Answer,
+    Choice,
     Invitation,
     InvitationToken,
     Question,
@@ -43,6 +45,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 REMINDABLE = (InvState.SENT, InvState.OPENED, InvState.STARTED)
 TEXT_LIMIT = 5000
 SHORT_TEXT_LIMIT = 250
+OTHER_TEXT_LIMIT = 500
+SCALE = {"1", "2", "3", "4", "5"}
+ERASED_EMAIL = "erased@invalid.invalid"
 
 
 def _user(by: Actor) -> Any:
@@ -88,6 +93,15 @@ def question_check_change(*, question: Question) -> None:
             _("This survey has answers: only the wording of a question can change, not its %(fields)s.")
             % {"fields": ", ".join(name.replace("_id", "").replace("_", " ") for name in changed)}
         )
+
+
+def choice_check_change(*, choice: Choice, delete: bool = False) -> None:
+    """Refuse adding, removing or recoding an option of a survey that has answers; rewording is fine."""
+    if not questions_locked(choice.question.section.survey):
+        return
+    stored = Choice.objects.filter(pk=choice.pk).values_list("value", flat=True).first() if choice.pk else None
+    if delete or stored is None or stored != choice.value:
+        raise ValidationError(_("This survey has answers: options can be reworded but not added, removed or recoded."))
 
 
 @transaction.atomic
@@ -350,7 +364,7 @@ def invitation_for_token(raw: str) -> Invitation | None:
     if token is None:
         return None
     invitation = token.invitation
-    if invitation.state in (InvState.EXPIRED,) or invitation.survey.state != State.OPEN:
+    if invitation.state == InvState.EXPIRED or not invitation.survey.is_open:
         return None
     return invitation
 
@@ -382,10 +396,7 @@ def response_start(*, survey: Survey, invitation: Invitation | None, language: s
         invitation = Invitation.objects.select_for_update().select_related("respondent").get(pk=invitation.pk)
         existing = Response.objects.filter(invitation=invitation).first()
         if existing is not None:
-            if language and existing.language != language and existing.submitted_at is None:
-                existing.language = language
-                existing.save(update_fields=["language"])
-            return existing
+            return response_set_language(response=existing, language=language)
         if invitation.state == InvState.SUBMITTED:
             raise ValidationError(_("You have already answered this survey. Thank you!"))
         response = Response.objects.create(
@@ -400,6 +411,18 @@ def response_start(*, survey: Survey, invitation: Invitation | None, language: s
             invitation.save(update_fields=["state"])
         return response
     return Response.objects.create(survey=survey, language=language, via_open_link=True)
+
+
+@transaction.atomic
+def response_set_language(*, response: Response, language: str) -> Response:
+    """Continue a response in another language (not once it is submitted)."""
+    response = Response.objects.select_for_update().get(pk=response.pk)
+    if response.submitted_at is not None:
+        raise ValidationError(_("You have already answered this survey. Thank you!"))
+    if language and response.language != language:
+        response.language = language
+        response.save(update_fields=["language"])
+    return response
 
 
 def question_visible(question: Question, answers: dict[int, Any]) -> bool:
@@ -420,6 +443,8 @@ def question_visible(question: Question, answers: dict[int, Any]) -> bool:
 def clean_answer(question: Question, raw: Any, other_text: str = "") -> Any:
     """Validate one answer; returns the value to store (None for no answer) or raises ValidationError."""
     kind = question.kind
+    if isinstance(raw, str):
+        raw = raw.strip()
     empty = raw in (None, "", [], {})
     if empty:
         if question.required:
@@ -440,6 +465,8 @@ def clean_answer(question: Question, raw: Any, other_text: str = "") -> Any:
             number = float(str(raw).replace(",", "."))
         except ValueError as error:
             raise ValidationError(_("Enter a number.")) from error
+        if not math.isfinite(number):
+            raise ValidationError(_("Enter a number."))
         if question.min_value is not None and number < question.min_value:
             raise ValidationError(_("Enter a number of at least %(min)s.") % {"min": question.min_value})
         if question.max_value is not None and number > question.max_value:
@@ -455,32 +482,53 @@ def clean_answer(question: Question, raw: Any, other_text: str = "") -> Any:
         return int(raw)
     if kind == Question.Kind.SINGLE:
         if raw == "other" and question.has_other:
-            if not other_text.strip():
-                raise ValidationError(_("Please say what “other” is."))
+            _check_other(other_text)
             return "other"
-        if raw not in values:
+        if not isinstance(raw, str) or raw not in values:
             raise ValidationError(_("Choose one of the options."))
         return raw
     if kind == Question.Kind.MULTIPLE:
-        chosen = [value for value in raw if value in values or (value == "other" and question.has_other)]
-        if len(chosen) != len(raw):
+        if isinstance(raw, str):
+            raw = [raw]
+        chosen = list(dict.fromkeys(raw))
+        if any(value not in values and not (value == "other" and question.has_other) for value in chosen):
             raise ValidationError(_("Choose among the options."))
-        if "other" in chosen and not other_text.strip():
-            raise ValidationError(_("Please say what “other” is."))
+        if "other" in chosen:
+            _check_other(other_text)
         return chosen
     if kind == Question.Kind.MATRIX:
-        rated = {
-            row: int(value) for row, value in raw.items() if row in values and str(value) in {"1", "2", "3", "4", "5"}
-        }
+        if not isinstance(raw, dict) or any(row not in values or str(value) not in SCALE for row, value in raw.items()):
+            raise ValidationError(_("Choose a point on the scale."))
+        rated = {row: int(value) for row, value in raw.items()}
         if question.required and len(rated) < len(values):
             raise ValidationError(_("Please rate every row."))
-        return rated or None
+        return rated
     if kind == Question.Kind.RANKING:
-        order = [value for value in raw if value in values]
-        if len(set(order)) != len(order) or (question.required and len(order) != len(values)):
+        # The form sends an unknown value when two options got the same rank.
+        order = list(raw) if isinstance(raw, list) else [raw]
+        if (
+            any(value not in values for value in order)
+            or len(set(order)) != len(order)
+            or (question.required and len(order) != len(values))
+        ):
             raise ValidationError(_("Give each option a different rank."))
         return order
     raise ValidationError(_("Unknown question type."))
+
+
+def _check_other(other_text: str) -> None:
+    text = other_text.strip()
+    if not text:
+        raise ValidationError(_("Please say what “other” is."))
+    if len(text) > OTHER_TEXT_LIMIT:
+        raise ValidationError(
+            _("Please keep this answer under %(limit)d characters (it has %(count)d).")
+            % {"limit": OTHER_TEXT_LIMIT, "count": len(text)}
+        )
+
+
+def _chose_other(value: Any) -> bool:
+    return value == "other" or (isinstance(value, list) and "other" in value)
 
 
 @transaction.atomic
@@ -488,9 +536,11 @@ def response_save_section(
     *, response: Response, section: Section, data: dict[int, tuple[Any, str]], position: int
 ) -> None:
     """Save the answers of one page; every error is reported per question and nothing of the page is kept."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
+    response = Response.objects.select_for_update().select_related("survey").get(pk=response.pk)
     if response.submitted_at is not None:
         raise ValidationError(_("This response has already been submitted."))
+    if not response.survey.is_open:
+        raise ValidationError(_("This survey is closed."))
     answers = dict(Answer.objects.filter(response=response).values_list("question_id", "value"))
     errors: dict[str, list[str]] = {}
     cleaned: dict[int, tuple[Any, str]] = {}
@@ -500,7 +550,8 @@ def response_save_section(
             cleaned[question.pk] = (None, "")
             continue
         try:
-            cleaned[question.pk] = (clean_answer(question, raw, other), other.strip()[:500])
+            value = clean_answer(question, raw, other)
+            cleaned[question.pk] = (value, other.strip() if _chose_other(value) else "")
         except ValidationError as error:
             errors[f"q{question.pk}"] = error.messages
     if errors:
@@ -533,6 +584,7 @@ def response_submit(*, response: Response) -> Response:
         return response
     if not response.survey.is_open:
         raise ValidationError(_("This survey is closed."))
+    _drop_hidden_answers(response)
     missing = missing_required(response)
     if missing:
         raise ValidationError(
@@ -540,16 +592,43 @@ def response_submit(*, response: Response) -> Response:
             % {"questions": "; ".join(q.text_in("text", response.language) for q in missing[:5])}
         )
     now = timezone.now()
+    anonymous = response.survey.anonymity == Survey.Anonymity.ANONYMOUS
     response.submitted_at = now
     fields = ["submitted_at"]
+    if anonymous:
+        # Exact times would let anyone join the response back to the invitation's own timestamps.
+        day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        response.submitted_at = response.started_at = day
+        fields.append("started_at")
     if response.invitation_id:
-        Invitation.objects.filter(pk=response.invitation_id).update(state=InvState.SUBMITTED, submitted_at=now)
+        Invitation.objects.filter(pk=response.invitation_id).update(
+            state=InvState.SUBMITTED, submitted_at=None if anonymous else now
+        )
         outbox.messages_cancel(keys_startwith=f"survey:{response.survey_id}:reminder:{response.invitation_id}:")
-        if response.survey.anonymity == Survey.Anonymity.ANONYMOUS:
+        if anonymous:
             response.invitation = None
             fields.append("invitation")
     response.save(update_fields=fields)
     return response
+
+
+def _drop_hidden_answers(response: Response) -> None:
+    """Answers to questions that a later change of an earlier answer has hidden are not submitted."""
+    answers = dict(Answer.objects.filter(response=response).values_list("question_id", "value"))
+    shown: dict[int, Any] = {}
+    hidden = []
+    questions = Question.objects.filter(section__survey_id=response.survey_id).order_by(
+        "section__position", "section_id", "position", "id"
+    )
+    for question in questions:
+        if question.pk not in answers:
+            continue
+        if question_visible(question, shown):
+            shown[question.pk] = answers[question.pk]
+        else:
+            hidden.append(question.pk)
+    if hidden:
+        Answer.objects.filter(response=response, question_id__in=hidden).delete()
 
 
 @transaction.atomic
@@ -567,4 +646,11 @@ def respondents_erase_expired(*, now: datetime | None = None) -> int:
             respondent.erased_at = now
             respondent.save(update_fields=["name", "email", "organisation", "erased_at"])
             erased += 1
+        # The survey's own mails carry names, addresses and links; their keys and states stay for the record.
+        mails = OutboundMessage.objects.filter(key__startswith=f"survey:{survey.pk}:").exclude(
+            status__in=(OutboundMessage.Status.PENDING, OutboundMessage.Status.SENDING)
+        )
+        mails.filter(status=OutboundMessage.Status.FAILED).update(status=OutboundMessage.Status.CANCELLED)
+        mails.exclude(to_email=ERASED_EMAIL).update(to_email=ERASED_EMAIL, subject="", body_text="", body_html="")
+        InvitationToken.objects.filter(invitation__survey=survey).delete()
     return erased

@@ -4,7 +4,7 @@ import csv
 import json
 from collections.abc import Callable, Iterator
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,7 +36,7 @@ def _session_key(survey: Survey, what: str) -> str:
 def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """The survey's owner organisation or the partnership's coordinators.
 
-    Others get 404, or 403 if they may read the published results.
+    Other members of the partnership get 403; anyone else 404, as for a survey that does not exist.
     """
 
     @wraps(view)
@@ -45,12 +45,16 @@ def owner_required(view: Callable[..., Any]) -> Callable[..., Any]:
             return redirect(f"{reverse('login')}?next={request.path}")
         survey = selectors.surveys_run_by(request.user).select_related("partnership", "owner").filter(pk=pk).first()
         if survey is None:
-            if selectors.surveys_visible(request.user).filter(pk=pk).exists():
-                raise PermissionDenied(_("Only the survey's owner and the coordinators can do this."))
-            raise Http404
+            _refuse(request, pk)
         return view(request, survey, *args, **kwargs)
 
     return wrapper
+
+
+def _refuse(request: HttpRequest, pk: int) -> NoReturn:
+    if selectors.surveys_known_to(request.user).filter(pk=pk).exists():
+        raise PermissionDenied(_("Only the survey's owner and the coordinators can do this."))
+    raise Http404
 
 
 @login_required
@@ -172,7 +176,7 @@ def _results_access(request: HttpRequest, pk: int) -> tuple[Survey, bool]:
         return survey, False
     survey = selectors.surveys_published_to(request.user).filter(pk=pk).first()
     if survey is None:
-        raise Http404
+        _refuse(request, pk)
     return survey, True
 
 
@@ -392,7 +396,9 @@ def _closed(request: HttpRequest, survey: Survey) -> HttpResponse:
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose the language, then go to where the respondent stopped."""
     survey, invitation, response = _respondent_context(request, pk)
-    if invitation is not None and invitation.state == Invitation.State.SUBMITTED:
+    if (invitation is not None and invitation.state == Invitation.State.SUBMITTED) or (
+        response is not None and response.submitted_at is not None
+    ):
         return redirect("surveys:thanks", pk=survey.pk)
     if not survey.is_open:
         return _closed(request, survey)
@@ -404,9 +410,13 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = LanguageForm(request.POST or None, languages=survey.all_languages, initial={"language": preferred})
     if request.method == "POST" and form.is_valid():
         try:
-            response = services.response_start(
-                survey=survey, invitation=invitation, language=form.cleaned_data["language"]
-            )
+            if invitation is None and response is not None:
+                # The open link's response of this browser: resume it rather than start another.
+                response = services.response_set_language(response=response, language=form.cleaned_data["language"])
+            else:
+                response = services.response_start(
+                    survey=survey, invitation=invitation, language=form.cleaned_data["language"]
+                )
         except ValidationError:
             return redirect("surveys:thanks", pk=survey.pk)
         if invitation is None:
@@ -520,7 +530,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "survey": survey,
                 "copy": _copy(survey, response, language),
-                "missing": services.missing_required(response),
+                "missing": [q.text_in("text", language) for q in services.missing_required(response)],
                 "language": language,
                 "count": survey.sections.count(),
             },
@@ -566,7 +576,14 @@ def thanks(request: HttpRequest, pk: int) -> HttpResponse:
             copy = _copy(survey, response, language)
     with translation.override(language):
         return render(
-            request, "surveys/thanks.html", {"survey": survey, "copy": copy, "title": survey.text_in("title", language)}
+            request,
+            "surveys/thanks.html",
+            {
+                "survey": survey,
+                "copy": copy,
+                "copy_json": json.dumps(copy, ensure_ascii=False) if copy else "",
+                "title": survey.text_in("title", language),
+            },
         )
 
 
@@ -575,15 +592,14 @@ def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The copy of the answers shown on the thank-you page, as a text file."""
     survey = get_object_or_404(Survey, pk=pk)
     raw = request.POST.get("copy", "")
-    try:
-        copy = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise Http404 from error
     lines = [survey.title, ""]
-    for section_title, answers in copy:
-        lines.append(f"== {section_title} ==")
-        lines += [f"{question}: {text}" for question, text in answers]
-        lines.append("")
+    try:
+        for section_title, answers in json.loads(raw):
+            lines.append(f"== {section_title} ==")
+            lines += [f"{question}: {text}" for question, text in answers]
+            lines.append("")
+    except (ValueError, TypeError) as error:
+        raise Http404 from error
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="my-answers-survey-{survey.pk}.txt"'
     return response
