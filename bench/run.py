@@ -139,13 +139,23 @@ def run(args: argparse.Namespace) -> int:
     manage(env, "load_demo", "--allow-production")
     step(f"generate {args.organisations} member organisations")
     manage(env, "generate_partners", "--count", str(args.organisations), "--partnership", PARTNERSHIP)
+    step("generate a Florence-sized meeting and a 365-item meeting")
+    florence = manage(env, "generate_meeting", "--items", "25", "--registrations", "40", capture=True).split()[-1]
+    large = manage(env, "generate_meeting", "--items", "365", "--registrations", "40", capture=True).split()[-1]
     step("collectstatic")
     manage(env, "collectstatic", "--no-input", "-v0")
+    pages = [
+        *PAGES,
+        Page("Meeting page, 25 agenda items, visitor", f"/meetings/{florence}/"),
+        Page("Meeting page, 365 agenda items, visitor", f"/meetings/{large}/"),
+        Page("Action long list, visitor", f"/actions/p/{PARTNERSHIP}/"),
+        Page("Action Plan, visitor", f"/actions/p/{PARTNERSHIP}/plan/"),
+    ]
 
     port = free_port()
     with gunicorn(env, port):
         results = []
-        for page in PAGES:
+        for page in pages:
             check_answers_200(port, page)
             measure(wrk, port, page, duration=WARM_UP_SECONDS)
             step(f"wrk {args.duration}s: {page.path}")
@@ -233,10 +243,13 @@ def production_env(database_url: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    completed = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False)
+def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False, capture_output=capture, text=True
+    )
     if completed.returncode != 0:
         raise BenchError(f"manage.py {' '.join(args)} exited with {completed.returncode}")
+    return completed.stdout or ""
 
 
 def free_port() -> int:
@@ -457,6 +470,8 @@ How fast the portal's pages answer under load. This file is written by `make ben
   other work on the machine shows up in the figures
 - **Data**: {members} members of the partnership `{PARTNERSHIP}` ({args.organisations} generated);
   {italian_partners} of them are partners in Italy. The measured pages are the directory's first page.
+  Two generated public meetings (`manage.py generate_meeting`): 25 agenda items and 40 registrations
+  (the size of the Florence meeting), and 365 agenda items; the demo's action long list and Action Plan.
 
 | Page | URL | Requests | req/s | p50 (ms) | p95 (ms) | req/s ratio | p95 ratio | Failed |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

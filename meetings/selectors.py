@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
 from partnership import selectors as partner_selectors
-from partnership.models import Person
 
 Vis = MeetingDocument.Visibility
 
@@ -40,24 +41,60 @@ def meeting_list(*, user: Any, past: bool) -> QuerySet[Meeting]:
     return queryset.filter(ends_at__gte=now).order_by("starts_at")
 
 
-def meeting_agenda(meeting: Meeting) -> QuerySet[AgendaItem]:
-    return meeting.agenda_items.prefetch_related(
-        Prefetch("speakers", queryset=Person.objects.select_related("organisation")),
-        "speaker_organisations",
-        Prefetch("documents", queryset=MeetingDocument.objects.order_by("title")),
-    )
+@dataclass
+class AgendaRow:
+    """What the meeting page shows of one agenda item, prepared so the template does little per row."""
+
+    item: AgendaItem
+    time: str
+    kind: str
+    speakers: str
+    documents: list[MeetingDocument] = field(default_factory=list)
 
 
-def agenda_by_day(meeting: Meeting, items: list[AgendaItem]) -> list[tuple[Any, list[list[AgendaItem]]]]:
-    """Items grouped by local day, and within a day into slots of items that run side by side."""
-    days: dict[Any, list[list[AgendaItem]]] = {}
+def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any, list[list[AgendaRow]]]]:
+    """The agenda by local day and parallel slot, in four queries whatever its length.
+
+    Speakers and documents are read with one query each and grouped here, rather than prefetched
+    per item, which costs a queryset per row on long agendas.
+    """
+    items = list(meeting.agenda_items.order_by("starts_at", "position", "id"))
+    ids = [item.pk for item in items]
+    speakers: dict[int, list[str]] = defaultdict(list)
+    people = AgendaItem.speakers.through.objects.filter(agendaitem_id__in=ids).order_by("person__name")
+    for item_id, name, short_name, organisation in people.values_list(
+        "agendaitem_id", "person__name", "person__organisation__short_name", "person__organisation__name"
+    ):
+        speakers[item_id].append(f"{name} ({short_name or organisation})")
+    organisations = AgendaItem.speaker_organisations.through.objects.filter(agendaitem_id__in=ids)
+    for item_id, name in organisations.order_by("organisation__name").values_list(
+        "agendaitem_id", "organisation__name"
+    ):
+        speakers[item_id].append(name)
+    documents: dict[int, list[MeetingDocument]] = defaultdict(list)
+    for document in meeting.documents.filter(agenda_item__isnull=False, visibility__in=visibilities).order_by("title"):
+        documents[document.agenda_item_id].append(document)  # type: ignore[index]
+    kinds = dict(AgendaItem.Kind.choices)
+    zone = meeting.zone
+    rows = []
     for item in items:
-        day = meeting.local(item.starts_at).date()
-        slots = days.setdefault(day, [])
-        if slots and slots[-1][0].starts_at == item.starts_at:
-            slots[-1].append(item)
+        starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
+        rows.append(
+            AgendaRow(
+                item=item,
+                time=f"{starts:%H:%M}–{ends:%H:%M}",
+                kind=str(kinds.get(item.kind, item.kind)),
+                speakers=", ".join(speakers.get(item.pk, [])),
+                documents=documents.get(item.pk, []),
+            )
+        )
+    days: dict[Any, list[list[AgendaRow]]] = {}
+    for row in rows:
+        slots = days.setdefault(row.item.starts_at.astimezone(zone).date(), [])
+        if slots and slots[-1][0].item.starts_at == row.item.starts_at:
+            slots[-1].append(row)
         else:
-            slots.append([item])
+            slots.append([row])
     return list(days.items())
 
 

@@ -91,10 +91,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = selectors.registration_of(user=request.user, meeting=meeting) or _session_registration(
         request, meeting
     )
-    items = list(selectors.meeting_agenda(meeting))
     visibilities = selectors.document_visibilities(user=request.user, meeting=meeting)
-    for item in items:
-        item.visible_documents = [d for d in item.documents.all() if d.visibility in visibilities]  # type: ignore[attr-defined]
     minutes = Minutes.objects.filter(meeting=meeting).first()
     can_manage = selectors.meetings_coordinated(request.user).filter(pk=meeting.pk).exists()
     return render(
@@ -102,7 +99,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/meeting_detail.html",
         {
             "meeting": meeting,
-            "days": selectors.agenda_by_day(meeting, items),
+            "days": selectors.agenda_rows(meeting=meeting, visibilities=visibilities),
             "documents": selectors.documents_visible(user=request.user, meeting=meeting).filter(
                 agenda_item__isnull=True
             ),

@@ -607,3 +607,26 @@ def test_meeting_page_queries_do_not_grow_with_the_agenda(
         response = client.get(url("detail", meeting))
     assert response.status_code == 200
     assert text(response).count("Agenda item") == items
+
+
+@pytest.mark.parametrize("items", [25, 365])
+def test_meeting_page_queries_do_not_grow_with_a_long_agenda(client, django_assert_max_num_queries, items):
+    """The Florence-sized page and a 365-item page run the same few queries, speakers and documents included."""
+    from django.core.management import call_command
+
+    from partnership.tests.factories import MembershipFactory
+
+    membership = MembershipFactory(partnership=PartnershipFactory(slug="security"))
+    PersonFactory(organisation=membership.organisation)
+    out = io.StringIO()
+    call_command("generate_meeting", "--items", str(items), "--registrations", "40", stdout=out)
+    meeting = Meeting.objects.get(pk=int(out.getvalue().split()[-1]))
+    first = AgendaItem.objects.filter(meeting=meeting).first()
+    MeetingDocument.objects.create(
+        meeting=meeting, agenda_item=first, title="Slides", file="meetings/slides.pdf", visibility="public"
+    )
+    with django_assert_max_num_queries(10):
+        response = client.get(meeting.get_absolute_url())
+    assert response.status_code == 200
+    assert response.text.count("agenda-item ") == items
+    assert "Slides" in response.text
