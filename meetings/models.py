@@ -185,6 +185,38 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        """An item lies within the meeting's days, and two items do not share a room at the same time."""
+        if not (self.meeting_id and self.starts_at and self.ends_at):
+            return
+        meeting = self.meeting
+        zone = meeting.zone
+        first, last = meeting.local(meeting.starts_at).date(), meeting.local(meeting.ends_at).date()
+        if not (
+            first <= self.starts_at.astimezone(zone).date() <= last
+            and first <= self.ends_at.astimezone(zone).date() <= last
+        ):
+            raise ValidationError(
+                {
+                    "starts_at": _("The item must take place on the meeting's days (%(first)s to %(last)s).")
+                    % {"first": first.isoformat(), "last": last.isoformat()}
+                }
+            )
+        if self.room:
+            clash = (
+                AgendaItem.objects.filter(meeting_id=self.meeting_id, room__iexact=self.room)
+                .exclude(pk=self.pk)
+                .filter(starts_at__lt=self.ends_at, ends_at__gt=self.starts_at)
+                .first()
+            )
+            if clash is not None:
+                raise ValidationError(
+                    {
+                        "room": _("%(room)s is already taken by “%(title)s” at that time.")
+                        % {"room": self.room, "title": clash.title}
+                    }
+                )
+
 
 class Registration(models.Model):
     """One person's invitation to and registration for a meeting."""
