@@ -215,7 +215,8 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
     contributors = set(source.contributors.values_list("pk", flat=True)) | {source.owner_id}
     if source.leader_id:
         contributors.add(source.leader_id)
-    contributors.discard(target.leader_id)
+    if target.leader_id is not None:
+        contributors.discard(target.leader_id)
     target.contributors.add(*contributors)
     target.related.add(*source.related.exclude(pk=target.pk))
     target.discussed_at.add(*source.discussed_at.all())
