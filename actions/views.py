@@ -7,10 +7,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries
@@ -27,7 +28,7 @@ from actions.forms import (
     SupportForm,
     TransitionForm,
 )
-from actions.models import Action
+from actions.models import Action, ActionEvent
 from partnership import selectors as partner_selectors
 from partnership.models import Organisation, Partnership
 
@@ -93,6 +94,38 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _change_label(name: str) -> str:
+    try:
+        label = getattr(Action._meta.get_field(name), "verbose_name", None)
+    except FieldDoesNotExist:
+        label = None
+    return str(capfirst(label or name.replace("_", " ")))
+
+
+def _change_value(value: Any) -> str:
+    return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
+
+
+def _history(action: Action) -> list[dict[str, Any]]:
+    """The action's events with state labels and field names as people read them, not as stored."""
+    states = dict(Action.State.choices)
+    entries: list[dict[str, Any]] = []
+    for event in selectors.action_history(action)[:100]:
+        entries.append(
+            {
+                "event": event,
+                "moved": event.kind in (ActionEvent.Kind.TRANSITION, ActionEvent.Kind.MERGED),
+                "from_label": states.get(event.from_state, event.from_state),
+                "to_label": states.get(event.to_state, event.to_state),
+                "changes": [
+                    (_change_label(name), _change_value(old), _change_value(new))
+                    for name, (old, new) in event.changes.items()
+                ],
+            }
+        )
+    return entries
+
+
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
     person = partner_selectors.person_for(request.user)
@@ -111,7 +144,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions/detail.html",
         {
             "action": action,
-            "history": selectors.action_history(action)[:100],
+            "history": _history(action),
             "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
             "comment_form": CommentForm() if is_member and action.state != Action.State.DRAFT else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})

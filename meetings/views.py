@@ -262,6 +262,7 @@ def manage(request: HttpRequest, meeting: Meeting) -> HttpResponse:
     counts = {state: 0 for state, _label in Registration.State.choices}
     for state in meeting.registrations.values_list("state", flat=True):
         counts[state] += 1
+    states = dict(Meeting.State.choices)
     allowed = [
         (state, Meeting.State(state).label)
         for state in services.TRANSITIONS[meeting.state]
@@ -274,7 +275,10 @@ def manage(request: HttpRequest, meeting: Meeting) -> HttpResponse:
             "meeting": meeting,
             "counts": [(Registration.State(state).label, count) for state, count in counts.items()],
             "allowed": allowed,
-            "transitions": meeting.transitions.select_related("by"),
+            "transitions": [
+                (t, states.get(t.from_state, t.from_state), states.get(t.to_state, t.to_state))
+                for t in meeting.transitions.select_related("by")
+            ],
             "document_form": DocumentForm(meeting=meeting),
         },
     )
