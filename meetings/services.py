@@ -470,10 +470,12 @@ def _reminder_key_prefix(*, rule: ReminderRule, anchor: datetime) -> str:
 
 @transaction.atomic
 def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
+    # Locks the meeting row too, so a cancel or reschedule that the sweep read before it committed
+    # is seen here: a sweep must not queue reminders for a cancelled meeting or a time it no longer has.
     rule = ReminderRule.objects.select_for_update().select_related("meeting").get(pk=rule.pk)
-    if rule.done_for_anchor == anchor:
-        return 0
     meeting = rule.meeting
+    if rule.done_for_anchor == anchor or meeting.state not in ACTIVE_STATES or rule.anchor_time() != anchor:
+        return 0
     if rule.audience == ReminderRule.Audience.REGISTERED:
         registrations = meeting.registrations.filter(state__in=Registration.HOLDS_PLACE)
     else:
