@@ -249,8 +249,14 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
 
 @transaction.atomic
 def comment_add(*, action: Action, author: Person, body: str) -> Comment:
-    if action.state in (State.DRAFT,):
+    if action.state == State.DRAFT:
         raise ValidationError(_("Submit the action before commenting on it."))
+    if action.state == State.MERGED:
+        raise ValidationError(
+            _("This action was merged into %(target)s: comment there.") % {"target": action.merged_into}
+        )
+    if action.state in (State.WITHDRAWN, State.DROPPED):
+        raise ValidationError(_("This action is closed to comments."))
     comment = Comment(action=action, author=author, body=body.strip())
     comment.full_clean()
     comment.save()

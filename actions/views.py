@@ -33,6 +33,7 @@ from partnership import selectors as partner_selectors
 from partnership.models import Organisation, Partnership
 
 PAGE_SIZE = 25
+CLOSED_TO_COMMENTS = (Action.State.DRAFT, Action.State.MERGED, Action.State.WITHDRAWN, Action.State.DROPPED)
 FEEDBACK_LIMIT_PER_HOUR = 10
 
 
@@ -146,7 +147,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action": action,
             "history": _history(action),
             "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
-            "comment_form": CommentForm() if is_member and action.state != Action.State.DRAFT else None,
+            "comment_form": CommentForm()
+            if is_member
+            and action.state not in (Action.State.DRAFT, *services.CLOSED)
+            or (is_member and action.state == Action.State.COMPLETED)
+            else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})
             if is_member and action.state == Action.State.UNDER_DISCUSSION and not action.support_closed
             else None,
