@@ -147,11 +147,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action": action,
             "history": _history(action),
             "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
-            "comment_form": CommentForm()
-            if is_member
-            and action.state not in (Action.State.DRAFT, *services.CLOSED)
-            or (is_member and action.state == Action.State.COMPLETED)
-            else None,
+            "comment_form": CommentForm() if is_member and action.state not in CLOSED_TO_COMMENTS else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})
             if is_member and action.state == Action.State.UNDER_DISCUSSION and not action.support_closed
             else None,
