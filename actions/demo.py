@@ -436,6 +436,8 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
             GroupOutcome.objects.get_or_create(
                 group=group, action=action, defaults={"outcome": outcome, "notes": "Discussed on day 2 in Florence."}
             )
+            if group.session is not None and action.state != Action.State.MERGED:
+                action.discussed_at.add(group.session)
     for title in DISCUSSION:
         for short, rating in (("Helsinki", 5), ("Nice", 4), ("Tuscany", 3)):
             Support.objects.get_or_create(action=actions[title], organisation=orgs[short], defaults={"rating": rating})

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
@@ -50,6 +50,8 @@ class AgendaRow:
     kind: str
     speakers: str
     documents: list[MeetingDocument] = field(default_factory=list)
+    actions: list[tuple[int, str]] = field(default_factory=list)
+    proposed: int = 0
 
 
 def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any, list[list[AgendaRow]]]]:
@@ -74,6 +76,19 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
     documents: dict[int, list[MeetingDocument]] = defaultdict(list)
     for document in meeting.documents.filter(agenda_item__isnull=False, visibility__in=visibilities).order_by("title"):
         documents[document.agenda_item_id].append(document)  # type: ignore[index]
+    # Actions link to agenda items (the actions app depends on meetings, not the other way round):
+    # read through the reverse relations, never showing drafts.
+    discussed: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    links = AgendaItem.actions_discussed.through.objects.filter(agendaitem_id__in=ids).exclude(action__state="draft")
+    for item_id, action_id, code, title in links.order_by("action__code", "action__title").values_list(
+        "agendaitem_id", "action_id", "action__code", "action__title"
+    ):
+        discussed[item_id].append((action_id, f"{code} {title}".strip()))
+    proposed = dict(
+        meeting.agenda_items.annotate(n=Count("actions_proposed", filter=~Q(actions_proposed__state="draft")))
+        .filter(n__gt=0)
+        .values_list("pk", "n")
+    )
     kinds = dict(AgendaItem.Kind.choices)
     zone = meeting.zone
     rows = []
@@ -86,6 +101,8 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
                 kind=str(kinds.get(item.kind, item.kind)),
                 speakers=", ".join(speakers.get(item.pk, [])),
                 documents=documents.get(item.pk, []),
+                actions=discussed.get(item.pk, []),
+                proposed=proposed.get(item.pk, 0),
             )
         )
     days: dict[Any, list[list[AgendaRow]]] = {}
