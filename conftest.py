@@ -58,6 +58,15 @@ def _eager_celery_by_default() -> Iterator[None]:
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache (rendered fragments, rate limits)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def uses_postgres() -> None:
     require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")

@@ -169,6 +169,7 @@ class AgendaItem(models.Model):
         Organisation, verbose_name=_("speaking organisations"), blank=True, related_name="agenda_items"
     )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["starts_at", "position", "id"]
@@ -343,6 +344,7 @@ class MeetingDocument(models.Model):
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["meeting", "kind", "title"]

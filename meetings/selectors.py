@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
@@ -17,7 +18,10 @@ Vis = MeetingDocument.Visibility
 
 def meetings_visible(user: Any) -> QuerySet[Meeting]:
     """Meetings of the user's partnerships (drafts only for their coordinators) and public ones."""
-    if getattr(user, "is_superuser", False):
+    public = Q(is_public=True, partnership__is_public=True) & ~Q(state=Meeting.State.DRAFT)
+    if not getattr(user, "is_authenticated", False):
+        return Meeting.objects.filter(public)
+    if user.is_superuser:
         return Meeting.objects.all()
     member = partner_selectors.partnerships_member_of(user).values("pk")
     coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
@@ -52,6 +56,43 @@ class AgendaRow:
     documents: list[MeetingDocument] = field(default_factory=list)
     actions: list[tuple[int, str]] = field(default_factory=list)
     proposed: int = 0
+
+
+def agenda_version(meeting: Meeting) -> str:
+    """A fingerprint of everything the agenda shows, read in one query: it keys the cached agenda.
+
+    It changes when an item, a document or a linked action is added, removed or edited, and when the
+    meeting is rescheduled (its sequence rises).
+    """
+
+    def latest(queryset: QuerySet[Any], outer: str, field: str) -> Subquery:
+        return Subquery(
+            queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(v=Max(field)).values("v")[:1]
+        )
+
+    def count(queryset: QuerySet[Any], outer: str) -> Subquery:
+        return Subquery(
+            queryset.filter(**{outer: OuterRef("pk")}).order_by().values(outer).annotate(v=Count("pk")).values("v")[:1]
+        )
+
+    discussed = AgendaItem.actions_discussed.through.objects.all()
+    values = (
+        Meeting.objects.filter(pk=meeting.pk)
+        .annotate(
+            n_items=count(AgendaItem.objects.all(), "meeting"),
+            items_at=latest(AgendaItem.objects.all(), "meeting", "updated_at"),
+            n_documents=count(MeetingDocument.objects.all(), "meeting"),
+            documents_at=latest(MeetingDocument.objects.all(), "meeting", "updated_at"),
+            n_links=count(discussed, "agendaitem__meeting"),
+            discussed_at=latest(discussed, "agendaitem__meeting", "action__updated_at"),
+            proposed_at=latest(AgendaItem.objects.all(), "meeting", "actions_proposed__updated_at"),
+        )
+        .values_list(
+            "sequence", "n_items", "items_at", "n_documents", "documents_at", "n_links", "discussed_at", "proposed_at"
+        )
+        .get()
+    )
+    return hashlib.sha256(repr(values).encode()).hexdigest()[:32]
 
 
 def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any, list[list[AgendaRow]]]]:
@@ -116,6 +157,8 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
 
 
 def document_visibilities(*, user: Any, meeting: Meeting) -> list[str]:
+    if not getattr(user, "is_authenticated", False):
+        return [Vis.PUBLIC]
     if partner_selectors.partnerships_coordinated(user).filter(pk=meeting.partnership_id).exists():
         return [Vis.PUBLIC, Vis.MEMBERS, Vis.COORDINATORS]
     if partner_selectors.is_member(user, meeting.partnership):

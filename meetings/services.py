@@ -168,7 +168,9 @@ def meeting_reschedule(
     meeting.full_clean()
     meeting.save()
     if delta:
-        meeting.agenda_items.update(starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta)
+        meeting.agenda_items.update(
+            starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
+        )
     # Unsent reminders for a moved anchor are void; the sweep queues fresh ones for the new time.
     old_anchors: dict[str, datetime | None] = {
         ReminderRule.Anchor.START: old_start,
@@ -201,7 +203,9 @@ def agenda_shift(*, items: Iterable[AgendaItem], minutes: int, by: Actor) -> int
     """Move a block of agenda items earlier or later by a number of minutes."""
     ids = [item.pk for item in items]
     delta = timedelta(minutes=minutes)
-    count = AgendaItem.objects.filter(pk__in=ids).update(starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta)
+    count = AgendaItem.objects.filter(pk__in=ids).update(
+        starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
+    )
     for item in AgendaItem.objects.filter(pk__in=ids).select_related("meeting"):
         audit_record(by=by, verb="shift", instance=item, changes={"minutes": minutes})
     return count

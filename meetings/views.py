@@ -8,15 +8,18 @@ import tablib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -99,7 +102,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings/meeting_detail.html",
         {
             "meeting": meeting,
-            "days": selectors.agenda_rows(meeting=meeting, visibilities=visibilities),
+            "agenda_html": _agenda_html(meeting, visibilities),
             "documents": selectors.documents_visible(user=request.user, meeting=meeting).filter(
                 agenda_item__isnull=True
             ),
@@ -112,6 +115,28 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ends_local": meeting.local(meeting.ends_at),
         },
     )
+
+
+AGENDA_CACHE_SECONDS = 24 * 3600
+
+
+def _agenda_html(meeting: Meeting, visibilities: list[str]) -> SafeString:
+    """The rendered agenda, cached under a fingerprint of what it shows (one query to check it)."""
+    key = ":".join(
+        [
+            "meeting-agenda",
+            str(meeting.pk),
+            translation.get_language() or "",
+            ",".join(visibilities),
+            selectors.agenda_version(meeting),
+        ]
+    )
+    html = cache.get(key)
+    if html is None:
+        days = selectors.agenda_rows(meeting=meeting, visibilities=visibilities)
+        html = render_to_string("meetings/_agenda.html", {"meeting": meeting, "days": days})
+        cache.set(key, str(html), AGENDA_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when it was rendered
 
 
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:

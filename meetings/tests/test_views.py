@@ -603,7 +603,7 @@ def test_meeting_page_queries_do_not_grow_with_the_agenda(
     RegistrationFactory(meeting=meeting, person=person_for(partner))
     services.minutes_save(meeting=meeting, body="<p>Notes</p>", decisions="", follow_ups="", by=None)
     client.force_login(partner)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = client.get(url("detail", meeting))
     assert response.status_code == 200
     assert text(response).count("Agenda item") == items
@@ -625,8 +625,32 @@ def test_meeting_page_queries_do_not_grow_with_a_long_agenda(client, django_asse
     MeetingDocument.objects.create(
         meeting=meeting, agenda_item=first, title="Slides", file="meetings/slides.pdf", visibility="public"
     )
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(meeting.get_absolute_url())
     assert response.status_code == 200
     assert response.text.count("agenda-item ") == items
     assert "Slides" in response.text
+
+
+def test_cached_agenda_follows_every_change_it_shows(client):
+    """The agenda fragment is cached, but an added, edited or removed item or document shows at once."""
+    from meetings.tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(is_public=True, partnership=PartnershipFactory(is_public=True), state="announced")
+    start = meeting.starts_at
+    item = AgendaItem.objects.create(meeting=meeting, starts_at=start, ends_at=start, title="Opening plenary")
+    url = meeting.get_absolute_url()
+    assert "Opening plenary" in client.get(url).text
+    item.title = "Welcome by the host"
+    item.save()
+    assert "Welcome by the host" in client.get(url).text
+    MeetingDocument.objects.create(
+        meeting=meeting, agenda_item=item, title="Host slides", file="x.pdf", visibility="public"
+    )
+    assert "Host slides" in client.get(url).text
+    AgendaItem.objects.create(meeting=meeting, starts_at=start, ends_at=start, title="Coffee")
+    item.delete()
+    agenda = client.get(url).text.split('id="agenda-heading"')[1].split("</section>")[0]
+    assert "Coffee" in agenda
+    assert "Welcome by the host" not in agenda
+    assert "Host slides" not in agenda  # now a document of the whole meeting, listed below the agenda
