@@ -90,12 +90,12 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _visible_meeting(request, pk, Meeting.objects.select_related("partnership", "host"))
+    meeting = _visible_meeting(request, pk, Meeting.objects.select_related("partnership", "host", "minutes"))
     registration = selectors.registration_of(user=request.user, meeting=meeting) or _session_registration(
         request, meeting
     )
     visibilities = selectors.document_visibilities(user=request.user, meeting=meeting)
-    minutes = Minutes.objects.filter(meeting=meeting).first()
+    minutes = getattr(meeting, "minutes", None)
     can_manage = selectors.meetings_coordinated(request.user).filter(pk=meeting.pk).exists()
     return render(
         request,
@@ -103,9 +103,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "meeting": meeting,
             "agenda_html": _agenda_html(meeting, visibilities),
-            "documents": selectors.documents_visible(user=request.user, meeting=meeting).filter(
-                agenda_item__isnull=True
-            ),
             "registration": registration,
             "is_member": partner_selectors.is_member(request.user, meeting.partnership),
             "can_manage": can_manage,
@@ -121,7 +118,7 @@ AGENDA_CACHE_SECONDS = 24 * 3600
 
 
 def _agenda_html(meeting: Meeting, visibilities: list[str]) -> SafeString:
-    """The rendered agenda, cached under a fingerprint of what it shows (one query to check it)."""
+    """The rendered agenda and documents, cached under a fingerprint of what they show (one query to check it)."""
     key = ":".join(
         [
             "meeting-agenda",
@@ -134,7 +131,10 @@ def _agenda_html(meeting: Meeting, visibilities: list[str]) -> SafeString:
     html = cache.get(key)
     if html is None:
         days = selectors.agenda_rows(meeting=meeting, visibilities=visibilities)
-        html = render_to_string("meetings/_agenda.html", {"meeting": meeting, "days": days})
+        documents = meeting.documents.filter(agenda_item__isnull=True, visibility__in=visibilities).order_by(
+            "kind", "title"
+        )
+        html = render_to_string("meetings/_agenda.html", {"meeting": meeting, "days": days, "documents": documents})
         cache.set(key, str(html), AGENDA_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - our own template's output, escaped when it was rendered
 
