@@ -53,7 +53,9 @@ def partnerships_visible(user: Any) -> QuerySet[Partnership]:
 
 
 def is_member(user: Any, partnership: Partnership) -> bool:
-    if getattr(user, "is_superuser", False):
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
         return True
     return partnerships_member_of(user).filter(pk=partnership.pk).exists()
 
