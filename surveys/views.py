@@ -476,6 +476,7 @@ def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                             "survey": survey,
                             "title": _("Your answers are saved"),
                             "text": _("Open the link in your e-mail again to continue where you stopped."),
+                            "survey_title": survey.text_in("title", language),
                         },
                     )
             if number < len(sections):
@@ -499,6 +500,7 @@ def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 "form": form,
                 "groups": visible,
                 "section": current,
+                "survey_title": survey.text_in("title", language),
                 "section_title": current.text_in("title", language),
                 "section_description": current.text_in("description", language),
                 "number": number,
@@ -531,6 +533,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "surveys/review.html",
             {
                 "survey": survey,
+                "survey_title": survey.text_in("title", language),
                 "copy": _copy(survey, response, language),
                 "missing": [q.text_in("text", language) for q in services.missing_required(response)],
                 "language": language,
@@ -556,7 +559,8 @@ def _copy(survey: Survey, response: Response, language: str) -> list[tuple[str, 
             elif isinstance(value, dict):
                 text = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in value.items())
             elif isinstance(value, bool):
-                text = str(_("Yes") if value else _("No"))
+                with translation.override(language):  # callers may be outside the respondent's language
+                    text = str(_("Yes") if value else _("No"))
             else:
                 text = str(labels.get(value, value)) if isinstance(value, str) else str(value)
             if answer.other_text:
