@@ -39,6 +39,10 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 LUA_SCRIPT = ROOT / "bench" / "report.lua"
 HOST = "127.0.0.1"
 PARTNERSHIP = "security"
+# The generated long lists (`manage.py generate_actions`): the measured one is bench-1, a 20th of them.
+ACTIONS_PARTNERSHIP = "bench-1"
+SELECTIVE_WORD = "Faenza"
+COMMON_WORD = "security"
 WORKERS = 2
 THREADS = 2
 CONNECTIONS = 4
@@ -119,6 +123,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.duration = 2 if args.smoke else 20
     if args.organisations is None:
         args.organisations = 50 if args.smoke else 500
+    args.actions, args.action_partnerships = (2_000, 4) if args.smoke else (100_000, 20)
+    args.import_rows = 200 if args.smoke else 10_000
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
     return args
@@ -143,14 +149,30 @@ def run(args: argparse.Namespace) -> int:
     step("generate a Florence-sized meeting and a 365-item meeting")
     florence = manage(env, "generate_meeting", "--items", "25", "--registrations", "40", capture=True).split()[-1]
     large = manage(env, "generate_meeting", "--items", "365", "--registrations", "40", capture=True).split()[-1]
+    step(f"generate {args.actions} actions over {args.action_partnerships} partnerships")
+    manage(env, "generate_actions", "--count", str(args.actions), "--partnerships", str(args.action_partnerships))
+    area_id = priority_area_id(database_url, ACTIONS_PARTNERSHIP)
     step("collectstatic")
     manage(env, "collectstatic", "--no-input", "-v0")
+    long_list = f"/actions/p/{ACTIONS_PARTNERSHIP}/"
     pages = [
         *PAGES,
         Page("Meeting page, 25 agenda items, visitor", f"/meetings/{florence}/"),
         Page("Meeting page, 365 agenda items, visitor", f"/meetings/{large}/"),
         Page("Action long list, visitor", f"/actions/p/{PARTNERSHIP}/"),
         Page("Action Plan, visitor", f"/actions/p/{PARTNERSHIP}/plan/"),
+        Page("Generated long list, visitor", long_list),
+        Page(
+            "Generated long list, visitor, one priority area, adopted",
+            f"{long_list}?priority_area={area_id}&state=adopted",
+        ),
+        Page(
+            f"Generated long list, visitor, searched for a selective word ({SELECTIVE_WORD})",
+            f"{long_list}?q={SELECTIVE_WORD}",
+        ),
+        Page(
+            f"Generated long list, visitor, searched for a common word ({COMMON_WORD})", f"{long_list}?q={COMMON_WORD}"
+        ),
     ]
 
     port = free_port()
@@ -175,7 +197,25 @@ def run(args: argparse.Namespace) -> int:
         .splitlines()[-1]
     )
     print(f"  idle sweep {sweep['idle_sweep_ms']} ms; due rows {sweep['due_rows']} in {sweep['due_rows_ms']} ms")
-    report = render_report(args=args, database_url=database_url, env=env, results=results, sweep=sweep)
+    step(f"time the action search in {ACTIONS_PARTNERSHIP}")
+    search = manage_json(
+        env, "bench_actions", "--search", SELECTIVE_WORD, COMMON_WORD, "--partnership", ACTIONS_PARTNERSHIP
+    )
+    for word, figure in search["search"].items():
+        print(f"  {word}: {figure['matches']} matches, {figure['median_ms']} ms")
+    step("stream the CSV export of all actions (its own process, for its peak RSS)")
+    export = manage_json(env, "bench_actions", "--export")
+    print(
+        f"  {export['rows']} rows in {export['seconds']} s; peak RSS {export['peak_rss_before_kb']} kB before, "
+        f"{export['peak_rss_after_kb']} kB after"
+    )
+    step(f"import {args.import_rows} Teaser rows through ActionResource")
+    teaser = manage_json(env, "bench_actions", "--import", str(args.import_rows))
+    print(f"  {teaser['imported']} rows in {teaser['seconds']} s")
+    actions_figures = {"search": search, "export": export, "import": teaser}
+    report = render_report(
+        args=args, database_url=database_url, env=env, results=results, sweep=sweep, actions=actions_figures
+    )
     output = args.output
     if output is None and args.smoke:
         handle, name = tempfile.mkstemp(prefix="BENCHMARKS-smoke-", suffix=".md")
@@ -259,6 +299,11 @@ def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
     if completed.returncode != 0:
         raise BenchError(f"manage.py {' '.join(args)} exited with {completed.returncode}")
     return completed.stdout or ""
+
+
+def manage_json(env: dict[str, str], *args: str) -> Any:
+    """Run a command that prints its figures as JSON on its last line."""
+    return json.loads(manage(env, *args, capture=True).strip().splitlines()[-1])
 
 
 def free_port() -> int:
@@ -423,8 +468,54 @@ def directory_counts(database_url: str) -> tuple[int, int]:
     return int(total), int(italian_partners)
 
 
+def priority_area_id(database_url: str, slug: str) -> int:
+    """The first priority area of a partnership, for the filtered long-list page."""
+    connection = _connect(database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT a.id FROM partnership_priorityarea a
+                JOIN partnership_partnership p ON p.id = a.partnership_id
+                WHERE p.slug = %s ORDER BY a.position, a.name LIMIT 1
+                """,
+                [slug],
+            )
+            row = cursor.fetchone()
+    finally:
+        connection.close()
+    if row is None:
+        raise BenchError(f"the partnership {slug} has no priority area")
+    return int(row[0])
+
+
+def actions_rows(actions: dict[str, Any]) -> str:
+    search, export, teaser = actions["search"], actions["export"], actions["import"]
+    rows = [
+        f"| Long-list search in `{search['partnership']}` ({search['actions']} actions) as a visitor, "
+        f'"{word}" ({figure["matches"]} matches): count and first 25 by rank | {figure["median_ms"]} ms |'
+        for word, figure in search["search"].items()
+    ]
+    rows += [
+        f"| CSV export of all {export['rows']} actions ({export['megabytes']} MB) streamed through "
+        f"`exports.csv_lines`, one run | {export['seconds']} s |",
+        f"| Peak RSS of the export's process before / after streaming "
+        f"| {export['peak_rss_before_kb'] / 1024:.0f} / {export['peak_rss_after_kb'] / 1024:.0f} MB |",
+        f"| Growth of the peak RSS while streaming | {export['peak_rss_growth_kb'] / 1024:.1f} MB |",
+        f"| Import of {teaser['rows']} generated Teaser rows through `ActionResource` (dry_run=False), one run "
+        f"| {teaser['seconds']} s ({teaser['rows_per_second']} rows/s) |",
+    ]
+    return "\n".join(rows)
+
+
 def render_report(
-    *, args: argparse.Namespace, database_url: str, env: dict[str, str], results: list[Result], sweep: dict[str, Any]
+    *,
+    args: argparse.Namespace,
+    database_url: str,
+    env: dict[str, str],
+    results: list[Result],
+    sweep: dict[str, Any],
+    actions: dict[str, Any],
 ) -> str:
     facts = machine_facts(database_url)
     members, italian_partners = directory_counts(database_url)
@@ -491,6 +582,9 @@ How fast the portal's pages answer under load. This file is written by `make ben
   {italian_partners} of them are partners in Italy. The measured pages are the directory's first page.
   Two generated public meetings (`manage.py generate_meeting`): 25 agenda items and 40 registrations
   (the size of the Florence meeting), and 365 agenda items; the demo's action long list and Action Plan.
+  {args.actions} generated actions over {args.action_partnerships} public partnerships
+  (`manage.py generate_actions`); the generated long-list pages are those of `{ACTIONS_PARTNERSHIP}`, of
+  which a visitor sees the published actions (about 37%).
 
 | Page | URL | Requests | req/s | p50 (ms) | p95 (ms) | req/s ratio | p95 ratio | Failed |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -498,12 +592,15 @@ How fast the portal's pages answer under load. This file is written by `make ben
 
 ## In-process figures
 
-Medians of 7 runs, in one Django process against the same database (`manage.py bench_reminder_sweep`):
+Medians of 7 runs unless said otherwise, in one Django process against the same database
+(`manage.py bench_reminder_sweep`; `manage.py bench_actions --search`, `--export` and `--import`, each in
+its own process). Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the exporting process:
 
 | What | Figure |
 | --- | ---: |
 {sweep_rows}
 | That query uses an index | {"yes" if sweep["uses_index"] else "no"} |
+{actions_rows(actions)}
 """
 
 
