@@ -297,7 +297,10 @@ def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=False, capture_output=capture, text=True
     )
     if completed.returncode != 0:
-        raise BenchError(f"manage.py {' '.join(args)} exited with {completed.returncode}")
+        tail = "\n".join((completed.stderr or "").splitlines()[-10:])
+        raise BenchError(
+            f"manage.py {' '.join(args)} exited with {completed.returncode}" + (f":\n{tail}" if tail else "")
+        )
     return completed.stdout or ""
 
 

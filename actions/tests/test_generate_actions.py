@@ -9,7 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.urls import reverse
 
-from actions import selectors
+from actions import selectors, services
+from actions.management.commands.bench_actions import teaser_code
 from actions.management.commands.generate_actions import CITIES
 from actions.models import Action
 from partnership.models import Membership, Partnership
@@ -114,3 +115,10 @@ def test_bench_figures_export_every_action_and_import_the_teaser_rows_each_time_
     assert search["search"]["security"]["matches"] == (
         Action.objects.filter(partnership__slug="bench-1", state__in=selectors.services.PUBLISHED).count()
     )
+
+
+def test_teaser_codes_stay_valid_and_distinct_beyond_ten_thousand_rows():
+    codes = [teaser_code(n) for n in range(1, 20_001)]
+
+    assert len(set(codes)) == len(codes)
+    assert all(services.code_is_valid(code) for code in codes)

@@ -27,6 +27,11 @@ IMPORT_LABEL = "import"
 IMPORTER = "bench-importer"
 
 
+def teaser_code(number: int) -> str:
+    """A distinct valid code (A-07 style: at most four digits) for each row: TA-1 ... TA-9999, TB-0 ..."""
+    return f"T{chr(ord('A') + number // 10_000)}-{number % 10_000}"
+
+
 def peak_rss_kb() -> int:
     # Linux reports ru_maxrss in kilobytes.
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -104,7 +109,7 @@ class Command(BaseCommand):
         for n in range(1, count + 1):
             dataset.append(
                 [
-                    f"T-{n}",
+                    teaser_code(n),
                     f"Teaser proposal {n}: safer public squares",
                     "Crowded squares are exposed during events.",
                     "Proposed at the Teaser Session.",
