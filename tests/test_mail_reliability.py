@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from django.db import connection, transaction
 from django.utils import timezone
+from mail_checks import assert_worker_log_clean, queue_length, wait_until
 
 from partnership import outbox
 from partnership.models import OutboundMessage
@@ -24,14 +21,6 @@ Status = OutboundMessage.Status
 CONCURRENCY = 2
 RECLAIM_AFTER_SECONDS = 5
 KILL_AFTER = 150
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float = 60, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def worker_env(sink: Any) -> dict[str, str]:
@@ -58,21 +47,8 @@ def statuses() -> dict[str, int]:
     return counts
 
 
-def queue_length(settings: Any) -> int:
-    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))
-
-
 def message_ids_by_row() -> dict[str, int]:
     return {message.message_id: message.pk for message in OutboundMessage.objects.only("pk", "key")}
-
-
-def assert_worker_log_clean(log: Path) -> None:
-    """The worker logged no errors: no tracebacks, no failed tasks, nothing at ERROR or CRITICAL."""
-    text = log.read_text(errors="replace")
-    problems = [
-        line for line in text.splitlines() if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|raised unexpected", line)
-    ]
-    assert problems == [], "\n".join(problems[:20])
 
 
 def test_500_messages_survive_a_killed_worker_exactly_once(celery_worker_factory, smtp_sink, settings, tmp_path):

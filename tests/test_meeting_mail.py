@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from django.db import connection, transaction
+from mail_checks import (
+    assert_worker_log_clean,
+    queue_length,
+    recover_and_assert_exactly_once,
+    statuses,
+    wait_until,
+)
+from mail_checks import worker_env as shared_worker_env
 
 from meetings import services
 from meetings.models import Meeting, Registration, ReminderRule
 from meetings.tests.factories import MeetingFactory
-from partnership import outbox
 from partnership.models import Membership, Organisation, OutboundMessage, Person
 from partnership.tests.factories import MembershipFactory, OrganisationFactory, member_user
 
@@ -32,28 +36,8 @@ INVITEES = 1000
 KILL_AFTER = 300
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float = 60, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
 def worker_env(sink: Any) -> dict[str, str]:
-    return {"EMAIL_URL": sink.url, "OUTBOX_RECLAIM_AFTER_SECONDS": str(RECLAIM_AFTER_SECONDS)}
-
-
-def statuses(prefix: str) -> dict[str, int]:
-    return dict(Counter(OutboundMessage.objects.filter(key__startswith=prefix).values_list("status", flat=True)))
-
-
-def queue_length(settings: Any) -> int:
-    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))
-
-
-def rows_by_message_id(prefix: str) -> dict[str, int]:
-    return {m.message_id: m.pk for m in OutboundMessage.objects.filter(key__startswith=prefix).only("pk", "key")}
+    return shared_worker_env(sink, reclaim_after=RECLAIM_AFTER_SECONDS)
 
 
 def message_ids(keys: set[str]) -> set[str]:
@@ -74,14 +58,6 @@ def wait_until_settled(settings: Any, prefix: str, *, timeout: float = 60) -> No
         return done
 
     wait_until(settled, timeout=timeout, what=f"the worker to settle the rows under {prefix}")
-
-
-def assert_worker_log_clean(log: Path) -> None:
-    text = log.read_text(errors="replace")
-    problems = [
-        line for line in text.splitlines() if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|raised unexpected", line)
-    ]
-    assert problems == [], "\n".join(problems[:20])
 
 
 def people(count: int, *, organisations: list[Organisation], label: str) -> list[Person]:
@@ -188,38 +164,15 @@ def test_a_thousand_invitations_survive_a_killed_worker_exactly_once(
     assert len(smtp_sink.message_ids()) < INVITEES * 0.8, "the kill should come in the middle of the run"
     assert 1 <= len(sending_at_kill) <= CONCURRENCY
 
-    celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink))
-    last: dict[str, int] = {}
-
-    def drained() -> bool:
-        nonlocal last
-        now = statuses(invitations)
-        settled = queue_length(settings) == 0 and now == last
-        last = now
-        if not settled:
-            time.sleep(0.5)
-        return settled
-
-    wait_until(drained, timeout=90, what="the restarted worker to drain the queue")
-    still_sending = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
-    assert sending_at_kill <= still_sending, "only the sweep may take back a row a dead worker held"
-
-    def swept_all_sent() -> bool:
-        outbox.outbox_sweep()
-        if statuses(invitations) == {Status.SENT: INVITEES}:
-            return True
-        time.sleep(0.5)
-        return False
-
-    wait_until(swept_all_sent, what="the sweep to recover every invitation")
-    smtp_sink.wait_for(INVITEES)
-    received = smtp_sink.message_ids()
-    by_id = rows_by_message_id(invitations)
-    assert set(received) == set(by_id), "every invitation arrived, and nothing else"
-    repeated = {by_id[message_id]: count for message_id, count in received.items() if count > 1}
-    assert set(repeated) <= sending_at_kill, f"repeats {repeated} not in sending at the kill {sending_at_kill}"
-    assert all(count == 2 for count in repeated.values())
-    assert by_id[killed_during[0]] in repeated, "the invitation the SMTP server had at the kill is sent again"
+    recover_and_assert_exactly_once(
+        prefix=invitations,
+        expected=INVITEES,
+        killed_during=killed_during,
+        sending_at_kill=sending_at_kill,
+        restart=lambda: celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink)),
+        smtp_sink=smtp_sink,
+        settings=settings,
+    )
     with smtp_sink.lock:
         recipients = Counter(str(message["To"]) for message in smtp_sink.messages)
     assert set(recipients) == emails

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import re
 import threading
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from email.message import Message
-from pathlib import Path
-from typing import Any
 
 import pytest
-import redis
 from django.db import connection, transaction
 from django.utils import timezone
+from mail_checks import (
+    assert_worker_log_clean,
+    queue_length,
+    recover_and_assert_exactly_once,
+    rows_by_message_id,
+    statuses,
+    wait_until,
+)
 
-from partnership import outbox
 from partnership.models import OutboundMessage
 from surveys import services
 from surveys.models import Invitation, Question, Respondent, Survey
@@ -29,37 +30,6 @@ RECLAIM_AFTER_SECONDS = 5
 RESPONDENTS = 1000
 KILL_AFTER = 300
 STILL_WAITING = 200
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float = 60, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def statuses(prefix: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for status in OutboundMessage.objects.filter(key__startswith=prefix).values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
-def queue_length(settings: Any) -> int:
-    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))
-
-
-def rows_by_message_id(prefix: str) -> dict[str, int]:
-    return {m.message_id: m.pk for m in OutboundMessage.objects.filter(key__startswith=prefix).only("pk", "key")}
-
-
-def assert_worker_log_clean(log: Path) -> None:
-    text = log.read_text(errors="replace")
-    problems = [
-        line for line in text.splitlines() if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|raised unexpected", line)
-    ]
-    assert problems == [], "\n".join(problems[:20])
 
 
 def survey_with_respondents(count: int) -> Survey:
@@ -105,38 +75,15 @@ def test_a_thousand_invitations_survive_a_killed_worker_and_overlapping_reminder
     assert len(smtp_sink.message_ids()) < RESPONDENTS * 0.8, "the kill should come in the middle of the run"
     assert 1 <= len(sending_at_kill) <= CONCURRENCY
 
-    celery_worker_factory(concurrency=CONCURRENCY, extra_env=env)
-    last: dict[str, int] = {}
-
-    def drained() -> bool:
-        nonlocal last
-        now = statuses(invitations)
-        settled = queue_length(settings) == 0 and now == last
-        last = now
-        if not settled:
-            time.sleep(0.5)
-        return settled
-
-    wait_until(drained, timeout=90, what="the restarted worker to drain the queue")
-    still_sending = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
-    assert sending_at_kill <= still_sending, "only the sweep may take back a row a dead worker held"
-
-    def swept_all_sent() -> bool:
-        outbox.outbox_sweep()
-        if statuses(invitations) == {Status.SENT: RESPONDENTS}:
-            return True
-        time.sleep(0.5)
-        return False
-
-    wait_until(swept_all_sent, what="the sweep to recover every invitation")
-    smtp_sink.wait_for(RESPONDENTS)
-    received = smtp_sink.message_ids()
-    by_id = rows_by_message_id(invitations)
-    assert set(received) == set(by_id), "every invitation arrived, and nothing else"
-    repeated = {by_id[message_id]: count for message_id, count in received.items() if count > 1}
-    assert set(repeated) <= sending_at_kill, f"repeats {repeated} not in sending at the kill {sending_at_kill}"
-    assert all(count == 2 for count in repeated.values())
-    assert by_id[killed_during[0]] in repeated, "the invitation the SMTP server had at the kill is sent again"
+    recover_and_assert_exactly_once(
+        prefix=invitations,
+        expected=RESPONDENTS,
+        killed_during=killed_during,
+        sending_at_kill=sending_at_kill,
+        restart=lambda: celery_worker_factory(concurrency=CONCURRENCY, extra_env=env),
+        smtp_sink=smtp_sink,
+        settings=settings,
+    )
     with smtp_sink.lock:
         recipients = {str(message["To"]) for message in smtp_sink.messages}
     assert recipients == set(survey.respondents.values_list("email", flat=True))

@@ -1,0 +1,100 @@
+"""Shared checks of the tests that run a real Celery worker against the SMTP sink."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from partnership import outbox
+from partnership.models import OutboundMessage
+
+Status = OutboundMessage.Status
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 60, what: str, poll: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(poll)
+
+
+def worker_env(sink: Any, *, reclaim_after: int) -> dict[str, str]:
+    return {"EMAIL_URL": sink.url, "OUTBOX_RECLAIM_AFTER_SECONDS": str(reclaim_after)}
+
+
+def statuses(prefix: str = "") -> dict[str, int]:
+    return dict(Counter(OutboundMessage.objects.filter(key__startswith=prefix).values_list("status", flat=True)))
+
+
+def queue_length(settings: Any) -> int:
+    return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery"))
+
+
+def rows_by_message_id(prefix: str = "") -> dict[str, int]:
+    return {m.message_id: m.pk for m in OutboundMessage.objects.filter(key__startswith=prefix).only("pk", "key")}
+
+
+def sending_now() -> set[int]:
+    return set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
+
+
+def assert_worker_log_clean(log: Path) -> None:
+    """The worker logged no errors: no tracebacks, no failed tasks, nothing at ERROR or CRITICAL."""
+    text = log.read_text(errors="replace")
+    problems = [
+        line for line in text.splitlines() if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|raised unexpected", line)
+    ]
+    assert problems == [], "\n".join(problems[:20])
+
+
+def recover_and_assert_exactly_once(
+    *,
+    prefix: str,
+    expected: int,
+    killed_during: list[str],
+    sending_at_kill: set[int],
+    restart: Callable[[], Any],
+    smtp_sink: Any,
+    settings: Any,
+) -> None:
+    """After a SIGKILL: restart the worker, let it drain, recover what it left with the sweep, and check
+    exactly-once as DESIGN.md defines it: everything arrived; repeats only of rows that were in sending
+    at the kill, each twice, including the message the SMTP server held at that moment."""
+    restart()
+    last: dict[str, int] = {}
+
+    def drained() -> bool:
+        nonlocal last
+        now = statuses(prefix)
+        settled = queue_length(settings) == 0 and now == last
+        last = now
+        if not settled:
+            time.sleep(0.5)
+        return settled
+
+    wait_until(drained, timeout=90, what="the restarted worker to drain the queue")
+    assert sending_at_kill <= sending_now(), "only the sweep may take back a row a dead worker held"
+
+    def swept_all_sent() -> bool:
+        outbox.outbox_sweep()
+        if statuses(prefix) == {Status.SENT: expected}:
+            return True
+        time.sleep(0.5)
+        return False
+
+    wait_until(swept_all_sent, what="the sweep to recover every message")
+    smtp_sink.wait_for(expected)
+    received = smtp_sink.message_ids()
+    by_id = rows_by_message_id(prefix)
+    assert set(received) == set(by_id), "every message arrived, and nothing else"
+    repeated = {by_id[message_id]: count for message_id, count in received.items() if count > 1}
+    assert set(repeated) <= sending_at_kill, f"repeats {repeated} not in sending at the kill {sending_at_kill}"
+    assert all(count == 2 for count in repeated.values())
+    assert by_id[killed_during[0]] in repeated, "the message the SMTP server had at the kill is sent again"
