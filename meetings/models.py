@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partnership.models import Organisation, Partnership, Person
+from partnership.models import Organisation, Partnership, Person, StateChange
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
@@ -130,18 +130,10 @@ class Meeting(models.Model):
         return self.state == self.State.CANCELLED
 
 
-class MeetingTransition(models.Model):
+class MeetingTransition(StateChange):
     """A state change of a meeting: who, when, why."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=30)
-    to_state = models.CharField(max_length=30)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.meeting}: {self.from_state} → {self.to_state}"

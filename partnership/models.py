@@ -230,6 +230,20 @@ class ConsentRecord(models.Model):
         return f"{self.person}: {self.get_purpose_display()} {verb}"
 
 
+class StateChange(models.Model):
+    """A workflow step of some record: from which state to which, who, when, why. Apps add the FK."""
+
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+
 class AuditLog(models.Model):
     """Who changed what, when; written by services and the admin, never edited."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partnership.models import Organisation, Partnership, PriorityArea
+from partnership.models import Organisation, Partnership, PriorityArea, StateChange
 
 SURVEY_LANGUAGES = [("en", "English"), ("hr", "Hrvatski"), ("it", "Italiano"), ("fr", "Français"), ("es", "Español")]
 
@@ -100,16 +99,10 @@ class Survey(Translatable):
         )
 
 
-class SurveyTransition(models.Model):
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=20)
-    to_state = models.CharField(max_length=20)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+class SurveyTransition(StateChange):
+    """A state change of a survey: who, when, why."""
 
-    class Meta:
-        ordering = ["at", "id"]
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="transitions")
 
     def __str__(self) -> str:
         return f"{self.survey_id}: {self.from_state} → {self.to_state}"
