@@ -7,7 +7,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, Comment, Milestone
-from meetings.models import Meeting
 from partnership.models import Organisation, Partnership
 
 
@@ -61,13 +60,9 @@ class FilterForm(forms.Form):
         label=_("Pillar"), queryset=None, required=False, empty_label=_("All")
     )
     state = forms.ChoiceField(label=_("State"), required=False)
-    leader: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Leader"), queryset=None, required=False, empty_label=_("All")
-    )
+    leader = forms.TypedChoiceField(label=_("Leader"), required=False, coerce=int, empty_value=None)
     country = forms.ChoiceField(label=_("Country"), required=False)
-    meeting: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        label=_("Meeting of origin"), queryset=None, required=False, empty_label=_("All")
-    )
+    meeting = forms.TypedChoiceField(label=_("Meeting of origin"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -81,18 +76,15 @@ class FilterForm(forms.Form):
         ],
     )
 
-    def __init__(
-        self, *args: Any, partnership: Partnership, leaders: Any, countries: list[tuple[str, str]], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, partnership: Partnership, choices: dict[str, list[Any]], **kwargs: Any) -> None:
+        """`choices` holds the leaders, countries and meetings found in the long list (cached)."""
         super().__init__(*args, **kwargs)
         self.fields["priority_area"].queryset = partnership.priority_areas.all()  # type: ignore[attr-defined]
         self.fields["pillar"].queryset = partnership.pillars.all()  # type: ignore[attr-defined]
-        self.fields["leader"].queryset = leaders  # type: ignore[attr-defined]
-        self.fields["meeting"].queryset = Meeting.objects.filter(  # type: ignore[attr-defined]
-            partnership=partnership, actions_proposed__isnull=False
-        ).distinct()
         self.fields["state"].choices = [("", _("Open actions")), *Action.State.choices]  # type: ignore[attr-defined]
-        self.fields["country"].choices = [("", _("All countries")), *countries]  # type: ignore[attr-defined]
+        self.fields["leader"].choices = [("", _("All")), *choices["leaders"]]  # type: ignore[attr-defined]
+        self.fields["country"].choices = [("", _("All countries")), *choices["countries"]]  # type: ignore[attr-defined]
+        self.fields["meeting"].choices = [("", _("All")), *choices["meetings"]]  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -131,6 +132,8 @@ class Action(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Written by a PostgreSQL trigger on every insert and text change (actions/search.py); never by Django.
+    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["partnership", "code", "title"]
@@ -151,6 +154,8 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["partnership", "state", "priority_area"]),
             models.Index(fields=["partnership", "-updated_at"]),
+            # The long list's default order, read in order rather than sorted.
+            models.Index(fields=["partnership", "code", "title"], name="action_long_list_order"),
             models.Index(fields=["owner", "state"]),
         ]
 

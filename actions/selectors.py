@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
+from django.utils.translation import get_language
+from django_countries import countries as django_countries
 
+from actions import search as action_search
 from actions import services
 from actions.models import Action, ActionEvent, Comment, Milestone
+from meetings.models import Meeting
 from partnership import selectors as partner_selectors
 from partnership.models import Organisation, Partnership
 
@@ -32,6 +37,23 @@ def actions_visible(user: Any) -> QuerySet[Action]:
         visible |= Q(partnership__in=member_of, owner_id=organisation_id)
     visible |= Q(partnership__is_public=True, state__in=services.PUBLISHED)
     return Action.objects.filter(visible)
+
+
+def visible_in(user: Any, partnership: Partnership) -> QuerySet[Action]:
+    """`actions_visible` for one partnership, decided without joins: members see its submitted
+    actions and their organisation's drafts, visitors of a public partnership its published ones."""
+    queryset = Action.objects.filter(partnership=partnership)
+    if getattr(user, "is_superuser", False):
+        return queryset
+    if partner_selectors.is_member(user, partnership):
+        visible = ~Q(state=State.DRAFT)
+        organisation_id = _user_organisation_id(user)
+        if organisation_id is not None:
+            visible |= Q(owner_id=organisation_id)
+        return queryset.filter(visible)
+    if partnership.is_public:
+        return queryset.filter(state__in=services.PUBLISHED)
+    return queryset.none()
 
 
 def is_coordinator(user: Any, partnership: Partnership) -> bool:
@@ -67,27 +89,13 @@ def is_leader(user: Any, action: Action) -> bool:
 
 
 def search(queryset: QuerySet[Action], text: str) -> QuerySet[Action]:
-    """Full text with ranking on PostgreSQL (GIN index on the same expression); a plain search elsewhere."""
+    """Full text with ranking on PostgreSQL (stored document, GIN index); a plain search elsewhere."""
     text = text.strip()
     if not text:
         return queryset
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
-
-        from actions.search import action_search_vector
-
-        query = SearchQuery(text, config="simple", search_type="websearch")
-        vector = action_search_vector()
-        return queryset.alias(document=vector).filter(document=query).annotate(rank=SearchRank(vector, query))
-    words = text.split()
-    for word in words:
-        queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(problem__icontains=word)
-            | Q(description__icontains=word)
-            | Q(code__iexact=word)
-        )
-    return queryset
+        return action_search.full_text(queryset, text)
+    return action_search.plain(queryset, text)
 
 
 SORTS = {
@@ -100,11 +108,20 @@ SORTS = {
 
 
 def long_list(*, user: Any, partnership: Partnership, filters: dict[str, Any], sort: str = "code") -> QuerySet[Action]:
-    """The long list of a partnership, filtered, searched and sorted, with what its rows show."""
+    """The long list of a partnership, filtered, searched and sorted, with what its rows show.
+
+    Visibility is resolved for this one partnership in Python, so the query joins no partnership or
+    membership table; the two rarely set relations are prefetched rather than joined, which keeps
+    PostgreSQL's planning time small (it grows fast with each join).
+    """
     queryset = (
-        actions_visible(user)
-        .filter(partnership=partnership)
-        .select_related("priority_area", "pillar", "leader", "owner", "merged_into", "origin_meeting")
+        visible_in(user, partnership)
+        .defer("problem", "description", "expected_outcome", "resources", "search_document")
+        .select_related("priority_area", "pillar", "leader", "owner")
+        .prefetch_related(
+            Prefetch("merged_into", queryset=Action.objects.only("pk", "code", "title")),
+            Prefetch("origin_meeting", queryset=Meeting.objects.only("pk", "title")),
+        )
     )
     if filters.get("priority_area"):
         queryset = queryset.filter(priority_area=filters["priority_area"])
@@ -179,5 +196,39 @@ def published_actions(partnership: Partnership) -> QuerySet[Action]:
     )
 
 
-def leader_choices(partnership: Partnership) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(led_actions__partnership=partnership).distinct().order_by("name")
+def filter_choices(partnership: Partnership) -> dict[str, list[tuple[Any, str]]]:
+    """The leader, country and meeting choices of the long-list filters.
+
+    They are drawn from every action of the partnership, which is costly on a long list, so they
+    are cached under the time of the partnership's last action change (one probe of the
+    (partnership, updated_at) index), which moves with any added or edited action; a short expiry
+    covers deleted actions and renamed organisations and meetings.
+    """
+    fingerprint = Action.objects.filter(partnership=partnership).aggregate(count=Count("pk"), changed=Max("updated_at"))
+    changed = fingerprint["changed"].timestamp() if fingerprint["changed"] else 0
+    key = f"actions:filter-choices:{partnership.pk}:{fingerprint['count']}:{changed}:{get_language()}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = _filter_choices(partnership)
+        cache.set(key, choices, timeout=FILTER_CHOICES_SECONDS)
+    return choices
+
+
+FILTER_CHOICES_SECONDS = 300
+
+
+def _filter_choices(partnership: Partnership) -> dict[str, list[tuple[Any, str]]]:
+    actions = Action.objects.filter(partnership=partnership)
+    leaders = Organisation.objects.filter(pk__in=actions.values("leader_id")).order_by("name")
+    countries = (
+        Organisation.objects.filter(pk__in=actions.values("owner_id")).exclude(country="").values_list("country")
+    )
+    meetings = Meeting.objects.filter(pk__in=actions.values("origin_meeting_id")).order_by("-starts_at", "title")
+    return {
+        "leaders": [(pk, name) for pk, name in leaders.values_list("pk", "name")],
+        "countries": sorted(
+            ((code, str(django_countries.name(code))) for code in {c for (c,) in countries.distinct()}),
+            key=lambda choice: choice[1],
+        ),
+        "meetings": [(pk, title) for pk, title in meetings.values_list("pk", "title")],
+    }

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_countries import countries
 
 from actions import exports, selectors, services
 from actions.forms import (
@@ -30,7 +29,7 @@ from actions.forms import (
 )
 from actions.models import Action, ActionEvent
 from partnership import selectors as partner_selectors
-from partnership.models import Organisation, Partnership
+from partnership.models import Partnership
 
 PAGE_SIZE = 25
 CLOSED_TO_COMMENTS = (Action.State.DRAFT, Action.State.MERGED, Action.State.WITHDRAWN, Action.State.DROPPED)
@@ -49,19 +48,7 @@ def _action(request: HttpRequest, pk: int) -> Action:
 
 
 def _filter_form(request: HttpRequest, partnership: Partnership) -> FilterForm:
-    used = (
-        Organisation.objects.filter(proposed_actions__partnership=partnership)
-        .exclude(country="")
-        .values_list("country", flat=True)
-        .distinct()
-    )
-    country_choices = sorted(((code, str(countries.name(code))) for code in set(used)), key=lambda c: c[1])
-    return FilterForm(
-        request.GET or None,
-        partnership=partnership,
-        leaders=selectors.leader_choices(partnership),
-        countries=country_choices,
-    )
+    return FilterForm(request.GET or None, partnership=partnership, choices=selectors.filter_choices(partnership))
 
 
 def _filtered(request: HttpRequest, partnership: Partnership) -> tuple[FilterForm, Any]:

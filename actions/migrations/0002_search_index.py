@@ -1,11 +1,13 @@
 """A GIN index on the full-text expression of actions; PostgreSQL only (SQLite searches plainly)."""
 
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from actions.search import action_search_vector
-
-INDEX = GinIndex(action_search_vector(), name="action_search_gin")
+# The expression as it was; migration 0003 replaces this index by a stored search document.
+INDEX = GinIndex(
+    SearchVector("code", "title", "problem", "description", config="simple"), name="action_search_gin"
+)
 
 
 def create(apps, schema_editor):

@@ -158,7 +158,37 @@ def test_the_search_can_use_the_gin_index(partnership, uses_postgres):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "action_search_gin" in plan
+    assert "action_search_document_gin" in plan
+
+
+def test_the_stored_search_document_follows_every_way_of_writing_an_action(partnership, uses_postgres):
+    """The trigger keeps the document current for saves, queryset updates and bulk inserts alike."""
+    action = ActionFactory(partnership=partnership, title="Lighting of squares")
+    action.title = "Benches in parks"
+    action.save()
+    Action.objects.bulk_create(
+        [
+            ActionFactory.build(
+                partnership=partnership, priority_area=action.priority_area, owner=action.owner, title="Fountains"
+            )
+        ]
+    )
+    Action.objects.filter(pk=action.pk).update(description="Shade for the elderly")
+    everyone = Action.objects.all()
+
+    assert titles(selectors.search(everyone, "lighting")) == []
+    assert titles(selectors.search(everyone, "benches")) == ["Benches in parks"]
+    assert titles(selectors.search(everyone, "fountains")) == ["Fountains"]
+    assert titles(selectors.search(everyone, "elderly")) == ["Benches in parks"]
+
+
+def test_a_word_in_the_title_ranks_above_the_same_word_in_the_description(partnership, uses_postgres):
+    ActionFactory(partnership=partnership, title="Shared methods", description="Lighting audits in squares")
+    ActionFactory(partnership=partnership, title="Lighting audits", description="Shared methods")
+
+    found = selectors.search(Action.objects.all(), "lighting").order_by("-rank")
+
+    assert titles(found) == ["Lighting audits", "Shared methods"]
 
 
 def test_filters_narrow_the_long_list(partnership, partner):
@@ -284,3 +314,17 @@ def test_filtered_and_searched_long_list_pages_run_the_same_queries_with_10_and_
         assert response.content.decode().count("Action number") == expected
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_cached_filter_choices_follow_a_new_leader_and_a_new_meeting(partnership):
+    action = ActionFactory(partnership=partnership)
+    assert selectors.filter_choices(partnership)["leaders"] == []
+
+    croatian = member_organisation(partnership, country="HR", name="Grad Zagreb")
+    meeting = MeetingFactory(partnership=partnership, title="Florence")
+    action.leader, action.origin_meeting = croatian, meeting
+    action.save()
+    choices = selectors.filter_choices(partnership)
+
+    assert choices["leaders"] == [(croatian.pk, "Grad Zagreb")]
+    assert choices["meetings"] == [(meeting.pk, "Florence")]
