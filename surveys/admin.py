@@ -18,7 +18,7 @@ from partnership.admin import ScopedAdmin
 from partnership.models import Organisation
 from partnership.tokens import token_new
 from surveys import services
-from surveys.models import SURVEY_LANGUAGES, Choice, NeedLink, Question, Respondent, Section, Survey
+from surveys.models import SURVEY_LANGUAGES, Choice, NeedLink, Question, Respondent, Section, Survey, SurveyExport
 
 
 class SectionInline(admin.TabularInline):
@@ -167,3 +167,38 @@ class NeedLinkAdmin(ScopedAdmin):
     list_display = ["need", "survey"]
     list_select_related = ["survey"]
     autocomplete_fields = ["actions"]
+
+
+@admin.register(SurveyExport)
+class SurveyExportAdmin(ScopedAdmin):
+    """Background exports, to follow or delete (their file goes with them); files open through the owner's page."""
+
+    partnership_path = "survey__partnership"
+    list_display = ["survey", "format", "state", "rows_done", "rows_total", "requested_by", "created_at", "download"]
+    list_filter = ["state", "format"]
+    list_select_related = ["survey", "requested_by"]
+    readonly_fields = (
+        "survey",
+        "format",
+        "state",
+        "rows_done",
+        "rows_total",
+        "requested_by",
+        "created_at",
+        "finished_at",
+        "error",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, obj: SurveyExport) -> str:
+        if obj.state != SurveyExport.State.DONE:
+            return "–"
+        url = reverse("surveys:export_download", kwargs={"pk": obj.survey_id, "export_id": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Download"))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -322,3 +326,68 @@ class NeedLink(models.Model):
 
     def __str__(self) -> str:
         return self.need
+
+
+class SurveyExport(models.Model):
+    """A response export written in the background, with its progress; downloaded only through a permission check.
+
+    Files live under `survey-exports/` in the default storage, never published as media. They are kept until
+    a newer export of the same survey and format is done, or for `RETENTION` after they were requested
+    (`surveys.exports.exports_purge_expired`), whichever comes first; deleting the row deletes the file.
+    """
+
+    RETENTION = timedelta(days=7)
+    # A queued or running export older than this was lost with its worker: a new request starts another.
+    STALE_AFTER = timedelta(hours=1)
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    state = models.CharField(_("state"), max_length=7, choices=State.choices, default=State.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="survey-exports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("response export")
+        verbose_name_plural = _("response exports")
+        indexes = [models.Index(fields=["survey", "format", "state"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of survey {self.survey_id} ({self.format}, {self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, int(100 * self.rows_done / self.rows_total))
+
+    @property
+    def in_progress(self) -> bool:
+        under_way = self.state in (self.State.QUEUED, self.State.RUNNING)
+        return under_way and self.created_at > timezone.now() - self.STALE_AFTER
+
+
+@receiver(post_delete, sender=SurveyExport)
+def _export_file_delete(sender: type[SurveyExport], instance: SurveyExport, **kwargs: object) -> None:
+    """The file goes with its row, once the deletion is committed."""
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name), robust=True)

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from surveys import services
+from surveys import exports, services
+from surveys.models import SurveyExport
 
 
 @shared_task(ignore_result=True)
@@ -14,3 +15,17 @@ def reminders_sweep() -> int:
 @shared_task(ignore_result=True)
 def erase_expired_respondents() -> int:
     return services.respondents_erase_expired()
+
+
+@shared_task(ignore_result=True)
+def survey_export_run(export_id: int) -> None:
+    """Write one background export; a second run of a finished export does nothing."""
+    export = SurveyExport.objects.select_related("survey").filter(pk=export_id).first()
+    if export is not None:
+        exports.export_run(export=export)
+
+
+@shared_task(ignore_result=True)
+def survey_exports_purge() -> int:
+    """Delete export files past their retention (for Beat, daily)."""
+    return exports.exports_purge_expired()

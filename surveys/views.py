@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn
 
@@ -11,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -19,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from partnership.tokens import token_hash
-from surveys import importer, selectors, services
+from surveys import exports, importer, selectors, services
 from surveys.forms import LanguageForm, OpenLinkForm, RespondentForm, RespondentUploadForm, SectionForm
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.models import Answer, Invitation, Response, Survey, SurveyExport
 
 OPEN_LINK_LIMIT_PER_HOUR = 20
 
@@ -220,83 +221,78 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/compare.html", {"survey": survey, "surveys": surveys, "questions": questions})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @owner_required
-def export(request: HttpRequest, survey: Survey) -> StreamingHttpResponse:
-    """One row per submitted response, streamed; named surveys carry the respondent's name and e-mail."""
-    structure = selectors.survey_structure(survey)
-    questions = [q for s in structure for q in s.questions.all()]
-    named = survey.anonymity == Survey.Anonymity.NAMED
-
-    def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        header = ["response", "submitted_at", "language", "region", "kind"]
-        if named:
-            header += ["name", "email"]
-        header += [f"Q{i + 1}" for i in range(len(questions))]
-        yield "\ufeff" + writer.writerow(header)
-        responses = (
-            Response.objects.filter(survey=survey, submitted_at__isnull=False)
-            .select_related("invitation__respondent")
-            .prefetch_related("answers")
-            .order_by("pk")
+def export(request: HttpRequest, survey: Survey, fmt: str = "csv") -> HttpResponse | StreamingHttpResponse:
+    """One row per submitted response, at once for a small survey; a large one goes to the background export."""
+    count = exports.submitted_count(survey)
+    if count > exports.DIRECT_LIMIT:
+        messages.info(
+            request,
+            _("This survey has %(count)d responses: prepare the file in the background and download it when ready.")
+            % {"count": count},
         )
-        # Chunks of 1,000 responses with their answers in one query each: memory stays flat.
-        for response in responses.iterator(chunk_size=1000):
-            answers = {a.question_id: (a.value, a.other_text) for a in response.answers.all()}
-            row = [
-                response.pk,
-                response.submitted_at.isoformat() if response.submitted_at else "",
-                response.language,
-                response.region,
-                response.respondent_kind,
-            ]
-            if named:
-                respondent = response.invitation.respondent if response.invitation else None
-                row += [respondent.name if respondent else "", respondent.email if respondent else ""]
-            for question in questions:
-                value, other = answers.get(question.pk, (None, ""))
-                if value is None:
-                    row.append("")
-                elif isinstance(value, (list, dict)):
-                    row.append(json.dumps(value, ensure_ascii=False) + (f" ({other})" if other else ""))
-                else:
-                    row.append(f"{value}" + (f" ({other})" if other else ""))
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
+        return redirect("surveys:exports", pk=survey.pk)
+    if fmt == SurveyExport.Format.XLSX:
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
+        exports.write_xlsx(survey, handle)
+        handle.seek(0)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=exports.filename(survey, fmt),
+            content_type=exports.XLSX_CONTENT_TYPE,
+        )
+    response = StreamingHttpResponse(exports.csv_lines(survey), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(survey, "csv")}"'
     return response
 
 
 @owner_required
 def codebook(request: HttpRequest, survey: Survey) -> HttpResponse:
-    rows = [["column", "identity", "section", "question", "kind", "required", "choices"]]
-    index = 0
-    for section in selectors.survey_structure(survey):
-        for question in section.questions.all():
-            index += 1
-            choices = "; ".join(f"{c.value}={c.label}" for c in question.choices.all())
-            rows.append(
-                [
-                    f"Q{index}",
-                    str(question.identity),
-                    section.title,
-                    question.text,
-                    question.kind,
-                    "yes" if question.required else "no",
-                    choices,
-                ]
-            )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-codebook.csv"'
     response.write("\ufeff")
-    csv.writer(response).writerows(rows)
+    csv.writer(response).writerows(exports.codebook_rows(survey))
     return response
+
+
+@owner_required
+def export_list(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """Background exports of the survey with their progress; the page refreshes itself while one is under way."""
+    if request.method == "POST":
+        fmt = request.POST.get("format", "")
+        if fmt not in SurveyExport.Format.values:
+            messages.error(request, _("Choose CSV or XLSX."))
+        else:
+            exports.export_request(survey=survey, fmt=fmt, by=request.user)
+            messages.success(request, _("The export is being prepared; this page shows its progress."))
+        return redirect("surveys:exports", pk=survey.pk)
+    page = Paginator(survey.exports.select_related("requested_by"), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/exports.html",
+        {
+            "survey": survey,
+            "page": page,
+            "formats": SurveyExport.Format.choices,
+            "responses": exports.submitted_count(survey),
+            "direct_limit": exports.DIRECT_LIMIT,
+            "refresh": any(export.in_progress for export in page.object_list),
+        },
+    )
+
+
+@owner_required
+def export_download(request: HttpRequest, survey: Survey, export_id: int) -> FileResponse:
+    """A finished background export, streamed after the owner check: export files are never public media."""
+    export = get_object_or_404(SurveyExport, pk=export_id, survey=survey, state=SurveyExport.State.DONE)
+    content_type = exports.XLSX_CONTENT_TYPE if export.format == SurveyExport.Format.XLSX else "text/csv"
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=exports.filename(survey, export.format),
+        content_type=content_type,
+    )
 
 
 # Respondents --------------------------------------------------------------------------------

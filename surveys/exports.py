@@ -1,0 +1,289 @@
+"""The owner's response export: one row per submitted response (CSV or XLSX) and the question codebook.
+
+Rows come from one generator that reads responses in chunks with their answers, so memory stays flat with the
+number of answers. Small surveys download at once; larger ones are written by a Celery task into a
+`SurveyExport` file whose progress the owner watches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from surveys import selectors
+from surveys.models import Question, Response, Survey, SurveyExport
+
+logger = logging.getLogger(__name__)
+
+# Above this many submitted responses the download links send the owner to the background export: a request
+# that streams for minutes would hold one of the few web workers and meet the proxy's timeout.
+DIRECT_LIMIT = 2000
+CHUNK_SIZE = 1000
+PROGRESS_EVERY = 500
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[list[Any]]
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    """The questions in the order of the columns Q1..Qn."""
+    return [q for section in selectors.survey_structure(survey) for q in section.questions.all()]
+
+
+def submitted_count(survey: Survey) -> int:
+    return Response.objects.filter(survey=survey, submitted_at__isnull=False).count()
+
+
+def _cell(value: Any, other: str) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and not other:
+        return value
+    else:
+        text = f"{value}"
+    return text + (f" ({other})" if other else "")
+
+
+def response_table(survey: Survey) -> Table:
+    """The header and the rows of the export; named surveys carry the respondent's name and e-mail."""
+    questions = survey_questions(survey)
+    named = survey.anonymity == Survey.Anonymity.NAMED
+    header = ["response", "submitted_at", "language", "region", "kind"]
+    if named:
+        header += ["name", "email"]
+    header += [f"Q{i + 1}" for i in range(len(questions))]
+
+    def rows() -> Iterator[list[Any]]:
+        responses = (
+            Response.objects.filter(survey=survey, submitted_at__isnull=False)
+            .select_related("invitation__respondent")
+            .prefetch_related("answers")
+            .order_by("pk")
+        )
+        # Chunks of responses with their answers in one query each: memory stays flat.
+        for response in responses.iterator(chunk_size=CHUNK_SIZE):
+            answers = {a.question_id: (a.value, a.other_text) for a in response.answers.all()}
+            row: list[Any] = [
+                response.pk,
+                response.submitted_at.isoformat() if response.submitted_at else "",
+                response.language,
+                response.region,
+                response.respondent_kind,
+            ]
+            if named:
+                respondent = response.invitation.respondent if response.invitation else None
+                row += [respondent.name if respondent else "", respondent.email if respondent else ""]
+            row += [_cell(*answers.get(question.pk, (None, ""))) for question in questions]
+            yield row
+
+    return Table(header=header, rows=rows())
+
+
+def codebook_rows(survey: Survey) -> list[list[str]]:
+    """The codebook: one row per column Q1..Qn, with the question, its kind and its choices."""
+    rows = [["column", "identity", "section", "question", "kind", "required", "choices"]]
+    index = 0
+    for section in selectors.survey_structure(survey):
+        for question in section.questions.all():
+            index += 1
+            choices = "; ".join(f"{c.value}={c.label}" for c in question.choices.all())
+            rows.append(
+                [
+                    f"Q{index}",
+                    str(question.identity),
+                    section.title,
+                    question.text,
+                    question.kind,
+                    "yes" if question.required else "no",
+                    choices,
+                ]
+            )
+    return rows
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(survey: Survey, *, progress: Progress | None = None) -> Iterator[str]:
+    """The CSV export line by line, with a byte-order mark so spreadsheets read it as UTF-8."""
+    table = response_table(survey)
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(table.header)
+    for count, row in enumerate(table.rows, start=1):
+        yield writer.writerow(row)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+
+
+def write_csv(survey: Survey, file: IO[str], *, progress: Progress | None = None) -> int:
+    """Write the CSV export into a text file opened with newline=""; returns the number of responses."""
+    rows = -1
+    for line in csv_lines(survey, progress=progress):
+        file.write(line)
+        rows += 1
+    return rows
+
+
+def _xlsx_row(sheet: WriteOnlyWorksheet, row: list[Any]) -> list[Any]:
+    """Text stays text: no formulas from answers starting with "=", no characters XLSX cannot hold."""
+    cells: list[Any] = []
+    for value in row:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+            cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
+
+
+def write_xlsx(survey: Survey, file: IO[bytes], *, progress: Progress | None = None) -> int:
+    """Write the XLSX export (sheets "responses" and "codebook") into a binary file; returns the number of responses.
+
+    openpyxl's write-only mode streams each sheet to a temporary file, so memory stays flat here too.
+    """
+    workbook = Workbook(write_only=True)
+    responses = workbook.create_sheet("responses")
+    table = response_table(survey)
+    responses.append(_xlsx_row(responses, table.header))
+    count = 0
+    for count, row in enumerate(table.rows, start=1):
+        responses.append(_xlsx_row(responses, row))
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+    codebook = workbook.create_sheet("codebook")
+    for row in codebook_rows(survey):
+        codebook.append(_xlsx_row(codebook, row))
+    workbook.save(file)
+    return count
+
+
+def write(survey: Survey, fmt: str, file: IO[bytes], *, progress: Progress | None = None) -> int:
+    """Write the export in this format into a binary file."""
+    if fmt == SurveyExport.Format.XLSX:
+        return write_xlsx(survey, file, progress=progress)
+    text = io.TextIOWrapper(file, encoding="utf-8", newline="")
+    try:
+        return write_csv(survey, text, progress=progress)
+    finally:
+        text.flush()
+        text.detach()
+
+
+def filename(survey: Survey, fmt: str) -> str:
+    return f"survey-{survey.pk}-responses.{fmt}"
+
+
+# Background exports ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
+    """Queue a background export, or return the one of this survey and format that is already under way."""
+    if fmt not in SurveyExport.Format.values:
+        raise ValueError(f"unknown export format {fmt!r}")
+    exports_purge_expired()
+    pending = (
+        SurveyExport.objects.select_for_update()
+        .filter(
+            survey=survey,
+            format=fmt,
+            state__in=[SurveyExport.State.QUEUED, SurveyExport.State.RUNNING],
+            created_at__gt=timezone.now() - SurveyExport.STALE_AFTER,
+        )
+        .first()
+    )
+    if pending is not None:
+        return pending
+    export = SurveyExport(survey=survey, format=fmt, requested_by=by if getattr(by, "pk", None) else None)
+    export.full_clean()
+    export.save()
+
+    def enqueue() -> None:
+        from surveys.tasks import survey_export_run
+
+        survey_export_run.delay(export.pk)
+
+    transaction.on_commit(enqueue)
+    return export
+
+
+def export_run(*, export: SurveyExport) -> SurveyExport:
+    """Write the export's file, counting progress; running it again once it is done or failed does nothing.
+
+    A queued export, or one left running by a worker that died, is (re)written from the start.
+    """
+    survey = export.survey
+    total = submitted_count(survey)
+    claimed = SurveyExport.objects.filter(
+        pk=export.pk, state__in=[SurveyExport.State.QUEUED, SurveyExport.State.RUNNING]
+    ).update(state=SurveyExport.State.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=total, error="")
+    if not claimed:
+        export.refresh_from_db()
+        return export
+
+    def progress(done: int) -> None:
+        SurveyExport.objects.filter(pk=export.pk).update(rows_done=done, rows_total=max(total, done))
+
+    storage = export.file.storage
+    try:
+        with tempfile.TemporaryFile() as handle:
+            rows = write(survey, export.format, handle, progress=progress)
+            handle.seek(0)
+            name = storage.save(
+                export.file.field.generate_filename(export, filename(survey, export.format)), File(handle)
+            )
+    except Exception as error:  # whatever went wrong is shown to the owner, who may try again
+        logger.exception("Export %s of survey %s failed", export.pk, survey.pk)
+        SurveyExport.objects.filter(pk=export.pk).update(
+            state=SurveyExport.State.FAILED, error=f"{type(error).__name__}: {error}"[:1000], finished_at=timezone.now()
+        )
+        export.refresh_from_db()
+        return export
+    with transaction.atomic():
+        finished = SurveyExport.objects.filter(pk=export.pk, state=SurveyExport.State.RUNNING).update(
+            state=SurveyExport.State.DONE, file=name, rows_done=rows, rows_total=rows, finished_at=timezone.now()
+        )
+        if finished:
+            # A newer file replaces the earlier finished ones of the same survey and format.
+            SurveyExport.objects.filter(
+                survey=survey,
+                format=export.format,
+                pk__lt=export.pk,
+                state__in=[SurveyExport.State.DONE, SurveyExport.State.FAILED],
+            ).delete()
+    if not finished:
+        storage.delete(name)  # the export was deleted or taken over while this run wrote its file
+    export.refresh_from_db()
+    return export
+
+
+def exports_purge_expired(*, now: Any = None) -> int:
+    """Delete exports (and their files) requested longer than the retention ago."""
+    cutoff = (now or timezone.now()) - SurveyExport.RETENTION
+    deleted, _by_model = SurveyExport.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
