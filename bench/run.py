@@ -125,6 +125,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.organisations = 50 if args.smoke else 500
     args.actions, args.action_partnerships = (2_000, 4) if args.smoke else (100_000, 20)
     args.import_rows = 200 if args.smoke else 10_000
+    args.invitations = 200 if args.smoke else 10_000
+    args.survey_responses = 500 if args.smoke else 10_000
+    args.page_requests = 40 if args.smoke else 200
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
     return args
@@ -139,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     ensure_database(database_url)
     env = production_env(database_url)
+    if not env.get("CELERY_BROKER_URL"):
+        raise BenchError("the survey invitations need a real Celery worker: set CELERY_BROKER_URL (Redis)")
 
     step("migrate")
     manage(env, "migrate", "--no-input", "-v0")
@@ -213,8 +218,15 @@ def run(args: argparse.Namespace) -> int:
     teaser = manage_json(env, "bench_actions", "--import", str(args.import_rows))
     print(f"  {teaser['imported']} rows in {teaser['seconds']} s")
     actions_figures = {"search": search, "export": export, "import": teaser}
+    surveys_figures = measure_surveys(env, args)
     report = render_report(
-        args=args, database_url=database_url, env=env, results=results, sweep=sweep, actions=actions_figures
+        args=args,
+        database_url=database_url,
+        env=env,
+        results=results,
+        sweep=sweep,
+        actions=actions_figures,
+        surveys=surveys_figures,
     )
     output = args.output
     if output is None and args.smoke:
@@ -236,6 +248,37 @@ def run(args: argparse.Namespace) -> int:
         )
         raise BenchError(details)
     return 0
+
+
+def measure_surveys(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The survey figures, each from its own `manage.py bench_surveys` process."""
+    step(f"generate a survey with {args.survey_responses} submitted responses")
+    manage(env, "generate_survey_responses", "--responses", str(args.survey_responses))
+    step(f"send {args.invitations} survey invitations through one Celery worker to an SMTP sink")
+    invitations = manage_json(env, "bench_surveys", "--invitations", str(args.invitations))
+    print(
+        f"  {invitations['delivered']} of {invitations['invitations']} delivered in {invitations['delivery_seconds']} s"
+        f" ({invitations['mails_per_second']} mails/s); {invitations['repeated']} more than once"
+    )
+    if invitations["delivered"] != args.invitations or invitations["repeated"]:
+        raise BenchError(
+            f"survey invitations: {invitations['delivered']} of {args.invitations} delivered, "
+            f"{invitations['repeated']} more than once"
+        )
+    step("time the survey results")
+    results = manage_json(env, "bench_surveys", "--results")
+    figure = results["all"]
+    print(f"  {figure['responses']} responses: {figure['median_ms']} ms, {figure['queries']} queries")
+    step("stream the survey CSV export (its own process, for its peak RSS)")
+    export = manage_json(env, "bench_surveys", "--export")
+    print(
+        f"  {export['rows']} rows, {export['answers']} answers in {export['seconds']} s; peak RSS "
+        f"{export['peak_rss_before_kb']} kB before, {export['peak_rss_after_kb']} kB after"
+    )
+    step(f"time {args.page_requests} survey pages and page saves")
+    pages = manage_json(env, "bench_surveys", "--pages", str(args.page_requests))
+    print(f"  page p95 {pages['page']['p95_ms']} ms; save p95 {pages['save']['p95_ms']} ms")
+    return {"invitations": invitations, "results": results, "export": export, "pages": pages}
 
 
 def step(message: str) -> None:
@@ -511,6 +554,46 @@ def actions_rows(actions: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _within(figure: float | None, target: float) -> str:
+    return "yes" if figure is not None and figure < target else "**no**"
+
+
+def surveys_rows(surveys: dict[str, Any]) -> str:
+    invitations, results, export, pages = (
+        surveys["invitations"],
+        surveys["results"],
+        surveys["export"],
+        surveys["pages"],
+    )
+    delivery = invitations["delivery_seconds"]
+    page, save = pages["page"], pages["save"]
+    rows = [
+        f"| {invitations['invitations']} invitations: from the commit of the owner's send until the SMTP sink holds "
+        f"the last one, one worker ({invitations['mails_per_second']} mails/s; each recipient exactly once: "
+        f"{'yes' if not invitations['repeated'] and invitations['delivered'] == invitations['invitations'] else 'no'})"
+        f" | {delivery} s | under 60 s | {_within(delivery, 60)} |",
+        f"| The owner's send itself (`services.invitations_send`: invitations, links, mails rendered into the outbox)"
+        f" | {invitations['send_service_seconds']} s | | |",
+        f"| Results of the survey with {results['all']['responses']} submitted responses and {results['questions']} "
+        f"questions (`selectors.results`, {results['all']['queries']} queries) | {results['all']['median_ms']} ms "
+        f"| under 500 ms | {_within(results['all']['median_ms'], 500)} |",
+        f"| The same for one region ({results['region']['responses']} responses) | {results['region']['median_ms']} ms "
+        f"| under 500 ms | {_within(results['region']['median_ms'], 500)} |",
+        f"| CSV export of {export['responses']} responses with {export['answers']} answers ({export['megabytes']} MB),"
+        f" streamed, one run | {export['seconds']} s | | |",
+        f"| Peak RSS of the export's process before / after streaming "
+        f"| {export['peak_rss_before_kb'] / 1024:.0f} / {export['peak_rss_after_kb'] / 1024:.0f} MB | flat | "
+        f"growth {export['peak_rss_growth_kb'] / 1024:.1f} MB |",
+        f"| Respondent's page of {pages['questions_per_page']} questions or fewer (GET), p50 / p95 over "
+        f"{pages['requests']} requests, {page['queries']} queries | {page['p50_ms']} / {page['p95_ms']} ms "
+        f"| p95 under 100 ms | {_within(page['p95_ms'], 100)} |",
+        f"| Page save (POST of the page's answers, then the redirect), p50 / p95 over {pages['requests']} requests, "
+        f"{save['queries']} queries | {save['p50_ms']} / {save['p95_ms']} ms | p95 under 100 ms "
+        f"| {_within(save['p95_ms'], 100)} |",
+    ]
+    return "\n".join(rows)
+
+
 def render_report(
     *,
     args: argparse.Namespace,
@@ -519,6 +602,7 @@ def render_report(
     results: list[Result],
     sweep: dict[str, Any],
     actions: dict[str, Any],
+    surveys: dict[str, Any],
 ) -> str:
     facts = machine_facts(database_url)
     members, italian_partners = directory_counts(database_url)
@@ -604,6 +688,29 @@ its own process). Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the exportin
 {sweep_rows}
 | That query uses an index | {"yes" if sweep["uses_index"] else "no"} |
 {actions_rows(actions)}
+
+## Surveys
+
+Figures of the survey targets, from `manage.py bench_surveys` (each in its own process) on a generated
+survey (`manage.py generate_survey_responses --responses N`: 26 questions of every kind on five pages;
+each submitted response answers all of them, the one conditional question about half the time).
+
+- **Invitations**: a fresh open survey with N respondents; the owner's "Send invitations"
+  (`services.invitations_send`) writes the invitations and their mails to the outbox and, at the commit,
+  hands one task per mail to the broker (`{broker}`). One Celery worker (prefork, `--concurrency=1`)
+  sends them to an aiosmtpd sink in the measuring process. The run fails unless every recipient got
+  exactly one mail.
+- **Results**: `selectors.results` as the results page calls it, medians of 7 runs, with its query count.
+- **Export**: the owner's CSV export consumed as it streams; peak RSS as for the actions' export.
+- **Pages**: a respondent who came through the open link and chose a language; each of the five pages
+  requested (GET) and saved with valid answers (POST, answered by a redirect), in turn. These go through
+  the whole middleware stack with production settings, but in-process with Django's test client (which
+  skips the CSRF check) rather than through gunicorn and wrk, whose posts would need a session and a
+  CSRF token per request: server time only, no network or WSGI server. 10 warm-up requests of each.
+
+| What | Figure | Target | Met |
+| --- | ---: | ---: | ---: |
+{surveys_rows(surveys)}
 """
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from partnership import selectors as partner_selectors
@@ -13,6 +15,7 @@ from surveys.models import Answer, Choice, Invitation, Question, Response, Secti
 
 # Breakdowns with fewer responses than this are hidden from members when results are published.
 MIN_GROUP = 5
+SCALE = ("1", "2", "3", "4", "5")
 
 
 def surveys_run_by(user: Any) -> QuerySet[Survey]:
@@ -107,51 +110,178 @@ def results(
     hide_small: bool = False,
     with_texts: bool = True,
 ) -> tuple[int, list[tuple[Section, list[QuestionResult]]]]:
-    """Per-question results, counted in the database; breakdowns under MIN_GROUP hidden when asked."""
+    """Per-question results, counted in the database; breakdowns under MIN_GROUP hidden when asked.
+
+    The number of queries does not grow with the questions or the responses.
+    """
     responses = submitted_responses(survey, region=region, kind=kind)
     total = responses.count()
+    structure = survey_structure(survey)
+    questions = [question for section in structure for question in section.questions.all()]
+    hidden = hide_small and bool(region or kind) and total < MIN_GROUP
     answers = Answer.objects.filter(response__in=responses.values("pk"))
-    counted = dict(answers.values_list("question_id").annotate(n=Count("id")))
-    by_value: dict[int, list[tuple[Any, int]]] = {}
-    for question_id, value, n in (
-        answers.filter(question__kind__in=("single", "likert", "yes_no"))
-        .values_list("question_id", "value")
-        .annotate(n=Count("id"))
-    ):
-        by_value.setdefault(question_id, []).append((value, n))
+    # A hidden breakdown still says how many answered each question.
+    tallies = _Tallies(answered=_answered(answers)) if hidden else _tally(answers, questions, with_texts=with_texts)
     sections = []
-    filtered = bool(region or kind)
-    for section in survey_structure(survey):
+    for section in structure:
         section_results = []
         for question in section.questions.all():
-            answered = counted.get(question.pk, 0)
-            result = QuestionResult(question=question, answered=answered)
-            if hide_small and filtered and total < MIN_GROUP:
+            result = QuestionResult(question=question, answered=tallies.answered.get(question.pk, 0))
+            if hidden:
                 result.hidden = True
             else:
-                _fill(result, question, by_value.get(question.pk, []), answers, language, with_texts)
+                _fill(result, question, tallies, language)
             section_results.append(result)
         sections.append((section, section_results))
     return total, sections
+
+
+@dataclass
+class _Tallies:
+    """What the results need of the answers, per question id, counted before any question is filled in."""
+
+    answered: dict[int, int] = field(default_factory=dict)
+    # single, likert, yes/no: answers per value; multiple: choices per option;
+    # ranking: (option, place from 1) per count; matrix: (row, rating) per count.
+    values: dict[int, Counter[Any]] = field(default_factory=dict)
+    means: dict[int, float] = field(default_factory=dict)
+    texts: dict[int, list[str]] = field(default_factory=dict)
+
+    def counter(self, question_id: int) -> Counter[Any]:
+        return self.values.setdefault(question_id, Counter())
+
+
+VALUE_KINDS = (Question.Kind.SINGLE, Question.Kind.LIKERT, Question.Kind.YES_NO)
+TEXT_KINDS = (Question.Kind.SHORT_TEXT, Question.Kind.LONG_TEXT)
+TEXTS_SHOWN = 200
+
+
+def _answered(answers: QuerySet[Answer]) -> dict[int, int]:
+    return dict(answers.values_list("question_id").annotate(n=Count("id")))
+
+
+def _tally(answers: QuerySet[Answer], questions: list[Question], *, with_texts: bool) -> _Tallies:
+    tallies = _Tallies(answered=_answered(answers))
+    by_kind: dict[str, list[int]] = {}
+    for question in questions:
+        by_kind.setdefault(question.kind, []).append(question.pk)
+    expanded = {"values": [pk for kind in VALUE_KINDS for pk in by_kind.get(kind, [])]}
+    expanded |= {
+        kind: by_kind.get(kind, []) for kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING, Question.Kind.MATRIX)
+    }
+    numbers = by_kind.get(Question.Kind.NUMBER, [])
+    texts = [pk for kind in TEXT_KINDS for pk in by_kind.get(kind, [])] if with_texts else []
+    if connection.vendor == "postgresql":
+        _tally_in_postgres(tallies, answers, expanded, numbers, texts)
+    else:
+        _tally_in_python(tallies, answers, expanded, numbers, texts)
+    return tallies
+
+
+def _tally_in_postgres(
+    tallies: _Tallies, answers: QuerySet[Answer], expanded: dict[str, list[int]], numbers: list[int], texts: list[int]
+) -> None:
+    """Options, ranks and matrix ratings are unnested and counted by PostgreSQL; means and texts too."""
+    with connection.cursor() as cursor:
+        for kind, ids in expanded.items():
+            if not ids:
+                continue
+            sql, params = _answers_sql(answers, ids)
+            cursor.execute(TALLY_SQL[kind].format(answers=sql), params)
+            for question_id, value, second, n in cursor.fetchall():
+                if kind == "values":
+                    key = json.loads(value)
+                elif kind == Question.Kind.MULTIPLE:
+                    key = value
+                else:
+                    key = (value, second)
+                tallies.counter(question_id)[key] += n
+        if numbers:
+            sql, params = _answers_sql(answers, numbers)
+            cursor.execute(TALLY_SQL["mean"].format(answers=sql), params)
+            tallies.means = {question_id: float(mean) for question_id, mean in cursor.fetchall()}
+        if texts:
+            sql, params = _answers_sql(answers, texts)
+            cursor.execute(TALLY_SQL["texts"].format(answers=sql), [*params, TEXTS_SHOWN])
+            for question_id, text in cursor.fetchall():
+                tallies.texts.setdefault(question_id, []).append(text)
+
+
+# Each wraps the compiled query of the answers concerned (its parameters passed separately).
+TALLY_SQL = {
+    # Grouping by the JSON text is faster than by the jsonb value, and decodes to the same keys.
+    "values": "SELECT a.question_id, a.value::text, NULL, count(*) FROM ({answers}) a GROUP BY 1, 2",
+    Question.Kind.MULTIPLE: (
+        "SELECT a.question_id, e.value, NULL, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
+        "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.value) = 'array' THEN a.value ELSE '[]' END) "
+        "AS e(value) GROUP BY 1, 2"
+    ),
+    Question.Kind.RANKING: (
+        "SELECT a.question_id, e.value, e.place, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
+        "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.value) = 'array' THEN a.value ELSE '[]' END) "
+        "WITH ORDINALITY AS e(value, place) GROUP BY 1, 2, 3"
+    ),
+    Question.Kind.MATRIX: (
+        "SELECT a.question_id, e.row, e.rating, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
+        "jsonb_each_text(CASE WHEN jsonb_typeof(a.value) = 'object' THEN a.value ELSE '{{}}' END) "
+        "AS e(row, rating) GROUP BY 1, 2, 3"
+    ),
+    "mean": (
+        "SELECT a.question_id, avg((a.value #>> '{{}}')::float8) FROM ({answers}) a "
+        "WHERE jsonb_typeof(a.value) = 'number' GROUP BY 1"
+    ),
+    "texts": (
+        "SELECT question_id, text FROM (SELECT a.question_id, a.value #>> '{{}}' AS text, "
+        "row_number() OVER (PARTITION BY a.question_id ORDER BY a.id) AS n FROM ({answers}) a) t "
+        "WHERE n <= %s ORDER BY question_id, n"
+    ),
+}
+
+
+def _answers_sql(answers: QuerySet[Answer], question_ids: list[int]) -> tuple[str, tuple[Any, ...]]:
+    query = answers.filter(question_id__in=question_ids).values("id", "question_id", "value").query
+    sql, params = query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _tally_in_python(
+    tallies: _Tallies, answers: QuerySet[Answer], expanded: dict[str, list[int]], numbers: list[int], texts: list[int]
+) -> None:
+    """The same tallies for databases without PostgreSQL's JSON functions (SQLite in development)."""
+    value_ids = expanded.pop("values")
+    for question_id, value, n in (
+        answers.filter(question_id__in=value_ids).values_list("question_id", "value").annotate(n=Count("id"))
+    ):
+        tallies.counter(question_id)[value] += n
+    kinds = {pk: kind for kind, ids in expanded.items() for pk in ids}
+    sums: dict[int, list[float]] = {}
+    wanted = [*kinds, *numbers, *texts]
+    rows = answers.filter(question_id__in=wanted).order_by("id").values_list("question_id", "value")
+    for question_id, value in rows.iterator(chunk_size=5000):
+        kind = kinds.get(question_id)
+        if kind == Question.Kind.MULTIPLE and isinstance(value, list):
+            tallies.counter(question_id).update(str(v) for v in value)
+        elif kind == Question.Kind.RANKING and isinstance(value, list):
+            tallies.counter(question_id).update((str(v), place) for place, v in enumerate(value, start=1))
+        elif kind == Question.Kind.MATRIX and isinstance(value, dict):
+            tallies.counter(question_id).update((str(row), str(rating)) for row, rating in value.items())
+        elif question_id in numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+            sums.setdefault(question_id, []).append(float(value))
+        elif question_id in texts and len(tallies.texts.get(question_id, [])) < TEXTS_SHOWN:
+            tallies.texts.setdefault(question_id, []).append(value if isinstance(value, str) else str(value))
+    tallies.means = {question_id: sum(values) / len(values) for question_id, values in sums.items()}
 
 
 def _label(choice: Choice, language: str) -> str:
     return choice.text_in("label", language)
 
 
-def _fill(
-    result: QuestionResult,
-    question: Question,
-    values: list[tuple[Any, int]],
-    answers: QuerySet[Answer],
-    language: str,
-    with_texts: bool,
-) -> None:
+def _fill(result: QuestionResult, question: Question, tallies: _Tallies, language: str) -> None:
     kind = question.kind
     answered = result.answered or 1
     choices = list(question.choices.all())
-    if kind in (Question.Kind.SINGLE, Question.Kind.YES_NO, Question.Kind.LIKERT):
-        counts = dict(values)
+    counts = tallies.values.get(question.pk, Counter())
+    if kind in VALUE_KINDS:
         labels: list[tuple[Any, str]]
         if kind == Question.Kind.SINGLE:
             labels = [(c.value, _label(c, language)) for c in choices]
@@ -164,44 +294,37 @@ def _fill(
             total = sum(counts.values())
             result.mean = round(sum(int(k) * v for k, v in counts.items()) / total, 2) if total else None
         result.rows = [(label, counts.get(value, 0), 100 * counts.get(value, 0) / answered) for value, label in labels]
-    elif kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING, Question.Kind.MATRIX):
-        rows = answers.filter(question=question).values_list("value", flat=True).iterator(chunk_size=5000)
-        if kind == Question.Kind.MULTIPLE:
-            tally: Counter[str] = Counter()
-            for chosen in rows:
-                tally.update(chosen)
-            options = [(c.value, _label(c, language)) for c in choices] + (
-                [("other", "Other")] if question.has_other else []
+    elif kind == Question.Kind.MULTIPLE:
+        options = [(c.value, _label(c, language)) for c in choices] + (
+            [("other", "Other")] if question.has_other else []
+        )
+        result.rows = [(label, counts[value], 100 * counts[value] / answered) for value, label in options]
+    elif kind == Question.Kind.RANKING:
+        points: Counter[str] = Counter()
+        for (value, place), n in counts.items():
+            points[value] += (len(choices) - place + 1) * n
+        result.rows = sorted(
+            ((_label(c, language), points[c.value], points[c.value] / answered) for c in choices),
+            key=lambda r: -r[1],
+        )
+    elif kind == Question.Kind.MATRIX:
+        grid = {c.value: [0, 0, 0, 0, 0] for c in choices}
+        for (row, rating), n in counts.items():
+            if row in grid and rating in SCALE:
+                grid[row][int(rating) - 1] += n
+        result.matrix = [
+            (
+                _label(c, language),
+                grid[c.value],
+                round(sum((i + 1) * n for i, n in enumerate(grid[c.value])) / max(sum(grid[c.value]), 1), 2),
             )
-            result.rows = [(label, tally[value], 100 * tally[value] / answered) for value, label in options]
-        elif kind == Question.Kind.RANKING:
-            points: Counter[str] = Counter()
-            for order in rows:
-                for index, value in enumerate(order):
-                    points[value] += len(choices) - index
-            result.rows = sorted(
-                ((_label(c, language), points[c.value], points[c.value] / answered) for c in choices),
-                key=lambda r: -r[1],
-            )
-        else:
-            grid = {c.value: [0, 0, 0, 0, 0] for c in choices}
-            for rated in rows:
-                for row, value in rated.items():
-                    if row in grid and 1 <= int(value) <= 5:
-                        grid[row][int(value) - 1] += 1
-            result.matrix = [
-                (
-                    _label(c, language),
-                    grid[c.value],
-                    round(sum((i + 1) * n for i, n in enumerate(grid[c.value])) / max(sum(grid[c.value]), 1), 2),
-                )
-                for c in choices
-            ]
+            for c in choices
+        ]
     elif kind == Question.Kind.NUMBER:
-        numbers = [float(v) for v in answers.filter(question=question).values_list("value", flat=True)]
-        result.mean = round(sum(numbers) / len(numbers), 2) if numbers else None
-    elif with_texts:
-        result.texts = list(answers.filter(question=question).values_list("value", flat=True)[:200])
+        mean = tallies.means.get(question.pk)
+        result.mean = round(mean, 2) if mean is not None else None
+    else:
+        result.texts = tallies.texts.get(question.pk, [])
 
 
 def regions(survey: Survey) -> list[str]:
