@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -12,9 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
 from actions import services
-from actions.models import Action, ActionEvent, FundingOpportunity, GroupOutcome, Milestone, WorkingGroup
+from actions.models import (
+    Action,
+    ActionDocument,
+    ActionEvent,
+    FundingOpportunity,
+    GroupOutcome,
+    Milestone,
+    WorkingGroup,
+)
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
 from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
+from partnership.documents import document_validate
 
 
 class MilestoneInline(admin.TabularInline):
@@ -26,6 +36,29 @@ class GroupOutcomeInline(admin.TabularInline):
     model = GroupOutcome
     extra = 0
     autocomplete_fields = ["action"]
+
+
+class ActionDocumentForm(forms.ModelForm):
+    class Meta:
+        model = ActionDocument
+        fields = ["title", "visibility", "file"]
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        if uploaded and not getattr(uploaded, "_committed", False):
+            try:
+                document_validate(uploaded)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict["file"]) from error
+        return uploaded
+
+
+class ActionDocumentInline(admin.TabularInline):
+    model = ActionDocument
+    form = ActionDocumentForm
+    extra = 0
+    fields = ["title", "visibility", "file", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
 class ActionEventInline(admin.TabularInline):
@@ -89,7 +122,7 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
     autocomplete_fields = ["leader", "contributors", "owner", "related", "merged_into"]
     readonly_fields = ["state", "merged_into", "version", "created_by", "created_at"]
     filter_horizontal = ["funding_opportunities", "discussed_at"]
-    inlines = [MilestoneInline, ActionEventInline]
+    inlines = [MilestoneInline, ActionDocumentInline, ActionEventInline]
     actions = [
         _transition_action(Action.State.LONG_LISTED, Action.State.LONG_LISTED.label),
         _transition_action(Action.State.UNDER_DISCUSSION, Action.State.UNDER_DISCUSSION.label),
@@ -106,6 +139,20 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
     def close_support_round(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
         count = services.support_round_close(actions=list(queryset), by=request.user)
         self.message_user(request, _("Support closed on %(count)d actions.") % {"count": count}, messages.SUCCESS)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not ActionDocument:
+            super().save_formset(request, form, formset, change)
+            return
+        for document in formset.save(commit=False):
+            if document.pk is None:
+                document.uploaded_by = request.user
+            if not getattr(document.file, "_committed", True):
+                document.size = document.file.size
+                document.content_type = getattr(document.file.file, "content_type", "") or ""
+            document.save()
+        for document in formset.deleted_objects:
+            services.document_remove(document=document, by=request.user)
 
     def save_model(self, request: HttpRequest, obj: Action, form: Any, change: bool) -> None:
         """An edit here bumps the version and enters the history, as an edit on the site does, so an

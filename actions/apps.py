@@ -19,4 +19,5 @@ class ActionsConfig(AppConfig):
             "workinggroup": ("view", "add", "change", "delete"),
             "groupoutcome": ("view", "add", "change", "delete"),
             "milestone": ("view", "add", "change", "delete"),
+            "actiondocument": ("view", "add", "change", "delete"),
         }

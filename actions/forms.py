@@ -6,7 +6,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from actions.models import Action, Comment, Milestone
+from actions.models import Action, ActionDocument, Comment, Milestone
+from partnership.documents import ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from partnership.models import Organisation, Partnership
 
 
@@ -161,4 +162,17 @@ class ProgressForm(forms.Form):
         return {
             milestone.pk: (self.cleaned_data[f"status_{milestone.pk}"], self.cleaned_data[f"note_{milestone.pk}"])
             for milestone in self.milestones
+        }
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = ActionDocument
+        fields = ["title", "visibility", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("%(types)s; at most %(limit)d MB.") % {
+            "types": ", ".join(ALLOWED_DOCUMENT_EXTENSIONS),
+            "limit": MAX_DOCUMENT_BYTES // (1024 * 1024),
         }

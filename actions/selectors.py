@@ -12,7 +12,7 @@ from django_countries import countries as django_countries
 
 from actions import search as action_search
 from actions import services
-from actions.models import Action, ActionEvent, Comment, Milestone
+from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone
 from meetings.models import Meeting
 from partnership import selectors as partner_selectors
 from partnership.models import Organisation, Partnership
@@ -81,6 +81,25 @@ def can_withdraw(user: Any, action: Action) -> bool:
         and State.WITHDRAWN in services.TRANSITIONS[action.state]
         and partner_selectors.is_member(user, action.partnership)
     )
+
+
+def can_add_documents(user: Any, action: Action) -> bool:
+    """Those who edit the action, its leader (a final report after completion) and coordinators."""
+    if action.state in services.ENDED:
+        return False
+    return can_edit(user, action) or is_leader(user, action) or is_coordinator(user, action.partnership)
+
+
+def document_visibilities(user: Any, action: Action) -> list[str]:
+    if is_coordinator(user, action.partnership):
+        return list(ActionDocument.Visibility.values)
+    if partner_selectors.is_member(user, action.partnership):
+        return [ActionDocument.Visibility.PUBLIC, ActionDocument.Visibility.MEMBERS]
+    return [ActionDocument.Visibility.PUBLIC]
+
+
+def documents_visible(user: Any, action: Action) -> QuerySet[ActionDocument]:
+    return action.documents.filter(visibility__in=document_visibilities(user, action)).select_related("uploaded_by")
 
 
 def is_leader(user: Any, action: Action) -> bool:
@@ -153,6 +172,7 @@ def action_detail(*, user: Any, pk: int) -> Action:
         .prefetch_related(
             "contributors",
             "funding_opportunities",
+            Prefetch("related", queryset=Action.objects.only("pk", "code", "title")),
             Prefetch("merged_from", queryset=Action.objects.only("pk", "code", "title", "merged_into_id")),
             Prefetch("milestones", queryset=Milestone.objects.order_by("due_on")),
         )

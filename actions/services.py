@@ -12,8 +12,9 @@ from django.db.models import F, IntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
-from actions.models import Action, ActionEvent, Comment, Milestone, Support
+from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
 from partnership import outbox
+from partnership.documents import document_validate
 from partnership.models import Organisation, Partnership, Person
 from partnership.services import Actor, audit_record
 
@@ -43,6 +44,7 @@ OWNER_EDITABLE = (State.DRAFT, State.PROPOSED, State.LONG_LISTED, State.UNDER_DI
 # States in which the leader may edit (drafting the final text, implementation).
 LEADER_EDITABLE = (State.SELECTED, State.DRAFTING, State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION)
 CLOSED = (State.MERGED, State.WITHDRAWN, State.DROPPED, State.COMPLETED)
+ENDED = (State.MERGED, State.WITHDRAWN, State.DROPPED)  # closed without a result: nothing more is added
 PUBLISHED = (State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION, State.COMPLETED)
 
 EDITABLE_FIELDS = (
@@ -143,6 +145,48 @@ def action_edit_record(*, action: Action, by: Actor, changes: dict[str, list[Any
     return ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=_user(by), changes=changes)
 
 
+@transaction.atomic
+def document_add(*, action: Action, by: Actor, title: str, visibility: str, file: Any) -> ActionDocument:
+    if action.state in ENDED:
+        raise ValidationError(
+            _("This action is %(state)s: documents cannot be added.") % {"state": action.get_state_display().lower()}
+        )
+    document_validate(file)
+    document = ActionDocument.objects.create(
+        action=action,
+        title=title,
+        visibility=visibility,
+        file=file,
+        size=file.size,
+        content_type=getattr(file, "content_type", "") or "",
+        uploaded_by=_user(by),
+    )
+    # The visibility goes with the event so that the history shows it only to those who see the document.
+    ActionEvent.objects.create(
+        action=action,
+        kind=ActionEvent.Kind.EDITED,
+        by=_user(by),
+        changes={"documents": [None, title], "visibility": [None, visibility]},
+    )
+    audit_record(by=by, verb="create", instance=document, changes={"title": [None, title]})
+    return document
+
+
+@transaction.atomic
+def document_remove(*, document: ActionDocument, by: Actor) -> None:
+    """Delete the record and its file (after the commit, so a rollback keeps both); the history keeps the title."""
+    action, title, file = document.action, document.title, document.file
+    ActionEvent.objects.create(
+        action=action,
+        kind=ActionEvent.Kind.EDITED,
+        by=_user(by),
+        changes={"documents": [title, None], "visibility": [document.visibility, None]},
+    )
+    audit_record(by=by, verb="delete", instance=document, changes={"title": [title, None]})
+    document.delete()
+    transaction.on_commit(lambda: file.delete(save=False))
+
+
 def _next_code(partnership: Partnership) -> str:
     """The next free code A-NN of a partnership (numbers never reused)."""
     coded = Action.objects.filter(partnership=partnership, code__regex=r"^A-[0-9]+$")
@@ -192,7 +236,8 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
 
 @transaction.atomic
 def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "") -> Action:
-    """Merge a duplicate into another action: its comments, supporters, contributors move to the target."""
+    """Merge a duplicate into another action: its comments, supporters, contributors and documents move
+    to the target."""
     source = Action.objects.select_for_update().get(pk=source.pk)
     target = Action.objects.select_for_update().get(pk=target.pk)
     if source.pk == target.pk:
@@ -209,6 +254,7 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
             % {"target": target, "state": target.get_state_display().lower()}
         )
     Comment.objects.filter(action=source).update(action=target)
+    ActionDocument.objects.filter(action=source).update(action=target)
     existing = set(Support.objects.filter(action=target).values_list("organisation_id", flat=True))
     Support.objects.filter(action=source).exclude(organisation_id__in=existing).update(action=target)
     Support.objects.filter(action=source).delete()

@@ -21,4 +21,7 @@ urlpatterns = [
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/progress/", views.progress, name="progress"),
+    path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("documents/<int:pk>/", views.document_download, name="document"),
+    path("documents/<int:pk>/delete/", views.document_delete, name="document_delete"),
 ]

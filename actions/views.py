@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from actions import exports, selectors, services
 from actions.forms import (
     ActionForm,
     CommentForm,
+    DocumentForm,
     FilterForm,
     MergeForm,
     ProgressForm,
@@ -27,7 +28,7 @@ from actions.forms import (
     SupportForm,
     TransitionForm,
 )
-from actions.models import Action, ActionEvent
+from actions.models import Action, ActionDocument, ActionEvent
 from partnership import selectors as partner_selectors
 from partnership.models import Partnership
 
@@ -94,11 +95,14 @@ def _change_value(value: Any) -> str:
     return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
 
 
-def _history(action: Action) -> list[dict[str, Any]]:
-    """The action's events with state labels and field names as people read them, not as stored."""
+def _history(action: Action, document_visibilities: list[str]) -> list[dict[str, Any]]:
+    """The action's events with state labels and field names as people read them, not as stored;
+    events about documents the user may not see are left out."""
     states = dict(Action.State.choices)
     entries: list[dict[str, Any]] = []
     for event in selectors.action_history(action)[:100]:
+        if any(value and value not in document_visibilities for value in event.changes.get("visibility", ())):
+            continue
         entries.append(
             {
                 "event": event,
@@ -132,7 +136,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions/detail.html",
         {
             "action": action,
-            "history": _history(action),
+            "history": _history(action, selectors.document_visibilities(request.user, action)),
             "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
             "comment_form": CommentForm() if is_member and action.state not in CLOSED_TO_COMMENTS else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})
@@ -147,8 +151,63 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transition_form": TransitionForm(choices=transitions) if transitions else None,
             "feedback_form": PublicFeedbackForm() if action.state == Action.State.PUBLIC_FEEDBACK else None,
             "supporters": action.supports.count(),
+            "documents": selectors.documents_visible(request.user, action),
+            "document_form": DocumentForm() if selectors.can_add_documents(request.user, action) else None,
+            "is_member": is_member,
         },
     )
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _action(request, pk)
+    if not selectors.can_add_documents(request.user, action):
+        raise PermissionDenied(_("You cannot add documents to this action."))
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_add(
+                action=action,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                visibility=form.cleaned_data["visibility"],
+                file=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The document is added."))
+            return redirect(f"{action.get_absolute_url()}#documents")
+    messages.error(request, _("The document was not added: please correct the errors below."))
+    return render(request, "actions/document_form.html", {"action": action, "form": form}, status=400)
+
+
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream a document after checking that the user sees the action and the document's visibility."""
+    document = get_object_or_404(ActionDocument.objects.only("pk", "action_id", "visibility", "file"), pk=pk)
+    action = _action(request, document.action_id)
+    if document.visibility not in selectors.document_visibilities(request.user, action):
+        raise Http404
+    filename = document.file.name.rsplit("/", 1)[-1]
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(ActionDocument, pk=pk)
+    action = _action(request, document.action_id)
+    if document.visibility not in selectors.document_visibilities(request.user, action):
+        raise Http404
+    if not (
+        (document.uploaded_by_id is not None and document.uploaded_by_id == request.user.pk)
+        or selectors.is_coordinator(request.user, action.partnership)
+    ):
+        raise PermissionDenied(_("Only the person who added a document or a coordinator can remove it."))
+    services.document_remove(document=document, by=request.user)
+    messages.success(request, _("The document “%(title)s” is removed.") % {"title": document.title})
+    return redirect(f"{action.get_absolute_url()}#documents")
 
 
 @login_required

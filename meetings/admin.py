@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
+from partnership import documents
 from partnership.admin import ScopedAdmin
 from partnership.models import Organisation
 
@@ -43,7 +44,7 @@ class MeetingDocumentForm(forms.ModelForm):
         uploaded = self.cleaned_data["file"]
         if uploaded and hasattr(uploaded, "size") and not getattr(uploaded, "_committed", False):
             try:
-                services.document_validate(uploaded)
+                documents.document_validate(uploaded)
             except ValidationError as error:
                 raise forms.ValidationError(error.message_dict["file"]) from error
         return uploaded

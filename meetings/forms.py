@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
-from meetings.services import document_validate
+from partnership.documents import document_validate
 from partnership.models import Membership, Person
 
 

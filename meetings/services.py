@@ -28,6 +28,7 @@ from meetings.models import (
     ReminderRule,
 )
 from partnership import outbox
+from partnership.documents import document_validate
 from partnership.models import Membership, OutboundMessage, Person
 from partnership.services import Actor, audit_record, record_save
 from partnership.tokens import token_new
@@ -51,24 +52,6 @@ DEFAULT_REMINDERS = (
     (2, ReminderRule.Anchor.START, ReminderRule.Audience.REGISTERED),
     (7, ReminderRule.Anchor.DEADLINE, ReminderRule.Audience.NOT_ANSWERED),
 )
-ALLOWED_DOCUMENT_EXTENSIONS = (
-    "pdf",
-    "ppt",
-    "pptx",
-    "doc",
-    "docx",
-    "xls",
-    "xlsx",
-    "odt",
-    "odp",
-    "ods",
-    "csv",
-    "txt",
-    "png",
-    "jpg",
-    "jpeg",
-)
-MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
 
 def _user(by: Actor) -> Any:
@@ -520,25 +503,6 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
 
 
 # Documents, minutes, calendar feeds ----------------------------------------------------------
-
-
-def document_validate(uploaded: Any) -> None:
-    name = getattr(uploaded, "name", "") or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED_DOCUMENT_EXTENSIONS:
-        raise ValidationError(
-            {
-                "file": _("Files of type “%(ext)s” are not accepted. Use one of: %(allowed)s.")
-                % {"ext": extension or "?", "allowed": ", ".join(ALLOWED_DOCUMENT_EXTENSIONS)}
-            }
-        )
-    if uploaded.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is too large: the limit is %(limit)d MB.")
-                % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
-            }
-        )
 
 
 @transaction.atomic

@@ -5,11 +5,12 @@ import re
 from html import unescape
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from actions import services
-from actions.models import Action, ActionEvent, Comment, Support
+from actions.models import Action, ActionDocument, ActionEvent, Comment, Support
 from actions.tests.factories import ActionFactory, member_organisation, organisation_of
 from partnership.models import Membership, OutboundMessage
 from partnership.tests.factories import PartnershipFactory, PillarFactory, PriorityAreaFactory, member_user
@@ -51,9 +52,12 @@ def is_login_redirect(response):
 
 
 @pytest.fixture
-def world(partnership, area, coordinator, partner, other_partner, outsider):
+def world(partnership, area, coordinator, partner, other_partner, outsider, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     own = organisation_of(partner)
     private = PartnershipFactory(is_public=False, slug="private")
+    proposed = ActionFactory(partnership=partnership, priority_area=area, owner=own, state=State.PROPOSED)
+    note = SimpleUploadedFile("note.pdf", b"%PDF note")
     return {
         "users": {
             "anonymous": None,
@@ -66,10 +70,15 @@ def world(partnership, area, coordinator, partner, other_partner, outsider):
         "slugs": {"public": partnership.slug, "private": private.slug},
         "actions": {
             "draft": ActionFactory(partnership=partnership, priority_area=area, owner=own, state=State.DRAFT),
-            "proposed": ActionFactory(partnership=partnership, priority_area=area, owner=own, state=State.PROPOSED),
+            "proposed": proposed,
             "discussed": ActionFactory(partnership=partnership, priority_area=area, state=State.UNDER_DISCUSSION),
             "consulted": ActionFactory(partnership=partnership, priority_area=area, state=State.PUBLIC_FEEDBACK),
             "adopted": ActionFactory(partnership=partnership, priority_area=area, leader=own, state=State.ADOPTED),
+        },
+        "documents": {
+            "members_note": services.document_add(
+                action=proposed, by=partner, title="Note", visibility=ActionDocument.Visibility.MEMBERS, file=note
+            )
         },
     }
 
@@ -149,6 +158,20 @@ ACCESS = [
     ("progress", "adopted", "get", "other_partner", 403),
     ("progress", "adopted", "get", "outsider", 403),
     ("progress", "adopted", "get", "anonymous", LOGIN),
+    ("document_upload", "proposed", "post", "partner", 400),  # allowed; the empty form is refused
+    ("document_upload", "proposed", "post", "coordinator", 400),
+    ("document_upload", "proposed", "post", "other_partner", 403),
+    ("document_upload", "proposed", "post", "outsider", 404),
+    ("document_upload", "proposed", "post", "anonymous", LOGIN),
+    ("document_upload", "proposed", "get", "partner", 405),
+    ("document", "members_note", "get", "other_partner", 200),
+    ("document", "members_note", "get", "outsider", 404),
+    ("document", "members_note", "get", "anonymous", 404),
+    ("document_delete", "members_note", "post", "other_partner", 403),
+    ("document_delete", "members_note", "post", "outsider", 404),
+    ("document_delete", "members_note", "post", "anonymous", LOGIN),
+    ("document_delete", "members_note", "post", "partner", 302),
+    ("document_delete", "members_note", "post", "coordinator", 302),
 ]
 POST_DATA = {
     "comment": {"body": "We would like to contribute."},
@@ -165,6 +188,8 @@ def test_each_view_answers_the_allowed_user_and_refuses_the_others(client, world
         client.force_login(user)
     if target in world["slugs"]:
         args = [world["slugs"][target]] + ([FORMATS[view]] if view in FORMATS else [])
+    elif target in world["documents"]:
+        args = [world["documents"][target].pk]
     else:
         args = [world["actions"][target].pk]
     url = reverse(f"actions:{view}", args=args)

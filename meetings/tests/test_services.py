@@ -26,6 +26,7 @@ from meetings.models import (
     RegistrationChange,
 )
 from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
+from partnership import documents
 from partnership.models import OutboundMessage
 from partnership.tests.factories import PersonFactory
 
@@ -597,16 +598,16 @@ def test_minutes_that_are_empty_once_cleaned_are_refused(coordinator):
 @pytest.mark.parametrize("name", ["setup.exe", "notes", "slides.pdf.js", "page.html"])
 def test_document_of_a_wrong_type_is_refused_with_a_clear_message(name):
     with pytest.raises(ValidationError) as raised:
-        services.document_validate(SimpleUploadedFile(name, b"data"))
+        documents.document_validate(SimpleUploadedFile(name, b"data"))
     (message,) = raised.value.message_dict["file"]
     assert "are not accepted" in message
     assert "pdf, ppt" in message
 
 
 def test_oversize_document_is_refused_with_a_clear_message():
-    big = SimpleUploadedFile("report.pdf", b"0" * (services.MAX_DOCUMENT_BYTES + 1))
+    big = SimpleUploadedFile("report.pdf", b"0" * (documents.MAX_DOCUMENT_BYTES + 1))
     with pytest.raises(ValidationError) as raised:
-        services.document_validate(big)
+        documents.document_validate(big)
     (message,) = raised.value.message_dict["file"]
     assert "25 MB" in message
     assert "too large" in message

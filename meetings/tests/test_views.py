@@ -27,6 +27,7 @@ from meetings.tests.factories import (
     MeetingFactory,
     RegistrationFactory,
 )
+from partnership.documents import MAX_DOCUMENT_BYTES
 from partnership.models import OutboundMessage, Person
 from partnership.selectors import person_for
 from partnership.tests.factories import PartnershipFactory, PersonFactory, UserFactory
@@ -507,7 +508,7 @@ def test_disallowed_uploads_show_why_and_store_nothing(client, meeting, coordina
     response = upload(client, meeting, "tool.exe", b"MZ\x90\x00")
     assert response.status_code == 200
     assert "Files of type “exe” are not accepted." in text(response)
-    response = upload(client, meeting, "huge.pdf", b"0" * (services.MAX_DOCUMENT_BYTES + 1))
+    response = upload(client, meeting, "huge.pdf", b"0" * (MAX_DOCUMENT_BYTES + 1))
     assert response.status_code == 200
     assert "The file is too large: the limit is 25 MB." in text(response)
     assert not MeetingDocument.objects.exists()
