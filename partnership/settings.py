@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     "meeting-reminders": {"task": "meetings.tasks.reminders_sweep", "schedule": 60.0},
     "survey-reminders": {"task": "surveys.tasks.reminders_sweep", "schedule": 60.0},
     "survey-erase-respondents": {"task": "surveys.tasks.erase_expired_respondents", "schedule": 24 * 3600.0},
+    "survey-exports-purge": {"task": "surveys.tasks.survey_exports_purge", "schedule": 24 * 3600.0},
 }
 
 # The outbox: a row left in "sending" this long is taken to be lost by a dead worker.

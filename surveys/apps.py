@@ -19,4 +19,5 @@ class SurveysConfig(AppConfig):
             "choice": ("view", "add", "change", "delete"),
             "respondent": ("view", "change"),
             "needlink": ("view", "add", "change", "delete"),
+            "surveyexport": ("view", "delete"),
         }

@@ -22,3 +22,15 @@ def test_member_sees_private_partnership(client):
     private = PartnershipFactory(is_public=False)
     client.force_login(member_user(private))
     assert client.get(reverse("directory", args=[private.slug])).status_code == 200
+
+
+def test_every_periodic_task_names_a_registered_task():
+    from django.conf import settings
+
+    from partnership.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+    assert "surveys.tasks.survey_exports_purge" in scheduled
