@@ -8,7 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
@@ -171,6 +172,29 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
                 for name in changed
             }
             services.action_edit_record(action=obj, by=request.user, changes=changes)
+
+    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
+        """After the confirm step: a file found wrong only now imported nothing, so say why rather than "finished"."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = [
+            _("row %(number)s: %(errors)s")
+            % {
+                "number": row.number,
+                "errors": " ".join(message for each in row.error_dict.values() for message in each),
+            }
+            for row in result.invalid_rows
+        ]
+        problems += [
+            _("row %(number)s: %(errors)s") % {"number": number, "errors": " ".join(str(e.error) for e in errors)}
+            for number, errors in result.row_errors()
+        ]
+        problems += [str(error.error) for error in result.base_errors]
+        messages.error(
+            request,
+            _("Nothing was imported. %(problems)s") % {"problems": "; ".join(str(problem) for problem in problems[:5])},
+        )
+        return redirect("admin:actions_action_import")
 
     def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
         return {**super().get_import_form_kwargs(request), "partnerships": self.coordinated(request)}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from itertools import islice
+from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -32,28 +34,53 @@ COLUMNS = [
 PUBLIC_COLUMNS = [column for column in COLUMNS if column not in ("proposed_by",)]
 
 
+CHUNK_SIZE = 2000
+# Each column and the value it is read from; nothing else of an action (its search document above all) is read.
+READ = {
+    "code": "code",
+    "title": "title",
+    "state": "state",
+    "priority_area": "priority_area__name",
+    "pillar": "pillar__name",
+    "level": "level",
+    "leader": "leader__name",
+    "proposed_by": "owner__name",
+    "problem": "problem",
+    "description": "description",
+    "expected_outcome": "expected_outcome",
+    "timeline": "timeline",
+    "progress": "progress",
+    "updated_at": "updated_at",
+}
+
+
+def _contributor_names(action_ids: list[int]) -> dict[int, str]:
+    names: dict[int, list[str]] = defaultdict(list)
+    through = Action.contributors.through.objects.filter(action_id__in=action_ids)
+    for action_id, name in through.values_list("action_id", "organisation__name"):
+        names[action_id].append(name)
+    return {action_id: "; ".join(sorted(each)) for action_id, each in names.items()}
+
+
 def rows(actions: QuerySet[Action], *, public: bool = False) -> Iterator[dict[str, Any]]:
+    """The actions as export rows, in the queryset's order.
+
+    Plain values are read through a server-side cursor CHUNK_SIZE rows at a time, with one query per
+    chunk for the contributors, so memory does not grow with the rows.
+    """
     columns = PUBLIC_COLUMNS if public else COLUMNS
-    queryset = actions.select_related("priority_area", "pillar", "leader", "owner").prefetch_related("contributors")
-    for action in queryset.iterator(chunk_size=2000):
-        row = {
-            "code": action.code,
-            "title": action.title,
-            "state": action.state,
-            "priority_area": action.priority_area.name,
-            "pillar": action.pillar.name if action.pillar else "",
-            "level": action.level,
-            "leader": action.leader.name if action.leader else "",
-            "proposed_by": action.owner.name,
-            "contributors": "; ".join(sorted(org.name for org in action.contributors.all())),
-            "problem": action.problem,
-            "description": action.description,
-            "expected_outcome": action.expected_outcome,
-            "timeline": action.timeline,
-            "progress": action.progress,
-            "updated_at": action.updated_at.isoformat(),
-        }
-        yield {column: row[column] for column in columns}
+    values = actions.prefetch_related(None).values_list("pk", *READ.values()).iterator(chunk_size=CHUNK_SIZE)
+    while chunk := list(islice(values, CHUNK_SIZE)):
+        contributors = _contributor_names([pk for pk, *_ in chunk])
+        for pk, *fields in chunk:
+            row = dict(zip(READ, fields, strict=True))
+            row.update(
+                pillar=row["pillar"] or "",
+                leader=row["leader"] or "",
+                contributors=contributors.get(pk, ""),
+                updated_at=row["updated_at"].isoformat(),
+            )
+            yield {column: row[column] for column in columns}
 
 
 class _Echo:
@@ -69,6 +96,22 @@ def csv_lines(actions: QuerySet[Action], *, public: bool = False) -> Iterator[st
         yield writer.writerow(row)
 
 
+def write_xlsx(actions: QuerySet[Action], handle: IO[bytes], *, public: bool = False) -> int:
+    """Write the actions as an XLSX workbook into handle, row by row (openpyxl's write-only mode); returns the rows."""
+    from openpyxl import Workbook
+
+    columns = PUBLIC_COLUMNS if public else COLUMNS
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("actions")
+    sheet.append(columns)
+    count = 0
+    for row in rows(actions, public=public):
+        sheet.append([row[column] for column in columns])
+        count += 1
+    workbook.save(handle)
+    return count
+
+
 def response(
     actions: QuerySet[Action], *, fmt: str, filename: str, public: bool = False
 ) -> HttpResponse | StreamingHttpResponse:
@@ -77,16 +120,8 @@ def response(
         streamed["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return streamed
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        columns = PUBLIC_COLUMNS if public else COLUMNS
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("actions")
-        sheet.append(columns)
-        for row in rows(actions, public=public):
-            sheet.append([row[column] for column in columns])
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-        workbook.save(handle)
+        write_xlsx(actions, handle, public=public)
         handle.seek(0)
         return FileResponse(
             handle,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import UniqueConstraint
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -13,18 +14,29 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from actions.models import Action, ActionEvent
 from actions.services import code_is_valid
-from partnership.models import Organisation, Partnership, Pillar, PriorityArea
-from partnership.services import audit_record
+from partnership.models import AuditLog, Organisation, Partnership, Pillar, PriorityArea
 
 
 class ByNameWidget(widgets.ForeignKeyWidget):
-    """Finds a row of the import's partnership by name, case-insensitively, or names what is wrong."""
+    """Finds a row of the import's partnership by name, case-insensitively, or names what is wrong.
+
+    The partnership's rows are read once per import, not once per imported row.
+    """
 
     def __init__(self, model: Any, label: str, required: bool = True) -> None:
         super().__init__(model, field="name")
         self.label = label
         self.required = required
         self.partnership: Partnership | None = None
+        self._by_name: dict[str, Any] | None = None
+
+    def by_name(self) -> dict[str, Any]:
+        if self._by_name is None:
+            self._by_name = {}
+            # The default ordering decides between two rows of the same name, as .first() did.
+            for row in self.model.objects.filter(partnership=self.partnership):
+                self._by_name.setdefault(row.name.upper(), row)
+        return self._by_name
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         text = str(value or "").strip()
@@ -32,9 +44,9 @@ class ByNameWidget(widgets.ForeignKeyWidget):
             if self.required:
                 raise ValueError(_("The %(label)s is missing.") % {"label": self.label})
             return None
-        match = self.model.objects.filter(partnership=self.partnership, name__iexact=text).first()
+        match = self.by_name().get(text.upper())
         if match is None:
-            known = ", ".join(self.model.objects.filter(partnership=self.partnership).values_list("name", flat=True))
+            known = ", ".join(row.name for row in self.by_name().values())
             raise ValueError(
                 _("Unknown %(label)s “%(value)s”; this partnership has: %(known)s.")
                 % {"label": self.label, "value": text, "known": known}
@@ -43,14 +55,28 @@ class ByNameWidget(widgets.ForeignKeyWidget):
 
 
 class MemberWidget(widgets.ForeignKeyWidget):
+    """Finds a member organisation of the import's partnership by name, else by short name; read once per import."""
+
     def __init__(self) -> None:
         super().__init__(Organisation, field="name")
         self.partnership: Partnership | None = None
+        self._lookups: tuple[dict[str, Organisation], dict[str, Organisation]] | None = None
+
+    def lookups(self) -> tuple[dict[str, Organisation], dict[str, Organisation]]:
+        if self._lookups is None:
+            by_name: dict[str, Organisation] = {}
+            by_short_name: dict[str, Organisation] = {}
+            for organisation in Organisation.objects.filter(memberships__partnership=self.partnership):
+                by_name.setdefault(organisation.name.upper(), organisation)
+                if organisation.short_name:
+                    by_short_name.setdefault(organisation.short_name.upper(), organisation)
+            self._lookups = (by_name, by_short_name)
+        return self._lookups
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Organisation:
         text = str(value or "").strip()
-        members = Organisation.objects.filter(memberships__partnership=self.partnership)
-        match = members.filter(name__iexact=text).first() or members.filter(short_name__iexact=text).first()
+        by_name, by_short_name = self.lookups()
+        match = (by_name.get(text.upper()) or by_short_name.get(text.upper())) if text else None
         if match is None:
             raise ValueError(_("“%(value)s” is not a member organisation of this partnership.") % {"value": text})
         return match
@@ -58,9 +84,26 @@ class MemberWidget(widgets.ForeignKeyWidget):
 
 REQUIRED_COLUMNS = ("title", "problem", "priority_area", "proposed_by")
 ALL_COLUMNS = ("code", "title", "problem", "description", "priority_area", "pillar", "level", "proposed_by")
+# Set from rows read once per import (or from the import itself), so full_clean need not query each of them
+# again for every row; the database's foreign keys still guard them.
+LOOKED_UP_FIELDS = ("partnership", "priority_area", "pillar", "owner", "created_by")
+
+
+def _unique_code_constraint() -> UniqueConstraint:
+    return next(
+        constraint
+        for constraint in Action._meta.constraints
+        if isinstance(constraint, UniqueConstraint) and "code" in constraint.fields
+    )
 
 
 class ActionResource(resources.ModelResource):
+    """Rows of the Teaser sheet as new actions of one partnership: all of them, or none if one is wrong.
+
+    The actions, their "created" events and audit entries are written in batches, so an import costs
+    a fixed number of queries per batch rather than several per row.
+    """
+
     priority_area = fields.Field(
         attribute="priority_area", column_name="priority_area", widget=ByNameWidget(PriorityArea, "priority area")
     )
@@ -73,8 +116,11 @@ class ActionResource(resources.ModelResource):
         model = Action
         fields = ("code", "title", "problem", "description", "priority_area", "pillar", "level", "owner")
         import_id_fields: tuple[str, ...] = ()
+        force_init_instance = True
         clean_model_instances = True
         use_transactions = True
+        use_bulk = True
+        batch_size = 1000
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
@@ -83,9 +129,12 @@ class ActionResource(resources.ModelResource):
         for name in ("priority_area", "pillar", "owner"):
             self.fields[name].widget.partnership = self.partnership
         self.codes_seen: set[str] = set()
+        self.codes_taken: set[str] = set()
 
-    def get_instance(self, instance_loader: Any, row: Any) -> None:
-        return None
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        # A row found wrong only at the confirm step (say, a code taken since the preview) imports nothing either.
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, *args, **kwargs)
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         headers = {str(header or "").strip() for header in dataset.headers or ()}
@@ -94,6 +143,10 @@ class ActionResource(resources.ModelResource):
             raise ValidationError(
                 _("The file lacks the columns: %(missing)s. The first row must name the columns: %(expected)s.")
                 % {"missing": ", ".join(missing), "expected": ", ".join(ALL_COLUMNS)}
+            )
+        if self.partnership is not None:
+            self.codes_taken = set(
+                Action.objects.filter(partnership=self.partnership).exclude(code="").values_list("code", flat=True)
             )
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
@@ -118,11 +171,56 @@ class ActionResource(resources.ModelResource):
         instance.state = Action.State.LONG_LISTED if instance.code else Action.State.PROPOSED
         instance.created_by = self.user
 
-    def after_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
-        ActionEvent.objects.create(
-            action=instance, kind=ActionEvent.Kind.CREATED, by=self.user, to_state=instance.state, reason="imported"
+    def validate_instance(
+        self, instance: Any, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
+        """full_clean without a query per row: related rows come from the per-import lookups, codes from one read."""
+        errors = dict(import_validation_errors or {})
+        try:
+            # Of the model's two constraints, the code's uniqueness is checked below against the codes read
+            # once, and the other one's field, merged_into, is never imported (it stays empty).
+            instance.full_clean(exclude=[*errors, *LOOKED_UP_FIELDS], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.code and instance.code in self.codes_taken:
+            constraint = _unique_code_constraint()
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def bulk_create(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Any = None,
+    ) -> None:
+        """Each batch of actions, then their "created" events and audit entries, three inserts in all."""
+        actions = list(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        if not actions or any(action.pk is None for action in actions):
+            return  # not written: a dry run without transactions, or a failed batch already reported
+        actor = self.user if getattr(self.user, "is_authenticated", False) else None
+        ActionEvent.objects.bulk_create(
+            [
+                ActionEvent(
+                    action=action, kind=ActionEvent.Kind.CREATED, by=self.user, to_state=action.state, reason="imported"
+                )
+                for action in actions
+            ]
         )
-        audit_record(by=self.user, verb="import", instance=instance)
+        label = Action._meta.label_lower
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(
+                    actor=actor, verb="import", model=label, object_id=str(action.pk), object_repr=str(action)[:200]
+                )
+                for action in actions
+            ]
+        )
 
 
 class ActionImportForm(ImportForm):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import resource
 import statistics
+import tempfile
 import time
 from typing import Any
 
@@ -43,7 +44,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--search", nargs="+", metavar="WORD", help="Time the long-list search for each word.")
         parser.add_argument("--partnership", default="bench-1", help="Partnership searched (default bench-1).")
-        parser.add_argument("--export", action="store_true", help="Stream all actions through exports.csv_lines.")
+        parser.add_argument("--export", action="store_true", help="Export all actions (see --format, --rows).")
+        parser.add_argument(
+            "--rows", type=int, help="Export only the first N actions (by id), to compare peak RSS across sizes."
+        )
+        parser.add_argument(
+            "--format", choices=["csv", "xlsx"], default="csv", help="The export measured: CSV lines or the XLSX file."
+        )
         parser.add_argument("--import", dest="import_rows", type=int, help="Import N generated Teaser rows.")
         parser.add_argument("--runs", type=int, default=7)
 
@@ -51,7 +58,7 @@ class Command(BaseCommand):
         if options["search"]:
             result = self.search(options["partnership"], options["search"], options["runs"])
         elif options["export"]:
-            result = self.export()
+            result = self.export(options["rows"], options["format"])
         elif options["import_rows"]:
             result = self.import_rows(options["import_rows"])
         else:
@@ -76,17 +83,26 @@ class Command(BaseCommand):
             figures[word] = {"matches": matches, "median_ms": round(statistics.median(timings) * 1000, 2)}
         return {"partnership": slug, "actions": partnership.actions.count(), "search": figures}
 
-    def export(self) -> dict[str, Any]:
+    def export(self, limit: int | None, fmt: str) -> dict[str, Any]:
+        actions = Action.objects.order_by("pk")
+        if limit is not None:
+            actions = actions.filter(pk__in=Action.objects.order_by("pk").values("pk")[:limit])
         before = peak_rss_kb()
         started = time.perf_counter()
         lines = 0
         size = 0
-        for line in exports.csv_lines(Action.objects.order_by("pk")):
-            lines += 1
-            size += len(line.encode())
+        if fmt == "xlsx":
+            with tempfile.TemporaryFile() as handle:
+                lines = exports.write_xlsx(actions, handle) + 1
+                size = handle.tell()
+        else:
+            for line in exports.csv_lines(actions):
+                lines += 1
+                size += len(line.encode())
         seconds = time.perf_counter() - started
         after = peak_rss_kb()
         return {
+            "format": fmt,
             "rows": lines - 1,
             "megabytes": round(size / 1_000_000, 1),
             "seconds": round(seconds, 2),
