@@ -1,7 +1,11 @@
-"""Croatian and Italian for the pages and mails that survey respondents see.
+"""Croatian and Italian for the survey pages and mails: respondents', owners' and the site frame around them.
 
-`python locale/respondent_translations.py` fills these into the .po files after `makemessages`;
-`compilemessages` then builds the .mo files that are committed with them.
+After `makemessages`, `python locale/respondent_translations.py` fills these into the .po files; `compilemessages`
+then builds the .mo files that are committed with them. `python locale/respondent_translations.py --missing
+surveys/` lists the entries from those sources that are still empty or fuzzy, and fails if there are any.
+
+To add a string, put its msgid in the dictionary of the pages it belongs to, as (Croatian, Italian); a string with
+a plural goes in PLURALS with Croatian's three forms (1, 21 · 2–4 · 5–20) and Italian's two (1 · other).
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ import re
 import sys
 from pathlib import Path
 
-TRANSLATIONS: dict[str, tuple[str, str]] = {
+# The pages and mails that survey respondents see, and the site frame around them.
+RESPONDENT: dict[str, tuple[str, str]] = {
     "Dear %(name)s,": ("Poštovani/a %(name)s,", "Gentile %(name)s,"),
     "Leave this empty": ("Ostavite ovo prazno", "Lasciare vuoto"),
     "Meetings": ("Sastanci", "Riunioni"),
     "Other": ("Drugo", "Altro"),
     "The link is personal: please do not forward it.": (
-        "Poveznica je osobna: molimo ne prosljeđujte je.",
-        "Il link è personale: non inoltrarlo.",
+        "Poveznica je osobna: molimo vas da je ne prosljeđujete.",
+        "Il link è personale: la preghiamo di non inoltrarlo.",
     ),
     "Language": ("Jezik", "Lingua"),
     "Accessibility statement": ("Izjava o pristupačnosti", "Dichiarazione di accessibilità"),
@@ -87,8 +92,9 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
         "Vaša osobna poveznica (nisu potrebni račun ni lozinka; možete stati i nastaviti kasnije):",
         "Il suo link personale (non servono account né password; può interrompere e riprendere più tardi):",
     ),
+    # The Croatian date ("29. studenoga 2026.", see "j F Y" below) ends the sentence with its own full stop.
     "The survey is open until %(date)s.": (
-        "Upitnik je otvoren do %(date)s.",
+        "Upitnik je otvoren do %(date)s",
         "Il questionario è aperto fino al %(date)s.",
     ),
     "To receive no more e-mails about this survey:": (
@@ -199,34 +205,531 @@ TRANSLATIONS: dict[str, tuple[str, str]] = {
     "Urban Agenda for the EU": ("Urbana agenda za EU", "Agenda urbana per l'UE"),
 }
 
+# The survey owner's pages (the ministries' staff), the mails' date format and the site frame around them.
+OWNER: dict[str, tuple[str, str]] = {
+    # Site frame and words shared with the other apps
+    "Surveys": ("Upitnici", "Questionari"),
+    "Coordination": ("Koordinacija", "Coordinamento"),
+    "Pages": ("Stranice", "Pagine"),
+    "Previous": ("Prethodna", "Precedente"),
+    "Next": ("Sljedeća", "Successiva"),
+    "Page %(number)s of %(total)s": ("Stranica %(number)s od %(total)s", "Pagina %(number)s di %(total)s"),
+    "Actions": ("Aktivnosti", "Azioni"),
+    "All": ("Sve", "Tutti"),
+    "State": ("Stanje", "Stato"),
+    "Country": ("Država", "Paese"),
+    "Back": ("Natrag", "Indietro"),
+    "Manage": ("Upravljanje", "Gestisci"),
+    "manage": ("upravljanje", "gestione"),
+    "Filter": ("Filtriraj", "Filtra"),
+    "Organisation": ("Organizacija", "Organizzazione"),
+    "Kind": ("Vrsta", "Tipo"),
+    "Name": ("Ime", "Nome"),
+    "E-mail": ("E-pošta", "E-mail"),
+    "Row %(line)s": ("Redak %(line)s", "Riga %(line)s"),
+    "Draft": ("Nacrt", "Bozza"),
+    "Ranking": ("Rangiranje", "Classifica"),
+    "Pending": ("Na čekanju", "In attesa"),
+    "Sent": ("Poslano", "Inviato"),
+    "City": ("Grad", "Città"),
+    "title": ("naslov", "titolo"),
+    "description": ("opis", "descrizione"),
+    "priority area": ("prioritetno područje", "area prioritaria"),
+    "state": ("stanje", "stato"),
+    "name": ("ime", "nome"),
+    "e-mail": ("e-pošta", "e-mail"),
+    "organisation": ("organizacija", "organizzazione"),
+    "kind": ("vrsta", "tipo"),
+    "country": ("država", "paese"),
+    "order": ("redoslijed", "ordine"),
+    "%(count)d invitations are on their way.": (
+        "Broj poslanih poziva: %(count)d.",
+        "Inviti in partenza: %(count)d.",
+    ),
+    # The mails' dates: "29. studenoga 2026." in Croatian, with the month in the genitive; "29/11/2026" in Italian,
+    # where Django would capitalise the month ("29 Novembre").
+    "j F Y": ("j. E Y.", "d/m/Y"),
+    # List of surveys
+    "Surveys you run": ("Upitnici koje vodite", "Questionari che gestisce"),
+    "Survey": ("Upitnik", "Questionario"),
+    "Owner": ("Vlasnik", "Titolare"),
+    "Links": ("Poveznice", "Link"),
+    "Published results": ("Objavljeni rezultati", "Risultati pubblicati"),
+    "No survey is shared with you yet.": (
+        "S vama još nije podijeljen nijedan upitnik.",
+        "Nessun questionario è ancora condiviso con lei.",
+    ),
+    # Managing a survey
+    "questions locked: answers exist": (
+        "pitanja su zaključana: postoje odgovori",
+        "domande bloccate: ci sono risposte",
+    ),
+    "Preview as a respondent": ("Pregled kao ispitanik", "Anteprima come rispondente"),
+    "Results": ("Rezultati", "Risultati"),
+    "Compare countries": ("Usporedba država", "Confronto tra paesi"),
+    "Export responses (CSV)": ("Izvoz odgovora (CSV)", "Esporta le risposte (CSV)"),
+    "Codebook": ("Šifrarnik", "Dizionario delle variabili"),
+    "Funnel": ("Tijek odaziva", "Andamento delle adesioni"),
+    "Invited": ("Pozvani", "Invitati"),
+    "Opened": ("Otvoreno", "Aperto"),
+    "Started": ("Započeto", "Iniziato"),
+    "Submitted": ("Ispunjeno", "Completato"),
+    "Bounced": ("Neisporučeno", "Non recapitato"),
+    "Opted out": ("Odjavljeno", "Disiscritto"),
+    "Expired": ("Isteklo", "Scaduto"),
+    "Respondents and invitations": ("Ispitanici i pozivi", "Rispondenti e inviti"),
+    "Upload a respondent list": ("Učitaj popis ispitanika", "Carica un elenco di rispondenti"),
+    "Add one respondent": ("Dodaj jednog ispitanika", "Aggiungi un rispondente"),
+    "Open the survey first.": ("Najprije otvorite upitnik.", "Aprire prima il questionario."),
+    "Show": ("Prikaži", "Mostra"),
+    "Respondent": ("Ispitanik", "Rispondente"),
+    "Region": ("Regija", "Regione"),
+    "Reminders": ("Podsjetnici", "Promemoria"),
+    "Resend": ("Pošalji ponovno", "Invia di nuovo"),
+    "Mark bounced": ("Označi kao neisporučeno", "Segna come non recapitato"),
+    "No invitations yet.": ("Još nema poziva.", "Ancora nessun invito."),
+    "Only the survey's owner and the coordinators can do this.": (
+        "To mogu učiniti samo vlasnik upitnika i koordinatori.",
+        "Solo il titolare del questionario e i coordinatori possono farlo.",
+    ),
+    "The survey is now “%(state)s”.": (
+        "Upitnik je sada u stanju „%(state)s”.",
+        "Il questionario è ora nello stato “%(state)s”.",
+    ),
+    "The invitation is sent again.": ("Poziv je ponovno poslan.", "L'invito è stato inviato di nuovo."),
+    "Marked as bounced: no more reminders go to this address.": (
+        "Označeno kao neisporučeno: na ovu se adresu više ne šalju podsjetnici.",
+        "Segnato come non recapitato: a questo indirizzo non saranno più inviati promemoria.",
+    ),
+    "A survey cannot go from “%(from)s” to “%(to)s”.": (
+        "Upitnik ne može prijeći iz stanja „%(from)s” u stanje „%(to)s”.",
+        "Un questionario non può passare da “%(from)s” a “%(to)s”.",
+    ),
+    "Add at least one question before opening the survey.": (
+        "Prije otvaranja upitnika dodajte barem jedno pitanje.",
+        "Aggiungere almeno una domanda prima di aprire il questionario.",
+    ),
+    "Open the survey before sending invitations.": (
+        "Otvorite upitnik prije slanja poziva.",
+        "Aprire il questionario prima di inviare gli inviti.",
+    ),
+    "The survey is not open.": ("Upitnik nije otvoren.", "Il questionario non è aperto."),
+    "This respondent has already answered or opted out.": (
+        "Ovaj je ispitanik već odgovorio ili se odjavio.",
+        "Questo rispondente ha già risposto o si è disiscritto.",
+    ),
+    # Survey states, anonymity and question kinds
+    "Open": ("Otvoren", "Aperto"),
+    "Closed": ("Zatvoren", "Chiuso"),
+    "Results published": ("Rezultati objavljeni", "Risultati pubblicati"),
+    "Anonymous: answers are cut from the invitation at submission": (
+        "Anoniman: odgovori se pri slanju odvajaju od poziva",
+        "Anonimo: all'invio le risposte vengono separate dall'invito",
+    ),
+    "Confidential: linked, but results show only aggregates": (
+        "Povjerljiv: odgovori ostaju povezani s pozivom, ali rezultati se prikazuju samo zbirno",
+        "Riservato: le risposte restano collegate all'invito, ma i risultati sono solo aggregati",
+    ),
+    "Named: answers visible to the owner with the respondent": (
+        "Imenovan: vlasnik vidi odgovore zajedno s imenom ispitanika",
+        "Nominativo: il titolare vede le risposte insieme al nome del rispondente",
+    ),
+    "Short text": ("Kratki tekst", "Testo breve"),
+    "Long text": ("Dugi tekst", "Testo lungo"),
+    "Single choice": ("Jedan odgovor", "Scelta singola"),
+    "Multiple choice": ("Više odgovora", "Scelta multipla"),
+    "Likert scale (1–5)": ("Likertova ljestvica (1–5)", "Scala Likert (1–5)"),
+    "Matrix (rows rated 1–5)": ("Matrica (retci se ocjenjuju od 1 do 5)", "Matrice (righe valutate da 1 a 5)"),
+    "Number": ("Broj", "Numero"),
+    "Yes / no": ("Da / ne", "Sì / no"),
+    "2": ("2", "2"),
+    "3": ("3", "3"),
+    "4": ("4", "4"),
+    # Adding and uploading respondents
+    "Add a respondent": ("Dodavanje ispitanika", "Aggiungi un rispondente"),
+    "Add": ("Dodaj", "Aggiungi"),
+    "The respondent is added.": ("Ispitanik je dodan.", "Il rispondente è stato aggiunto."),
+    "Municipality or region": ("Općina ili regija", "Comune o regione"),
+    "Municipality": ("Općina", "Comune"),
+    "Region or county": ("Regija ili županija", "Regione o provincia"),
+    "This e-mail is already on the survey's list.": (
+        "Ova je adresa e-pošte već na popisu ispitanika.",
+        "Questo indirizzo e-mail è già nell'elenco del questionario.",
+    ),
+    "Upload respondents": ("Učitavanje ispitanika", "Caricamento dei rispondenti"),
+    "A CSV (UTF-8) or XLSX file with the columns name, email, organisation, region, kind (municipality, city, region, other) and language (en, hr, it …). You see a preview first; nothing is saved until you confirm. Rows with the same e-mail are merged; people already on the list are updated.": (
+        "Datoteka CSV (UTF-8) ili XLSX sa stupcima name, email, organisation, region, kind (municipality, city, "
+        "region, other) i language (en, hr, it …). Najprije ćete vidjeti pregled; ništa se ne sprema dok ne "
+        "potvrdite. Retci s istom adresom e-pošte spajaju se, a osobe koje su već na popisu ažuriraju se.",
+        "Un file CSV (UTF-8) o XLSX con le colonne name, email, organisation, region, kind (municipality, city, "
+        "region, other) e language (en, hr, it …). Prima vedrà un'anteprima; nulla viene salvato finché non "
+        "conferma. Le righe con lo stesso indirizzo e-mail vengono unite e le persone già in elenco aggiornate.",
+    ),
+    "Respondent list (CSV or XLSX)": ("Popis ispitanika (CSV ili XLSX)", "Elenco dei rispondenti (CSV o XLSX)"),
+    "Columns: name, email, organisation, region, kind, language.": (
+        "Stupci: name, email, organisation, region, kind, language.",
+        "Colonne: name, email, organisation, region, kind, language.",
+    ),
+    "Check the file": ("Provjeri datoteku", "Controlla il file"),
+    "Preview": ("Pregled", "Anteprima"),
+    "Nothing was imported. Correct these rows and upload the file again:": (
+        "Ništa nije uvezeno. Ispravite ove retke i ponovno učitajte datoteku:",
+        "Non è stato importato nulla. Correggere queste righe e caricare di nuovo il file:",
+    ),
+    "%(n)s already on the list will be updated": (
+        "već na popisu, bit će ažurirano: %(n)s",
+        "già in elenco, da aggiornare: %(n)s",
+    ),
+    "Merged duplicates:": ("Spojeni duplikati:", "Duplicati uniti:"),
+    "row %(line)s into row %(first)s": ("redak %(line)s u redak %(first)s", "riga %(line)s nella riga %(first)s"),
+    "Confirm the import": ("Potvrdi uvoz", "Conferma l'importazione"),
+    "The preview has expired; upload the file again.": (
+        "Pregled je istekao; ponovno učitajte datoteku.",
+        "L'anteprima è scaduta; caricare di nuovo il file.",
+    ),
+    "%(created)d respondents added, %(updated)d updated.": (
+        "Dodano ispitanika: %(created)d; ažurirano: %(updated)d.",
+        "Rispondenti aggiunti: %(created)d; aggiornati: %(updated)d.",
+    ),
+    "The file is empty.": ("Datoteka je prazna.", "Il file è vuoto."),
+    "The file is not in UTF-8. Save it from your spreadsheet as “CSV UTF-8” and try again.": (
+        "Datoteka nije u kodiranju UTF-8. Spremite je iz proračunske tablice kao „CSV UTF-8” i pokušajte ponovno.",
+        "Il file non è in UTF-8. Salvarlo dal foglio di calcolo come “CSV UTF-8” e riprovare.",
+    ),
+    "The file could not be read as %(kind)s.": (
+        "Datoteku nije bilo moguće pročitati kao %(kind)s.",
+        "Impossibile leggere il file come %(kind)s.",
+    ),
+    "Upload a .csv or .xlsx file.": ("Učitajte datoteku .csv ili .xlsx.", "Caricare un file .csv o .xlsx."),
+    "Missing columns: %(columns)s. Expected: %(expected)s.": (
+        "Nedostaju stupci: %(columns)s. Očekuju se: %(expected)s.",
+        "Colonne mancanti: %(columns)s. Previste: %(expected)s.",
+    ),
+    "The file has more than %(max)d rows.": (
+        "Datoteka ima više od %(max)d redaka.",
+        "Il file ha più di %(max)d righe.",
+    ),
+    "The file has no rows under the header.": (
+        "Datoteka nema redaka ispod zaglavlja.",
+        "Il file non ha righe sotto l'intestazione.",
+    ),
+    "the name is missing": ("nedostaje ime", "manca il nome"),
+    "a text is longer than 200 characters": ("tekst je dulji od 200 znakova", "un testo supera i 200 caratteri"),
+    "“%(email)s” is not a valid e-mail address": (
+        "„%(email)s” nije valjana adresa e-pošte",
+        "“%(email)s” non è un indirizzo e-mail valido",
+    ),
+    "unknown language “%(language)s”": ("nepoznat jezik „%(language)s”", "lingua sconosciuta “%(language)s”"),
+    "unknown kind “%(kind)s” (use %(kinds)s)": (
+        "nepoznata vrsta „%(kind)s” (upotrijebite %(kinds)s)",
+        "tipo sconosciuto “%(kind)s” (usare %(kinds)s)",
+    ),
+    # Preview
+    "Preview: this is what respondents see. Nothing is saved.": (
+        "Pregled: ovo vide ispitanici. Ništa se ne sprema.",
+        "Anteprima: ecco che cosa vedono i rispondenti. Nulla viene salvato.",
+    ),
+    # Results and comparison
+    "%(invited)s invited": ("pozvano: %(invited)s", "%(invited)s invitati"),
+    "response rate": ("stopa odaziva", "tasso di risposta"),
+    "Respondent type": ("Vrsta ispitanika", "Tipo di rispondente"),
+    "Hidden: fewer than %(min_group)s responses in this selection.": (
+        "Skriveno: u ovom odabiru ima manje od %(min_group)s odgovora.",
+        "Nascosto: meno di %(min_group)s risposte in questa selezione.",
+    ),
+    "Answer": ("Odgovor", "Risposta"),
+    "Responses": ("Broj odgovora", "N. risposte"),
+    "Points": ("Bodovi", "Punti"),
+    "Average score": ("Prosječni bodovi", "Punteggio medio"),
+    "Row": ("Redak", "Riga"),
+    "Mean": ("Prosjek", "Media"),
+    "mean": ("prosjek", "media"),
+    "No answers.": ("Nema odgovora.", "Nessuna risposta."),
+    "The same questions across countries": ("Ista pitanja u različitim državama", "Le stesse domande nei vari paesi"),
+    "Not asked.": ("Pitanje nije postavljeno.", "Domanda non posta."),
+    "Hidden: too few responses.": ("Skriveno: premalo odgovora.", "Nascosto: troppo poche risposte."),
+    "Nothing to compare yet.": ("Još nema ničega za usporedbu.", "Ancora nulla da confrontare."),
+    # Exports of the responses
+    "Export responses (CSV, XLSX)": ("Izvoz odgovora (CSV, XLSX)", "Esporta le risposte (CSV, XLSX)"),
+    "Response exports": ("Izvoz odgovora", "Esportazioni delle risposte"),
+    "One row per response; the codebook explains the columns Q1, Q2 … (the XLSX file carries it as a second sheet).": (
+        "Jedan redak po odgovoru; šifrarnik objašnjava stupce Q1, Q2 … (u datoteci XLSX nalazi se na drugom listu).",
+        "Una riga per risposta; il dizionario delle variabili spiega le colonne Q1, Q2 … (nel file XLSX si trova nel "
+        "secondo foglio).",
+    ),
+    "Download now (CSV)": ("Preuzmi odmah (CSV)", "Scarica subito (CSV)"),
+    "Download now (XLSX)": ("Preuzmi odmah (XLSX)", "Scarica subito (XLSX)"),
+    "Codebook (CSV)": ("Šifrarnik (CSV)", "Dizionario delle variabili (CSV)"),
+    "Surveys with more than %(limit)s responses are exported in the background: prepare the file, follow its progress here and download it when it is ready.": (
+        "Upitnici s više od %(limit)s odgovora izvoze se u pozadini: pripremite datoteku, ovdje pratite napredak "
+        "i preuzmite je kad bude spremna.",
+        "I questionari con più di %(limit)s risposte vengono esportati in background: preparare il file, seguirne "
+        "qui l'avanzamento e scaricarlo quando è pronto.",
+    ),
+    "Prepare %(label)s in the background": ("Pripremi %(label)s u pozadini", "Prepara %(label)s in background"),
+    "Prepared files": ("Pripremljene datoteke", "File preparati"),
+    "Files are kept for seven days, or until a newer file of the same format is ready.": (
+        "Datoteke se čuvaju sedam dana ili dok ne bude spremna novija datoteka istog formata.",
+        "I file sono conservati per sette giorni o finché non è pronto un file più recente dello stesso formato.",
+    ),
+    "This page refreshes itself while an export is under way.": (
+        "Ova se stranica sama osvježava dok je izvoz u tijeku.",
+        "Questa pagina si aggiorna da sola mentre un'esportazione è in corso.",
+    ),
+    "Requested": ("Zatraženo", "Richiesto"),
+    "Format": ("Format", "Formato"),
+    "format": ("format", "formato"),
+    "file": ("datoteka", "file"),
+    "Progress": ("Napredak", "Avanzamento"),
+    "Download": ("Preuzmi", "Scarica"),
+    "The export failed:": ("Izvoz nije uspio:", "L'esportazione non è riuscita:"),
+    "%(done)s of %(total)s responses": ("%(done)s od %(total)s odgovora", "%(done)s di %(total)s risposte"),
+    "waiting for a worker": ("čeka na obradu", "in attesa di elaborazione"),
+    "No files prepared yet.": ("Još nema pripremljenih datoteka.", "Ancora nessun file preparato."),
+    "This survey has %(count)d responses: prepare the file in the background and download it when ready.": (
+        "Broj odgovora u ovom upitniku: %(count)d. Pripremite datoteku u pozadini i preuzmite je kad bude spremna.",
+        "Questo questionario ha %(count)d risposte: preparare il file in background e scaricarlo quando è pronto.",
+    ),
+    "Choose CSV or XLSX.": ("Odaberite CSV ili XLSX.", "Scegliere CSV o XLSX."),
+    "The export is being prepared; this page shows its progress.": (
+        "Izvoz se priprema; ova stranica prikazuje napredak.",
+        "L'esportazione è in preparazione; questa pagina ne mostra l'avanzamento.",
+    ),
+    "Queued": ("U redu čekanja", "In coda"),
+    "Running": ("U tijeku", "In corso"),
+    "Done": ("Gotovo", "Completato"),
+    "Failed": ("Neuspjelo", "Non riuscito"),
+    "response export": ("izvoz odgovora", "esportazione delle risposte"),
+    "response exports": ("izvozi odgovora", "esportazioni delle risposte"),
+    # Fields of the survey as the coordinators edit it in the admin
+    "translations": ("prijevodi", "traduzioni"),
+    "owner (ministry)": ("vlasnik (ministarstvo)", "titolare (ministero)"),
+    "introduction": ("uvod", "introduzione"),
+    "default language": ("zadani jezik", "lingua predefinita"),
+    "other languages": ("ostali jezici", "altre lingue"),
+    "opens at": ("otvara se", "apertura"),
+    "closes at": ("zatvara se", "chiusura"),
+    "anonymity": ("anonimnost", "anonimato"),
+    "open link for anyone": ("otvorena poveznica za sve", "link aperto a tutti"),
+    "first reminder after (days)": ("prvi podsjetnik nakon (dana)", "primo promemoria dopo (giorni)"),
+    "at most reminders": ("najviše podsjetnika", "numero massimo di promemoria"),
+    "days between reminders": ("dana između podsjetnika", "giorni tra i promemoria"),
+    "erase respondents' data after (months)": (
+        "brisanje podataka ispitanika nakon (mjeseci)",
+        "cancellazione dei dati dei rispondenti dopo (mesi)",
+    ),
+    "survey": ("upitnik", "questionario"),
+    "surveys": ("upitnici", "questionari"),
+    "section": ("odjeljak", "sezione"),
+    "sections": ("odjeljci", "sezioni"),
+    "question": ("pitanje", "domanda"),
+    "questions": ("pitanja", "domande"),
+    "help text": ("pomoćni tekst", "testo di aiuto"),
+    "required": ("obavezno", "obbligatoria"),
+    "offer “other” with a text": ("ponudi „drugo” s tekstom", "offrire “altro” con un testo"),
+    "minimum": ("najmanja vrijednost", "minimo"),
+    "maximum": ("najveća vrijednost", "massimo"),
+    "show only if this question": ("prikaži samo ako ovo pitanje", "mostrare solo se questa domanda"),
+    "has this answer": ("ima ovaj odgovor", "ha questa risposta"),
+    "The maximum must not be below the minimum.": (
+        "Najveća vrijednost ne smije biti manja od najmanje.",
+        "Il massimo non può essere inferiore al minimo.",
+    ),
+    "value": ("vrijednost", "valore"),
+    "label": ("oznaka", "etichetta"),
+    "municipality or region": ("općina ili regija", "comune o regione"),
+    "language": ("jezik", "lingua"),
+    "respondent": ("ispitanik", "rispondente"),
+    "respondents": ("ispitanici", "rispondenti"),
+    "invitation": ("poziv", "invito"),
+    "invitations": ("pozivi", "inviti"),
+    "need": ("potreba", "bisogno"),
+    "addressed by": ("rješava se kroz", "affrontato da"),
+    "need linked to actions": ("potreba povezana s aktivnostima", "bisogno collegato alle azioni"),
+    "needs linked to actions": ("potrebe povezane s aktivnostima", "bisogni collegati alle azioni"),
+    "This survey has answers: questions can no longer be added.": (
+        "Ovaj upitnik već ima odgovore: pitanja se više ne mogu dodavati.",
+        "Questo questionario ha già delle risposte: non si possono più aggiungere domande.",
+    ),
+    "This survey has answers: only the wording of a question can change, not its %(fields)s.": (
+        "Ovaj upitnik već ima odgovore: može se mijenjati samo tekst pitanja, ne i %(fields)s.",
+        "Questo questionario ha già delle risposte: di una domanda si può cambiare solo il testo, non %(fields)s.",
+    ),
+    "This survey has answers: options can be reworded but not added, removed or recoded.": (
+        "Ovaj upitnik već ima odgovore: ponuđeni odgovori mogu se preformulirati, ali ne i dodavati, uklanjati "
+        "ni prekodirati.",
+        "Questo questionario ha già delle risposte: le opzioni si possono riformulare, ma non aggiungere, "
+        "togliere o ricodificare.",
+    ),
+    "Unknown question type.": ("Nepoznata vrsta pitanja.", "Tipo di domanda sconosciuto."),
+    # Cloning a survey and its open link, in the admin
+    "Title of the copy": ("Naslov kopije", "Titolo della copia"),
+    "Country code (e.g. IT)": ("Oznaka države (npr. IT)", "Codice del paese (ad es. IT)"),
+    "Owner (ministry)": ("Vlasnik (ministarstvo)", "Titolare (ministero)"),
+    "Clone for another country and language": (
+        "Kopiraj za drugu državu i jezik",
+        "Duplica per un altro paese e un'altra lingua",
+    ),
+    "Choose exactly one survey to clone.": (
+        "Odaberite točno jedan upitnik za kopiranje.",
+        "Scegliere esattamente un questionario da duplicare.",
+    ),
+    "Cloned as “%(title)s”; translate its texts before opening it.": (
+        "Kopirano kao „%(title)s”; prevedite tekstove prije nego što otvorite upitnik.",
+        "Duplicato come “%(title)s”; tradurre i testi prima di aprirlo.",
+    ),
+    "Clone “%(title)s”": ("Kopiraj „%(title)s”", "Duplica “%(title)s”"),
+    "The copy keeps the sections and questions with their shared identity, so results can be compared across countries.": (
+        "Kopija zadržava odjeljke i pitanja s njihovim zajedničkim identitetom, pa se rezultati mogu uspoređivati "
+        "među državama.",
+        "La copia mantiene le sezioni e le domande con la loro identità comune, così i risultati si possono "
+        "confrontare tra paesi.",
+    ),
+    "Clone": ("Kopiraj", "Duplica"),
+    "Enable the open link (shows it once)": (
+        "Omogući otvorenu poveznicu (prikazuje se samo jednom)",
+        "Attiva il link aperto (mostrato una sola volta)",
+    ),
+    "Open link of %(survey)s: %(url)s": (
+        "Otvorena poveznica upitnika %(survey)s: %(url)s",
+        "Link aperto del questionario %(survey)s: %(url)s",
+    ),
+}
+
+TRANSLATIONS: dict[str, tuple[str, str]] = {**RESPONDENT, **OWNER}
+
+# msgid: ((Croatian for 1 and 21, for 2–4, for 5–20), (Italian for 1, for the others))
+PLURALS: dict[str, tuple[tuple[str, str, str], tuple[str, str]]] = {
+    "Send the invitation to %(counter)s new respondent": (
+        (
+            "Pošalji poziv za %(counter)s novog ispitanika",
+            "Pošalji pozive za %(counter)s nova ispitanika",
+            "Pošalji pozive za %(counter)s novih ispitanika",
+        ),
+        ("Invia l'invito a %(counter)s nuovo rispondente", "Invia gli inviti a %(counter)s nuovi rispondenti"),
+    ),
+    "%(counter)s submitted response": (
+        ("%(counter)s poslan odgovor", "%(counter)s poslana odgovora", "%(counter)s poslanih odgovora"),
+        ("%(counter)s risposta inviata", "%(counter)s risposte inviate"),
+    ),
+    "%(counter)s submitted response.": (
+        ("%(counter)s poslan odgovor.", "%(counter)s poslana odgovora.", "%(counter)s poslanih odgovora."),
+        ("%(counter)s risposta inviata.", "%(counter)s risposte inviate."),
+    ),
+    "%(counter)s answer": (
+        ("%(counter)s odgovor", "%(counter)s odgovora", "%(counter)s odgovora"),
+        ("%(counter)s risposta", "%(counter)s risposte"),
+    ),
+    "A first place scores %(counter)s point, the last place 1.": (
+        (
+            "Prvo mjesto donosi %(counter)s bod, posljednje 1.",
+            "Prvo mjesto donosi %(counter)s boda, posljednje 1.",
+            "Prvo mjesto donosi %(counter)s bodova, posljednje 1.",
+        ),
+        ("Il primo posto vale %(counter)s punto, l'ultimo 1.", "Il primo posto vale %(counter)s punti, l'ultimo 1."),
+    ),
+    "%(counter)s respondent ready to import": (
+        (
+            "%(counter)s ispitanik spreman za uvoz",
+            "%(counter)s ispitanika spremna za uvoz",
+            "%(counter)s ispitanika spremno za uvoz",
+        ),
+        ("%(counter)s rispondente pronto per l'importazione", "%(counter)s rispondenti pronti per l'importazione"),
+    ),
+}
+LANGUAGES = ("hr", "it")
+
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _unquote(lines: str) -> str:
+    return "".join(re.findall(r'"(.*)"', lines)).replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _msgid(block: str) -> str | None:
+    match = re.search(r'^msgid ((?:".*"\n)+)', block + "\n", re.M)
+    return _unquote(match.group(1)) if match else None
+
+
+def _msgstrs(block: str) -> list[str]:
+    return [_unquote(m) for m in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', block + "\n", re.M)]
+
+
+def _is_fuzzy(block: str) -> bool:
+    return any(line.startswith("#, ") and "fuzzy" in line[3:].split(", ") for line in block.split("\n"))
+
+
+def _unfuzzy(block: str) -> str:
+    """Drop the fuzzy flag and the previous msgid that makemessages keeps beside a fuzzy entry."""
+    lines = [line for line in block.split("\n") if not line.startswith("#| ")]
+    flags = [i for i, line in enumerate(lines) if line.startswith("#, ")]
+    for i in flags:
+        kept = [f for f in lines[i][3:].split(", ") if f != "fuzzy"]
+        lines[i] = "#, " + ", ".join(kept) if kept else ""
+    return "\n".join(line for i, line in enumerate(lines) if not (i in flags and line == ""))
+
+
 def fill(path: Path, index: int) -> int:
-    """Set the msgstr of every msgid in TRANSLATIONS (column `index`) in a .po file; returns how many."""
+    """Set the msgstr of every msgid in TRANSLATIONS and PLURALS (column `index`) in a .po file; returns how many."""
     text = path.read_text(encoding="utf-8")
     filled = 0
     blocks = text.split("\n\n")
-    for number, block in enumerate(blocks):
-        match = re.search(r'^msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', block + "\n", re.M)
-        if not match or "msgid_plural" in block:
+    for number, block in enumerate(blocks[1:], start=1):
+        msgid = _msgid(block)
+        if msgid is None or block.lstrip().startswith("#~"):
             continue
-        msgid = "".join(re.findall(r'"(.*)"', match.group(1))).replace('\\"', '"').replace("\\\\", "\\")
-        if msgid in TRANSLATIONS:
-            head = block[: match.start(2)]
-            blocks[number] = head + _quote(TRANSLATIONS[msgid][index])
-            blocks[number] = blocks[number].replace("#, fuzzy\n", "")
+        head = block[: block.index("\nmsgstr") + 1]
+        if "\nmsgid_plural " in block and msgid in PLURALS:
+            forms = PLURALS[msgid][index]
+            blocks[number] = _unfuzzy(head + "\n".join(f"msgstr[{n}] {_quote(f)}" for n, f in enumerate(forms)))
             filled += 1
+        elif "\nmsgid_plural " not in block and msgid in TRANSLATIONS:
+            blocks[number] = _unfuzzy(head + "msgstr " + _quote(TRANSLATIONS[msgid][index]))
+            filled += 1
+        elif _is_fuzzy(block):
+            # msgmerge's guess from a similar string ("Add a document" from "Add a respondent") is wrong more
+            # often than not: leave the entry empty, for a translator to see it as untranslated.
+            count = len(_msgstrs(block))
+            empty = "\n".join(f'msgstr[{n}] ""' for n in range(count)) if "\nmsgid_plural " in block else 'msgstr ""'
+            blocks[number] = _unfuzzy(head + empty)
     # The header is marked fuzzy by makemessages; msgfmt would drop it, and with it the plural forms.
     blocks[0] = blocks[0].replace("#, fuzzy\n", "").replace('"Language: \\n"', f'"Language: {path.parts[-3]}\\n"')
     path.write_text("\n\n".join(blocks), encoding="utf-8")
     return filled
 
 
-if __name__ == "__main__":
+def missing(path: Path, sources: list[str]) -> list[str]:
+    """The msgids used in these source paths (prefixes) that are empty or fuzzy in a .po file."""
+    found = []
+    for block in path.read_text(encoding="utf-8").split("\n\n")[1:]:
+        msgid = _msgid(block)
+        if msgid is None or block.lstrip().startswith("#~"):
+            continue
+        references = " ".join(line[3:] for line in block.split("\n") if line.startswith("#: ")).split()
+        if not any(ref.startswith(tuple(sources)) for ref in references):
+            continue
+        if _is_fuzzy(block) or "" in _msgstrs(block):
+            found.append(msgid)
+    return found
+
+
+def main(arguments: list[str]) -> int:
     root = Path(__file__).resolve().parent
-    for language, index in (("hr", 0), ("it", 1)):
+    if arguments[:1] == ["--missing"]:
+        sources = arguments[1:] or ["surveys/"]
+        gaps = 0
+        for language in LANGUAGES:
+            for msgid in missing(root / language / "LC_MESSAGES" / "django.po", sources):
+                sys.stdout.write(f"{language}: {msgid!r}\n")
+                gaps += 1
+        return 1 if gaps else 0
+    for index, language in enumerate(LANGUAGES):
         count = fill(root / language / "LC_MESSAGES" / "django.po", index)
         sys.stdout.write(f"{language}: {count} strings\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -522,6 +522,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if survey.anonymity == Survey.Anonymity.ANONYMOUS:
                 request.session[_session_key(survey, "copy")] = _copy(survey, response, language)
+            request.session[_session_key(survey, "language")] = language
             return redirect("surveys:thanks", pk=survey.pk)
     with translation.override(language):
         return render(
@@ -566,11 +567,30 @@ def _copy(survey: Survey, response: Response, language: str) -> list[tuple[str, 
     return copy
 
 
+def _answered_language(request: HttpRequest, survey: Survey) -> str:
+    """The language this browser answered the survey in, for the pages after submission.
+
+    An anonymous response is cut from its invitation at submission, so `review` keeps the language in the session;
+    failing that, the language of this browser's response, then the one the respondent was invited in.
+    """
+    language = request.session.get(_session_key(survey, "language"))
+    invitation_id = request.session.get(_session_key(survey, "invitation"))
+    response_id = request.session.get(_session_key(survey, "response"))
+    if not language and invitation_id:
+        language = Response.objects.filter(invitation_id=invitation_id).values_list("language", flat=True).first()
+        if not language:
+            invitations = Invitation.objects.filter(pk=invitation_id, survey=survey)
+            language = invitations.values_list("respondent__language", flat=True).first()
+    elif not language and response_id:
+        language = Response.objects.filter(pk=response_id, survey=survey).values_list("language", flat=True).first()
+    return language if language in survey.all_languages else survey.default_language
+
+
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=pk)
     invitation_id = request.session.get(_session_key(survey, "invitation"))
     copy = request.session.pop(_session_key(survey, "copy"), None)
-    language = survey.default_language
+    language = _answered_language(request, survey)
     if invitation_id and copy is None and survey.anonymity != Survey.Anonymity.ANONYMOUS:
         response = Response.objects.filter(invitation_id=invitation_id, submitted_at__isnull=False).first()
         if response is not None:
