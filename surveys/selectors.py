@@ -160,75 +160,84 @@ def _answered(answers: QuerySet[Answer]) -> dict[int, int]:
     return dict(answers.values_list("question_id").annotate(n=Count("id")))
 
 
+@dataclass
+class _Asked:
+    """The survey's question ids by how their answers are counted."""
+
+    values: list[int] = field(default_factory=list)  # single, likert, yes/no: answers per value
+    multiple: list[int] = field(default_factory=list)
+    ranking: list[int] = field(default_factory=list)
+    matrix: list[int] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    texts: list[int] = field(default_factory=list)
+
+
 def _tally(answers: QuerySet[Answer], questions: list[Question], *, with_texts: bool) -> _Tallies:
-    tallies = _Tallies(answered=_answered(answers))
-    by_kind: dict[str, list[int]] = {}
+    asked = _Asked()
     for question in questions:
-        by_kind.setdefault(question.kind, []).append(question.pk)
-    expanded = {"values": [pk for kind in VALUE_KINDS for pk in by_kind.get(kind, [])]}
-    expanded |= {
-        kind: by_kind.get(kind, []) for kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING, Question.Kind.MATRIX)
-    }
-    numbers = by_kind.get(Question.Kind.NUMBER, [])
-    texts = [pk for kind in TEXT_KINDS for pk in by_kind.get(kind, [])] if with_texts else []
+        kind = question.kind
+        if kind in VALUE_KINDS:
+            asked.values.append(question.pk)
+        elif kind in (Question.Kind.MULTIPLE, Question.Kind.RANKING, Question.Kind.MATRIX):
+            getattr(asked, kind).append(question.pk)
+        elif kind == Question.Kind.NUMBER:
+            asked.numbers.append(question.pk)
+        elif with_texts:
+            asked.texts.append(question.pk)
     if connection.vendor == "postgresql":
-        _tally_in_postgres(tallies, answers, expanded, numbers, texts)
-    else:
-        _tally_in_python(tallies, answers, expanded, numbers, texts)
-    return tallies
+        return _tally_in_postgres(answers, asked)
+    return _tally_in_python(answers, asked)
 
 
-def _tally_in_postgres(
-    tallies: _Tallies, answers: QuerySet[Answer], expanded: dict[str, list[int]], numbers: list[int], texts: list[int]
-) -> None:
-    """Options, ranks and matrix ratings are unnested and counted by PostgreSQL; means and texts too."""
+def _tally_in_postgres(answers: QuerySet[Answer], asked: _Asked) -> _Tallies:
+    """Four queries: answers per question with values and means; options and ranks; matrix ratings; texts."""
+    tallies = _Tallies()
     with connection.cursor() as cursor:
-        for kind, ids in expanded.items():
-            if not ids:
-                continue
-            sql, params = _answers_sql(answers, ids)
-            cursor.execute(TALLY_SQL[kind].format(answers=sql), params)
-            for question_id, value, second, n in cursor.fetchall():
-                if kind == "values":
-                    key = json.loads(value)
-                elif kind == Question.Kind.MULTIPLE:
-                    key = value
-                else:
-                    key = (value, second)
-                tallies.counter(question_id)[key] += n
-        if numbers:
-            sql, params = _answers_sql(answers, numbers)
-            cursor.execute(TALLY_SQL["mean"].format(answers=sql), params)
-            tallies.means = {question_id: float(mean) for question_id, mean in cursor.fetchall()}
-        if texts:
-            sql, params = _answers_sql(answers, texts)
+        sql, params = _answers_sql(answers)
+        cursor.execute(TALLY_SQL["answered"].format(answers=sql), [asked.values, asked.numbers, *params])
+        for question_id, value, n, mean in cursor.fetchall():
+            tallies.answered[question_id] = tallies.answered.get(question_id, 0) + n
+            if value is not None:
+                tallies.counter(question_id)[json.loads(value)] += n
+            if mean is not None:
+                tallies.means[question_id] = float(mean)
+        if asked.multiple or asked.ranking:
+            sql, params = _answers_sql(answers, [*asked.multiple, *asked.ranking])
+            cursor.execute(TALLY_SQL["arrays"].format(answers=sql), params)
+            for question_id, value, place, n in cursor.fetchall():
+                tallies.counter(question_id)[value if question_id in asked.multiple else (value, place)] += n
+        if asked.matrix:
+            sql, params = _answers_sql(answers, asked.matrix)
+            cursor.execute(TALLY_SQL["matrix"].format(answers=sql), params)
+            for question_id, row, rating, n in cursor.fetchall():
+                tallies.counter(question_id)[(row, rating)] += n
+        if asked.texts:
+            sql, params = _answers_sql(answers, asked.texts)
             cursor.execute(TALLY_SQL["texts"].format(answers=sql), [*params, TEXTS_SHOWN])
             for question_id, text in cursor.fetchall():
                 tallies.texts.setdefault(question_id, []).append(text)
+    return tallies
 
 
-# Each wraps the compiled query of the answers concerned (its parameters passed separately).
+# Each wraps the compiled query of the answers concerned (its parameters passed after those of the outer query).
 TALLY_SQL = {
-    # Grouping by the JSON text is faster than by the jsonb value, and decodes to the same keys.
-    "values": "SELECT a.question_id, a.value::text, NULL, count(*) FROM ({answers}) a GROUP BY 1, 2",
-    Question.Kind.MULTIPLE: (
-        "SELECT a.question_id, e.value, NULL, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
-        "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.value) = 'array' THEN a.value ELSE '[]' END) "
-        "AS e(value) GROUP BY 1, 2"
+    # Every answer counts for its question; those of single, likert and yes/no questions are grouped by their
+    # JSON text (faster than by the jsonb value, and decoded to the same keys); numbers are averaged.
+    "answered": (
+        "SELECT a.question_id, CASE WHEN a.question_id = ANY(%s::int[]) THEN a.value::text END, count(*), "
+        "avg(CASE WHEN a.question_id = ANY(%s::int[]) AND jsonb_typeof(a.value) = 'number' "
+        "THEN (a.value #>> '{{}}')::float8 END) FROM ({answers}) a GROUP BY 1, 2"
     ),
-    Question.Kind.RANKING: (
+    # Options of multiple-choice questions and the places of ranked options, counted.
+    "arrays": (
         "SELECT a.question_id, e.value, e.place, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
         "jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.value) = 'array' THEN a.value ELSE '[]' END) "
         "WITH ORDINALITY AS e(value, place) GROUP BY 1, 2, 3"
     ),
-    Question.Kind.MATRIX: (
+    "matrix": (
         "SELECT a.question_id, e.row, e.rating, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
         "jsonb_each_text(CASE WHEN jsonb_typeof(a.value) = 'object' THEN a.value ELSE '{{}}' END) "
         "AS e(row, rating) GROUP BY 1, 2, 3"
-    ),
-    "mean": (
-        "SELECT a.question_id, avg((a.value #>> '{{}}')::float8) FROM ({answers}) a "
-        "WHERE jsonb_typeof(a.value) = 'number' GROUP BY 1"
     ),
     "texts": (
         "SELECT question_id, text FROM (SELECT a.question_id, a.value #>> '{{}}' AS text, "
@@ -238,38 +247,36 @@ TALLY_SQL = {
 }
 
 
-def _answers_sql(answers: QuerySet[Answer], question_ids: list[int]) -> tuple[str, tuple[Any, ...]]:
-    query = answers.filter(question_id__in=question_ids).values("id", "question_id", "value").query
-    sql, params = query.sql_with_params()
+def _answers_sql(answers: QuerySet[Answer], question_ids: list[int] | None = None) -> tuple[str, tuple[Any, ...]]:
+    if question_ids is not None:
+        answers = answers.filter(question_id__in=question_ids)
+    sql, params = answers.values("id", "question_id", "value").query.sql_with_params()
     return sql, tuple(params)
 
 
-def _tally_in_python(
-    tallies: _Tallies, answers: QuerySet[Answer], expanded: dict[str, list[int]], numbers: list[int], texts: list[int]
-) -> None:
+def _tally_in_python(answers: QuerySet[Answer], asked: _Asked) -> _Tallies:
     """The same tallies for databases without PostgreSQL's JSON functions (SQLite in development)."""
-    value_ids = expanded.pop("values")
+    tallies = _Tallies(answered=_answered(answers))
     for question_id, value, n in (
-        answers.filter(question_id__in=value_ids).values_list("question_id", "value").annotate(n=Count("id"))
+        answers.filter(question_id__in=asked.values).values_list("question_id", "value").annotate(n=Count("id"))
     ):
         tallies.counter(question_id)[value] += n
-    kinds = {pk: kind for kind, ids in expanded.items() for pk in ids}
     sums: dict[int, list[float]] = {}
-    wanted = [*kinds, *numbers, *texts]
+    wanted = [*asked.multiple, *asked.ranking, *asked.matrix, *asked.numbers, *asked.texts]
     rows = answers.filter(question_id__in=wanted).order_by("id").values_list("question_id", "value")
     for question_id, value in rows.iterator(chunk_size=5000):
-        kind = kinds.get(question_id)
-        if kind == Question.Kind.MULTIPLE and isinstance(value, list):
+        if question_id in asked.multiple and isinstance(value, list):
             tallies.counter(question_id).update(str(v) for v in value)
-        elif kind == Question.Kind.RANKING and isinstance(value, list):
+        elif question_id in asked.ranking and isinstance(value, list):
             tallies.counter(question_id).update((str(v), place) for place, v in enumerate(value, start=1))
-        elif kind == Question.Kind.MATRIX and isinstance(value, dict):
+        elif question_id in asked.matrix and isinstance(value, dict):
             tallies.counter(question_id).update((str(row), str(rating)) for row, rating in value.items())
-        elif question_id in numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif question_id in asked.numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             sums.setdefault(question_id, []).append(float(value))
-        elif question_id in texts and len(tallies.texts.get(question_id, [])) < TEXTS_SHOWN:
+        elif question_id in asked.texts and len(tallies.texts.get(question_id, [])) < TEXTS_SHOWN:
             tallies.texts.setdefault(question_id, []).append(value if isinstance(value, str) else str(value))
     tallies.means = {question_id: sum(values) / len(values) for question_id, values in sums.items()}
+    return tallies
 
 
 def _label(choice: Choice, language: str) -> str:
