@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -249,8 +250,25 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
             enqueued_at=None,
         )
         raise TransientSendError(message_id, delay, reason) from error
-    mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="")
+    mine.update(
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        body_text=redact_tokens(message.body_text),
+        body_html=redact_tokens(message.body_html),
+    )
     return True
+
+
+# A personal-link token (partnership.tokens: 32 random bytes, URL-safe base64) standing alone.
+TOKEN_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
+REDACTED = "[personal-link-removed]"
+
+
+def redact_tokens(body: str) -> str:
+    """The body as kept once sent: the personal links' tokens are stored only as hashes (DESIGN.md),
+    so the outbox does not keep them in clear after the mail has left."""
+    return TOKEN_PATTERN.sub(REDACTED, body)
 
 
 def messages_send_batch(*, message_ids: list[int]) -> int:

@@ -376,3 +376,35 @@ def test_welcome_mail_goes_through_outbox_with_working_link(client, sink, django
     user = get_user_model().objects.get(pk=user.pk)
     assert user.check_password("welcome-Secret-2024")
     assert client.login(username="new.member@example.org", password="welcome-Secret-2024")
+
+
+def test_a_sent_message_keeps_no_personal_link_token(sink, django_capture_on_commit_callbacks):
+    from partnership.tokens import token_new
+
+    raw, _hash = token_new()
+    link = f"https://portal.example.eu/surveys/s/{raw}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue(
+            "token:1", body_text=f"Answer here: {link}\n", body_html=f'<p><a href="{link}">Answer</a></p>'
+        )
+
+    assert message is not None
+    delivered = text_part(only_message(sink))
+    assert link in delivered
+    kept = fresh(message)
+    assert kept.status == OutboundMessage.Status.SENT
+    assert raw not in kept.body_text and raw not in kept.body_html
+    assert "surveys/s/[personal-link-removed]/" in kept.body_text
+
+
+def test_an_unsent_message_keeps_its_link_for_the_retry(sink, django_capture_on_commit_callbacks):
+    from partnership.tokens import token_new
+
+    raw, _hash = token_new()
+    sink.reply = "550 5.1.1 No such user"
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue("token:2", body_text=f"https://portal.example.eu/m/i/{raw}/")
+
+    assert message is not None
+    assert fresh(message).status == OutboundMessage.Status.FAILED
+    assert raw in fresh(message).body_text
