@@ -49,5 +49,12 @@ beat: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+# Refresh the hr/it catalogues after changing strings: extract, fill what the script knows, compile.
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py makemessages -l hr -l it --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=locale
+	$(PY) locale/respondent_translations.py
+	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) locale/respondent_translations.py --missing surveys/
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -135,6 +135,7 @@ def test_invitations_and_reminders_are_wholly_in_the_respondents_language(built,
                 assert line not in target.body_text, f"English left in the {language} {kind}: {line}"
         assert not target.subject.startswith(source.subject.split(":")[0] + ":")
         assert ("29. studenoga 2030." if language == "hr" else "29/11/2030.") in target.body_text
+        assert f'<html lang="{language}">' in target.body_html
     invitation = mail(translated, "invitation")
     for text in expected:
         assert text in invitation.body_text
