@@ -59,6 +59,12 @@ def _eager_celery_by_default() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded and generated files (documents, exports, the demo's files) never land in the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache (rendered fragments, rate limits)."""
     from django.core.cache import cache

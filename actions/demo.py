@@ -5,9 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
-from actions.models import Action, ActionEvent, FundingOpportunity, GroupOutcome, Milestone, Support, WorkingGroup
+from actions.models import (
+    Action,
+    ActionDocument,
+    ActionEvent,
+    FundingOpportunity,
+    GroupOutcome,
+    Milestone,
+    Support,
+    WorkingGroup,
+)
 from meetings.models import AgendaItem, Meeting
 from partnership.models import Organisation, Partnership
 
@@ -265,6 +275,19 @@ MERGES = [
     ("Ethics of video surveillance: a charter for cities", "Ethical framework for video surveillance in cities"),
     ("Exchange programme for city security officers", "Capacity-building for local security practitioners"),
 ]
+GUIDANCE_OUTLINE = (
+    "Outline of the guidance (draft for partners)",
+    """Security by design guidance for public spaces: outline
+
+1. Why security by design: open, inclusive and safe public spaces
+2. Assessing vulnerability: the place, its uses, its events
+3. Design measures that do not harm openness: planting, street furniture, lighting, levels
+4. Temporary measures for events and markets
+5. Working together: planners, police, event organisers, residents
+6. Cases from partner cities (Nice, Mechelen, Madrid)
+""",
+)
+
 # title, state, leader, contributors, progress, milestones (title, due, status)
 PLAN = [
     (
@@ -419,6 +442,16 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
             Milestone.objects.update_or_create(
                 action=action, title=milestone_title, defaults={"due_on": due, "status": status}
             )
+    guidance = actions["Security by design guidance for public spaces"]
+    if not guidance.documents.filter(title=GUIDANCE_OUTLINE[0]).exists():
+        ActionDocument.objects.create(
+            action=guidance,
+            title=GUIDANCE_OUTLINE[0],
+            visibility=ActionDocument.Visibility.PUBLIC,
+            file=ContentFile(GUIDANCE_OUTLINE[1].encode(), name="guidance-outline.txt"),
+            content_type="text/plain",
+            size=len(GUIDANCE_OUTLINE[1].encode()),
+        )
     groups = {}
     for item in AgendaItem.objects.filter(meeting=florence, kind=AgendaItem.Kind.WORKING_GROUP):
         name = item.title.replace("Working group: ", "")
