@@ -189,7 +189,7 @@ class Command(BaseCommand):
         owner_user()
         created = generate(survey=survey, count=count)
         analyze()
-        answers = Answer.objects.filter(response__survey=survey).count()
+        answers = Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False).count()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Survey {survey.pk}: {count} submitted responses (created {created}), {answers} answers."
