@@ -217,3 +217,21 @@ def test_the_invitation_figure_refuses_to_run_without_a_broker(settings):
     settings.CELERY_BROKER_URL = ""
     with pytest.raises(CommandError, match="set CELERY_BROKER_URL"):
         call_command("bench_surveys", "--invitations", "5", stdout=StringIO())
+
+
+def database_url_of_the_tests() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
+    return f"postgres://{db.get('USER') or 'postgres'}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_invitation_figure_waits_for_one_real_worker_to_deliver_each_mail_once(celery_worker_factory, monkeypatch):
+    # The command starts its own worker from this environment: on the test database, with the test's broker.
+    monkeypatch.setenv("DATABASE_URL", database_url_of_the_tests())
+    invitations = figures("--invitations", "25")
+    assert (invitations["invited"], invitations["delivered"], invitations["repeated"]) == (25, 25, 0)
+    assert invitations["statuses"] == {"sent": 25}
+    assert invitations["delivery_seconds"] > 0
