@@ -8,7 +8,6 @@ Each runs in its own process, so the export's peak memory is not inflated by the
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,13 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partnership.models import OutboundMessage
 from partnership.tokens import token_new
-from surveys import selectors, services, views
+from surveys import exports, selectors, services
 from surveys.management.commands.generate_survey_responses import bench_survey, ensure_partnership, owner_user
 from surveys.models import Answer, Question, Respondent, Survey
 
@@ -179,7 +178,6 @@ class Command(BaseCommand):
 
     def export(self) -> dict[str, Any]:
         survey = bench_survey(create=False)
-        owner = owner_user()
         answers = Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False).count()
         responses = selectors.submitted_responses(survey).count()
         before = peak_rss_kb()
@@ -189,10 +187,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         lines = 0
         size = 0
-        for chunk in export_chunks(survey, owner):
-            data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
-            lines += data.count(b"\n")
-            size += len(data)
+        for line in exports.csv_lines(survey):
+            lines += line.count("\n")
+            size += len(line.encode())
             if at_half is None and lines > half:
                 at_half = peak_rss_kb()
         seconds = time.perf_counter() - started
@@ -263,24 +260,6 @@ def _latency(timings: list[float]) -> dict[str, float]:
         "p95_ms": round(percentile(timings, 0.95) * 1000, 1),
         "max_ms": round(max(timings) * 1000, 1),
     }
-
-
-def export_chunks(survey: Survey, owner: Any) -> Iterable[Any]:
-    """The export as the owner downloads it: through `surveys.exports` when it exists, else the view."""
-    try:
-        exports: Any = importlib.import_module("surveys.exports")
-    except ImportError:
-        exports = None
-    for name in ("csv_lines", "lines", "responses_lines"):
-        function = getattr(exports, name, None)
-        if function is not None:
-            return function(survey)
-    request = RequestFactory().get(reverse("surveys:export", kwargs={"pk": survey.pk}))
-    request.user = owner
-    response = views.export(request, pk=survey.pk)
-    if not getattr(response, "streaming", False):
-        raise CommandError(f"The export answered {response.status_code} without streaming the CSV.")
-    return response.streaming_content
 
 
 def respondent_client(survey: Survey) -> Client:
