@@ -224,9 +224,9 @@ def filter_choices(partnership: Partnership) -> dict[str, list[tuple[Any, str]]]
     (partnership, updated_at) index), which moves with any added or edited action; a short expiry
     covers deleted actions and renamed organisations and meetings.
     """
-    fingerprint = Action.objects.filter(partnership=partnership).aggregate(count=Count("pk"), changed=Max("updated_at"))
-    changed = fingerprint["changed"].timestamp() if fingerprint["changed"] else 0
-    key = f"actions:filter-choices:{partnership.pk}:{fingerprint['count']}:{changed}:{get_language()}"
+    last_change = Action.objects.filter(partnership=partnership).aggregate(at=Max("updated_at"))["at"]
+    changed = last_change.timestamp() if last_change else 0
+    key = f"actions:filter-choices:{partnership.pk}:{changed}:{get_language()}"
     choices = cache.get(key)
     if choices is None:
         choices = _filter_choices(partnership)
