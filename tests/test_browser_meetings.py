@@ -99,7 +99,7 @@ def test_invitee_registers_and_coordinator_checks_in(
     invitation = OutboundMessage.objects.get(key__startswith=f"meeting:{online.pk}:invitation:", to_email=partner.email)
     # The outbox keeps no token once the mail is sent: read the link from the delivered mail.
     assert invitation.status == OutboundMessage.Status.SENT
-    delivered = [sent.body for sent in mail.outbox if partner.email in sent.to]
+    delivered = [str(sent.body) for sent in mail.outbox if partner.email in sent.to]
     assert len(delivered) == 1
     match = PERSONAL_LINK.search(delivered[0])
     assert match, delivered[0]

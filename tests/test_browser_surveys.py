@@ -87,7 +87,7 @@ def test_ministry_invites_and_respondent_answers_in_croatian(
     assert message.to_email == "sigurnost@novalja.example"
     # The outbox keeps no token once the mail is sent: read the link from the delivered mail.
     assert message.status == OutboundMessage.Status.SENT
-    delivered = [sent.body for sent in mail.outbox if "sigurnost@novalja.example" in sent.to]
+    delivered = [str(sent.body) for sent in mail.outbox if "sigurnost@novalja.example" in sent.to]
     assert len(delivered) == 1
     match = PERSONAL_LINK.search(delivered[0])
     assert match, delivered[0]
