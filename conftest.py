@@ -97,6 +97,8 @@ class SmtpSink:
     refused: int = 0
     # Called with each message as it arrives, before the answer, e.g. to kill a worker mid-send.
     on_receive: Callable[[Message], None] | None = None
+    # The client's address of each message received or refused: one per SMTP connection used.
+    peers: list[Any] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -127,6 +129,7 @@ def smtp_sink() -> Iterator[SmtpSink]:
             if sink.on_receive is not None:
                 sink.on_receive(message)
             with sink.lock:
+                sink.peers.append(session.peer)
                 reply = sink.reply
                 if reply.startswith("250"):
                     sink.messages.append(message)

@@ -145,15 +145,27 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         return
 
     def enqueue() -> None:
-        from partnership.tasks import send_message
-
         OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(enqueued_at=timezone.now())
-        for message_id in ids:
-            send_message.delay(message_id)
+        _hand_to_tasks(ids)
 
     # Robust: if the broker is down, the rows are saved and the sweep hands them to a task later;
     # the change that caused the mail must not fail because of it.
     transaction.on_commit(enqueue, robust=True)
+
+
+def _hand_to_tasks(ids: list[int]) -> None:
+    """One task per message when there are few; batches over one SMTP connection when many (a survey's
+    10,000 invitations), which saves a connection and a task per mail. Each message is still claimed
+    and marked sent on its own, so exactly-once holds the same way."""
+    from partnership.tasks import send_message, send_messages
+
+    size = settings.OUTBOX_BATCH_SIZE
+    if len(ids) < size:
+        for message_id in ids:
+            send_message.delay(message_id)
+        return
+    for start in range(0, len(ids), size):
+        send_messages.delay(ids[start : start + size])
 
 
 def messages_cancel_for(*, to_email: str) -> int:
@@ -229,7 +241,12 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
     claimed_at = _claim(message_id)
     if claimed_at is None:
         return False
-    message = OutboundMessage.objects.get(pk=message_id)
+    return _deliver(OutboundMessage.objects.get(pk=message_id), claimed_at, connection)
+
+
+def _deliver(message: OutboundMessage, claimed_at: datetime, connection: Any) -> bool:
+    """Send a message this caller has claimed and record the outcome (see message_send)."""
+    message_id = message.pk
     # Only this claim's outcome may change the row: if a stalled send outlived the reclaim timeout
     # and the row was claimed again, the newer claim owns it.
     mine = OutboundMessage.objects.filter(pk=message_id, status=Status.SENDING, claimed_at=claimed_at)
@@ -260,6 +277,37 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
     return True
 
 
+def messages_send_batch(*, message_ids: list[int]) -> int:
+    """Send several messages over one SMTP connection; transient failures are left for the sweep.
+
+    The batch is claimed with one UPDATE and read with one SELECT; each message is then sent and
+    marked sent on its own, as message_send does, so a crash loses or repeats at most the one in flight.
+    """
+    now = timezone.now()
+    OutboundMessage.objects.filter(pk__in=message_ids, status=Status.PENDING, send_after__lte=now).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    # The claim's time tells this batch's rows from rows another claim holds (a row leaves pending once).
+    claimed = OutboundMessage.objects.filter(pk__in=message_ids, status=Status.SENDING, claimed_at=now).order_by("pk")
+    sent = 0
+    with get_connection() as connection:
+        for message in claimed:
+            try:
+                sent += _deliver(message, now, connection)
+            except TransientSendError:
+                _reconnect(connection)
+    return sent
+
+
+def _reconnect(connection: Any) -> None:
+    """After a failure the connection may be broken; start the next message on a fresh one."""
+    try:
+        connection.close()
+        connection.open()
+    except (OSError, smtplib.SMTPException):
+        pass  # the next message's send raises again and is put back for later
+
+
 # A personal-link token (partnership.tokens: 32 random bytes, URL-safe base64) standing alone.
 TOKEN_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
 REDACTED = "[personal-link-removed]"
@@ -269,18 +317,6 @@ def redact_tokens(body: str) -> str:
     """The body as kept once sent: the personal links' tokens are stored only as hashes (DESIGN.md),
     so the outbox does not keep them in clear after the mail has left."""
     return TOKEN_PATTERN.sub(REDACTED, body)
-
-
-def messages_send_batch(*, message_ids: list[int]) -> int:
-    """Send several messages over one SMTP connection; transient failures are left for the sweep."""
-    sent = 0
-    with get_connection() as connection:
-        for message_id in message_ids:
-            try:
-                sent += message_send(message_id=message_id, connection=connection)
-            except TransientSendError:
-                continue
-    return sent
 
 
 @dataclass
@@ -306,11 +342,7 @@ def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> SweepResu
     with transaction.atomic():
         ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    if ids:
-        from partnership.tasks import send_message
-
-        for message_id in ids:
-            send_message.delay(message_id)
+    _hand_to_tasks(ids)
     return SweepResult(reclaimed=reclaimed, enqueued=len(ids))
 
 

@@ -168,6 +168,8 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_RECLAIM_AFTER_SECONDS = env.int("OUTBOX_RECLAIM_AFTER_SECONDS", default=300)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+# Many messages at once (a survey's invitations) go in tasks of this many, over one SMTP connection each.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 
 # Consent texts: bump the version when the wording changes, so old consents are known for what they were.
 CONSENT_TEXT_VERSION = "2026-11"

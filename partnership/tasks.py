@@ -18,6 +18,13 @@ def send_message(message_id: int) -> bool:
         return False
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_messages(message_ids: list[int]) -> int:
+    """Send a batch of outbox rows over one SMTP connection; a row that fails for now is put back
+    with a later send_after, and the sweep hands it to a task again."""
+    return outbox.messages_send_batch(message_ids=message_ids)
+
+
 @shared_task(ignore_result=True)
 def outbox_sweep() -> dict[str, int]:
     result = outbox.outbox_sweep()

@@ -408,3 +408,46 @@ def test_an_unsent_message_keeps_its_link_for_the_retry(sink, django_capture_on_
     assert message is not None
     assert fresh(message).status == OutboundMessage.Status.FAILED
     assert raw in fresh(message).body_text
+
+
+def bulk(count: int, prefix: str = "bulk") -> list[OutboundMessage]:
+    return [
+        OutboundMessage(key=f"{prefix}:{n}", to_email=f"r{n}@example.org", subject=f"S{n}", body_text="Body")
+        for n in range(count)
+    ]
+
+
+def test_many_messages_go_in_batches_each_over_one_connection(sink, settings, django_capture_on_commit_callbacks):
+    settings.OUTBOX_BATCH_SIZE = 50
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.messages_enqueue_bulk(bulk(120)) == 120
+
+    assert sorted(sink.message_ids().values()) == [1] * 120
+    assert len(set(sink.peers)) == 3
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_a_few_messages_go_one_task_each(sink, settings, django_capture_on_commit_callbacks):
+    settings.OUTBOX_BATCH_SIZE = 50
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.messages_enqueue_bulk(bulk(3))
+
+    assert len(set(sink.peers)) == 3
+
+
+def test_a_refusal_for_now_in_a_batch_puts_that_one_back_and_the_rest_go(
+    sink, settings, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_BATCH_SIZE = 10
+
+    def busy_for_r4(message: Message) -> None:
+        sink.reply = "451 4.3.0 Try again later" if message["To"] == "r4@example.org" else ACCEPT
+
+    sink.on_receive = busy_for_r4
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.messages_enqueue_bulk(bulk(10))
+
+    assert sorted(sink.message_ids().values()) == [1] * 9
+    later = OutboundMessage.objects.get(key="bulk:4")
+    assert later.status == Status.PENDING and later.send_after > timezone.now() and "451" in later.last_error
+    assert OutboundMessage.objects.filter(status=Status.SENT).count() == 9
