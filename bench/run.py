@@ -625,6 +625,7 @@ def render_report(
     command = f"make bench BENCH_ARGS={shlex.quote(arguments)}" if arguments else "make bench"
     cache = urlsplit(env.get("CACHE_URL", "locmemcache://")).scheme
     broker = urlsplit(env.get("CELERY_BROKER_URL", "")).scheme or "none (eager)"
+    batch = env.get("OUTBOX_BATCH_SIZE", "50")
     rows = []
     for r in results:
         rps_ratio = r.rps / baseline.rps if baseline.rps else 0.0
@@ -711,9 +712,10 @@ each submitted response answers all of them, the one conditional question about 
 
 - **Invitations**: a fresh open survey with N respondents; the owner's "Send invitations"
   (`services.invitations_send`) writes the invitations and their mails to the outbox and, at the commit,
-  hands one task per mail to the broker (`{broker}`). One Celery worker (prefork, `--concurrency=1`)
-  sends them to an aiosmtpd sink in the measuring process. The run fails unless every recipient got
-  exactly one mail.
+  hands them to the broker (`{broker}`) in tasks of `OUTBOX_BATCH_SIZE` mails ({batch}). One Celery
+  worker (prefork, `--concurrency=1`) claims each batch at once and sends it over one SMTP connection
+  to an aiosmtpd sink in the measuring process, marking each mail sent as it goes. The run fails
+  unless every recipient got exactly one mail.
 - **Results**: `selectors.results` as the results page calls it, medians of 7 runs, with its query count.
 - **Export**: the owner's CSV export as `exports.csv_lines` yields it (the lines of both the direct
   download and the background export), consumed as it comes; peak RSS as for the actions' export, also

@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -25,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from surveys import selectors
-from surveys.models import Question, Response, Survey, SurveyExport
+from surveys.models import Answer, Question, Response, Survey, SurveyExport
 
 logger = logging.getLogger(__name__)
 
@@ -76,27 +77,27 @@ def response_table(survey: Survey) -> Table:
     header += [f"Q{i + 1}" for i in range(len(questions))]
 
     def rows() -> Iterator[list[Any]]:
-        responses = (
-            Response.objects.filter(survey=survey, submitted_at__isnull=False)
-            .select_related("invitation__respondent")
-            .prefetch_related("answers")
-            .order_by("pk")
-        )
-        # Chunks of responses with their answers in one query each: memory stays flat.
-        for response in responses.iterator(chunk_size=CHUNK_SIZE):
-            answers = {a.question_id: (a.value, a.other_text) for a in response.answers.all()}
-            row: list[Any] = [
-                response.pk,
-                response.submitted_at.isoformat() if response.submitted_at else "",
-                response.language,
-                response.region,
-                response.respondent_kind,
-            ]
-            if named:
-                respondent = response.invitation.respondent if response.invitation else None
-                row += [respondent.name if respondent else "", respondent.email if respondent else ""]
-            row += [_cell(*answers.get(question.pk, (None, ""))) for question in questions]
-            yield row
+        fields = ["pk", "submitted_at", "language", "region", "respondent_kind"]
+        if named:
+            fields += ["invitation__respondent__name", "invitation__respondent__email"]
+        submitted = Response.objects.filter(survey=survey, submitted_at__isnull=False).order_by("pk")
+        last = 0
+        # Chunks of responses by primary key, each with its answers in one query, read as plain values:
+        # memory stays flat with the number of answers.
+        while chunk := list(submitted.filter(pk__gt=last).values_list(*fields)[:CHUNK_SIZE]):
+            last = chunk[-1][0]
+            answers: dict[int, dict[int, tuple[Any, str]]] = defaultdict(dict)
+            for response_id, question_id, value, other in Answer.objects.filter(
+                response_id__in=[row[0] for row in chunk]
+            ).values_list("response_id", "question_id", "value", "other_text"):
+                answers[response_id][question_id] = (value, other)
+            for pk, submitted_at, language, region, kind, *person in chunk:
+                given = answers.get(pk, {})
+                row: list[Any] = [pk, submitted_at.isoformat() if submitted_at else "", language, region, kind]
+                if named:
+                    row += [value or "" for value in person]
+                row += [_cell(*given.get(question.pk, (None, ""))) for question in questions]
+                yield row
 
     return Table(header=header, rows=rows())
 
