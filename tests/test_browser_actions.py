@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_foundation import DESKTOP, Console, log_in, make_audit, screenshot
+from test_browser_foundation import DESKTOP, SCREENSHOTS, Console, log_in, make_audit, screenshot
 
 from actions.demo import load_actions
 from actions.models import Action, ActionEvent
@@ -71,6 +71,21 @@ def test_partner_proposes_and_coordinator_long_lists_and_merges(
     assert action.state == Action.State.DRAFT
     assert action.owner.short_name == "Helsinki"
     assert set(action.contributors.values_list("short_name", flat=True)) == {"Riga", "Mechelen"}
+
+    # It attaches a concept note to the draft, for the partnership's members.
+    documents = page.get_by_role("region", name="Documents")
+    documents.get_by_text("Add a document").click()
+    documents.get_by_label("Title").fill("Concept note")
+    documents.get_by_label("Visibility").select_option(label="Members of the partnership")
+    documents.get_by_label("File").set_input_files(
+        {"name": "concept-note.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 concept note"}
+    )
+    documents.get_by_role("button", name="Upload").click()
+    expect(page.locator(".messages")).to_have_text("The document is added.")
+    expect(documents.get_by_role("link", name="Concept note")).to_be_visible()
+    expect(documents).to_contain_text("Members of the partnership")
+    audit("action documents")
+    page.locator("#documents").screenshot(path=str(SCREENSHOTS / "action-documents.png"))
 
     # It leaves, comes back from the home page, edits the draft and submits it.
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Meetings").click()
@@ -146,6 +161,8 @@ def test_partner_proposes_and_coordinator_long_lists_and_merges(
     screenshot(page, "action-merged.png")
     banner.get_by_role("link", name=str(target)).click()
     expect(page).to_have_url(f"{base}{target.get_absolute_url()}")
+    # The concept note moved with the merge.
+    expect(page.get_by_role("region", name="Documents").get_by_role("link", name="Concept note")).to_be_visible()
 
     # The Action Plan lists the adopted actions by priority area.
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Actions").click()

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from django.core import mail
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from test_browser_foundation import DESKTOP, Console, log_in, make_audit, screenshot
+from test_browser_foundation import DESKTOP, PHONE, Console, log_in, make_audit, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import OutboundMessage
+from surveys import services
 from surveys.demo import load_surveys
 from surveys.models import Answer, Invitation, Question, Response
 
@@ -204,4 +205,123 @@ def test_ministry_invites_and_respondent_answers_in_croatian(
     expect(ranking.locator("meter").first).to_have_attribute("max", "3")
     audit("survey results")
     screenshot(page, "survey-results.png")
+
+    # The responses as a spreadsheet, prepared in the background (a worker runs eagerly here).
+    page.goto(f"{base}/surveys/{survey.pk}/manage/")
+    page.get_by_role("link", name="Export responses (CSV, XLSX)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Response exports")
+    page.get_by_role("button", name="Prepare Excel (XLSX) in the background").click()
+    prepared = page.get_by_role("region", name="Prepared files").get_by_role("row").nth(1)
+    expect(prepared).to_contain_text("Done")
+    expect(prepared).to_contain_text(f"{submitted_before + 1} of {submitted_before + 1} responses")
+    with page.expect_download() as download:
+        prepared.get_by_role("link", name=re.compile("^Download")).click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    audit("survey exports")
+    screenshot(page, "survey-exports.png")
     assert console.take() == []
+
+
+def focused_label(page: Page) -> str:
+    """What a screen reader would announce for the focused control: its label, or its own text."""
+    return str(
+        page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                const label = e.labels && e.labels.length ? e.labels[0].innerText : (e.innerText || e.value || "");
+                return label.trim();
+            }"""
+        )
+    )
+
+
+def tab_to(page: Page, pattern: str, *, limit: int = 80) -> None:
+    """Press Tab until the focused control's label matches: it is reachable with the keyboard alone."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if re.search(pattern, focused_label(page)):
+            return
+    raise AssertionError(f"no control matching {pattern!r} within {limit} Tab presses")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_respondent_answers_on_a_phone_with_the_keyboard_alone(
+    live_server: Any, chromium_available: None, browser: Browser
+) -> None:
+    records = load_partner_records()
+    survey = load_surveys(records)["croatian"]
+    respondent = services.respondent_add(
+        survey=survey, by=None, name="Safety officer of Senj", email="sigurnost@senj.example", language="en"
+    )
+    mail.outbox.clear()
+    assert services.invitations_send(survey=survey, by=None, respondents=[respondent]) == 1
+    match = PERSONAL_LINK.search(str(mail.outbox[-1].body))
+    assert match, mail.outbox[-1].body
+    base = live_server.url
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page, console, audit = respondent_page(phone)
+        page.goto(f"{base}{match.group(1)}")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/")
+        tab_to(page, "^Start$")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/1/")
+        expect(page.get_by_role("progressbar")).to_be_visible()
+
+        # The Likert scale by arrow keys; the required choice of spaces is left out on purpose.
+        tab_to(page, "^1 – strongly disagree$")
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("radio", name="4", exact=True)).to_be_checked()
+        tab_to(page, "^Save and continue$")
+        page.keyboard.press("Enter")
+
+        # The message sits next to the field; the answer given is kept.
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/1/")
+        spaces = page.get_by_role("group", name=re.compile("Which public spaces"))
+        expect(spaces).to_contain_text("This question needs an answer.")
+        expect(page.get_by_role("radio", name="4", exact=True)).to_be_checked()
+        audit("survey page with an error, on a phone")
+        screenshot(page, "survey-phone-error.png")
+
+        tab_to(page, "^Parks$")
+        page.keyboard.press("Space")
+        expect(page.get_by_role("checkbox", name="Parks")).to_be_checked()
+        tab_to(page, "^Yes$")
+        page.keyboard.press("Space")
+        tab_to(page, "^Save and continue$")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/2/")
+
+        tab_to(page, "^No$")
+        page.keyboard.press("ArrowDown")
+        expect(page.get_by_role("radio", name="In a few places")).to_be_checked()
+        tab_to(page, "^Save and continue$")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/3/")
+
+        for option, rank in (("Training of local staff", "1"), ("Funding", "2"), ("Cooperation with the police", "3")):
+            tab_to(page, f"^{option}$")
+            page.keyboard.type(rank)  # a select takes the typed option
+        expect(page.get_by_label("Funding")).to_have_value("2")
+        audit("survey last page, on a phone")
+        screenshot(page, "survey-answer-phone.png")
+        tab_to(page, "^Save and review$")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/answer/review/")
+        tab_to(page, "^Submit my answers$")
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{base}/surveys/{survey.pk}/thanks/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your answers")
+        assert console.take() == []
+    finally:
+        phone.close()
+    response = Response.objects.get(invitation__respondent=respondent)
+    assert response.submitted_at is not None
+    values = {a.question.kind: a.value for a in response.answers.select_related("question")}
+    assert values[Question.Kind.LIKERT] == 4
+    assert values[Question.Kind.MULTIPLE] == ["parks"]
+    assert values[Question.Kind.YES_NO] is True
+    assert values[Question.Kind.SINGLE] == "some"
+    assert values[Question.Kind.RANKING] == ["training", "funding", "cooperation"]
