@@ -9,9 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from actions.models import Action
 from partnership.models import Organisation, Partnership
 from surveys import services
-from surveys.models import Answer, Choice, Invitation, Question, Respondent, Section, Survey
+from surveys.models import Answer, Choice, Invitation, NeedLink, Question, Respondent, Section, Survey
 
 # section title (en, hr), questions: (kind, en text, hr text, required, choices [(value, en, hr)])
 STRUCTURE: list[tuple[tuple[str, str], str, list[tuple[str, str, str, bool, list[tuple[str, str, str]]]]]] = [
@@ -283,7 +284,34 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
             )
         services.invitations_send(survey=italian, by=None)
         _answer_some(italian, 7, seed=11)
+    _link_needs(croatian)
     return {"croatian": croatian, "italian": italian}
+
+
+# need, the question that shows it, the actions of the demo long list that address it
+NEEDS = [
+    (
+        "Planners lack guidance on security by design",
+        "Do your planners have guidance on security by design?",
+        ["Security by design guidance for public spaces"],
+    ),
+    (
+        "Local staff need training",
+        "Rank these needs from the most to the least important.",
+        ["Capacity-building for local security practitioners"],
+    ),
+]
+
+
+def _link_needs(survey: Survey) -> None:
+    """Needs the coordinators found in the Croatian results, linked to the actions that address them."""
+    for need, question_text, titles in NEEDS:
+        link, _created = NeedLink.objects.get_or_create(
+            survey=survey,
+            need=need,
+            defaults={"question": Question.objects.filter(section__survey=survey, text=question_text).first()},
+        )
+        link.actions.add(*Action.objects.filter(partnership=survey.partnership, title__in=titles))
 
 
 def _answer_some(survey: Survey, count: int, *, seed: int) -> None:

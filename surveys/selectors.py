@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from partnership import selectors as partner_selectors
-from surveys.models import Answer, Choice, Invitation, Question, Response, Section, Survey
+from surveys.models import Answer, Choice, Invitation, NeedLink, Question, Response, Section, Survey
 
 # Breakdowns with fewer responses than this are hidden from members when results are published.
 MIN_GROUP = 5
@@ -371,3 +371,16 @@ def compare(
                     )
                 )
     return surveys, questions
+
+
+def need_links(survey: Survey, user: Any) -> list[NeedLink]:
+    """The needs found in a survey's results with the actions that address them, as far as the user
+    may see those actions (a draft of another organisation stays hidden)."""
+    from actions.selectors import actions_visible
+
+    visible = actions_visible(user).select_related("partnership").order_by("code", "title")
+    return list(
+        survey.need_links.select_related("question")
+        .prefetch_related(Prefetch("actions", queryset=visible, to_attr="visible_actions"))
+        .order_by("need")
+    )

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from partnership import selectors as partner_selectors
 from partnership.tokens import token_hash
 from surveys import exports, importer, selectors, services
 from surveys.forms import LanguageForm, OpenLinkForm, RespondentForm, RespondentUploadForm, SectionForm
@@ -208,6 +209,10 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "invited": survey.invitations.count(),
             "min_group": selectors.MIN_GROUP,
             "as_member": as_member,
+            "need_links": selectors.need_links(survey, request.user),
+            "can_link_needs": partner_selectors.partnerships_coordinated(request.user)
+            .filter(pk=survey.partnership_id)
+            .exists(),
         },
     )
 
