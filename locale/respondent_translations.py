@@ -468,6 +468,16 @@ OWNER: dict[str, tuple[str, str]] = {
     ),
     "Prepare %(label)s in the background": ("Pripremi %(label)s u pozadini", "Prepara %(label)s in background"),
     "Prepared files": ("Pripremljene datoteke", "File preparati"),
+    "Needs found and the actions that address them": (
+        "Utvrđene potrebe i aktivnosti koje ih rješavaju",
+        "Bisogni individuati e azioni che vi rispondono",
+    ),
+    "No action addresses it yet.": ("Još je ne rješava nijedna aktivnost.", "Ancora nessuna azione vi risponde."),
+    "No need has been linked to actions yet.": (
+        "Još nijedna potreba nije povezana s aktivnostima.",
+        "Nessun bisogno è ancora collegato ad azioni.",
+    ),
+    "Link a need to actions": ("Poveži potrebu s aktivnostima", "Collega un bisogno ad azioni"),
     "Files are kept for seven days, or until a newer file of the same format is ready.": (
         "Datoteke se čuvaju sedam dana ili dok ne bude spremna novija datoteka istog formata.",
         "I file sono conservati per sette giorni o finché non è pronto un file più recente dello stesso formato.",
