@@ -142,6 +142,19 @@ def coordinator_access_sync(*, organisation: Organisation) -> None:
     users.update(is_staff=manages)
 
 
+def coordinator_access_sweep() -> int:
+    """Follow the calendar: a managing membership that ended yesterday or begins today changes admin
+    access without anyone touching it, so Beat runs this hourly. Returns the organisations synced."""
+    managing = Membership.objects.filter(role__in=Membership.MANAGING_ROLES).values("organisation_id")
+    staff = User.objects.filter(is_staff=True, is_superuser=False).values("person__organisation_id")
+    organisations = Organisation.objects.filter(models.Q(pk__in=managing) | models.Q(pk__in=staff))
+    count = 0
+    for organisation in organisations:
+        coordinator_access_sync(organisation=organisation)
+        count += 1
+    return count
+
+
 @transaction.atomic
 def person_create(
     *,

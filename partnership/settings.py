@@ -158,6 +158,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "partnership.tasks.outbox_sweep", "schedule": 60.0},
+    "coordinator-access": {"task": "partnership.tasks.coordinator_access_sweep", "schedule": 3600.0},
     "meeting-reminders": {"task": "meetings.tasks.reminders_sweep", "schedule": 60.0},
     "survey-reminders": {"task": "surveys.tasks.reminders_sweep", "schedule": 60.0},
     "survey-erase-respondents": {"task": "surveys.tasks.erase_expired_respondents", "schedule": 24 * 3600.0},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from partnership import outbox
+from partnership import outbox, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -29,3 +29,9 @@ def send_messages(message_ids: list[int]) -> int:
 def outbox_sweep() -> dict[str, int]:
     result = outbox.outbox_sweep()
     return {"reclaimed": result.reclaimed, "enqueued": result.enqueued}
+
+
+@shared_task(ignore_result=True)
+def coordinator_access_sweep() -> int:
+    """Admin access follows memberships that end or begin with the calendar (hourly, for Beat)."""
+    return services.coordinator_access_sweep()

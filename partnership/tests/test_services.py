@@ -119,6 +119,30 @@ def test_membership_end_today_by_default():
     assert membership.until == timezone.localdate()
 
 
+def test_the_hourly_sweep_follows_memberships_that_end_or_begin_with_the_calendar():
+    today = timezone.localdate()
+    ended = member_user(PartnershipFactory(), role=Membership.Role.COORDINATOR)
+    starting = member_user(PartnershipFactory(), role=Membership.Role.SECRETARIAT)
+    partner = member_user(PartnershipFactory(), role=Membership.Role.PARTNER)
+    assert ended.is_staff and starting.is_staff and not partner.is_staff
+    # Yesterday the first membership was in its last day; the second was to begin today. Nobody
+    # touched them since, so only the calendar has changed.
+    Membership.objects.filter(organisation=ended.person.organisation).update(
+        since=today - timedelta(days=30), until=today - timedelta(days=1)
+    )
+    Membership.objects.filter(organisation=starting.person.organisation).update(since=today)
+    type(starting).objects.filter(pk=starting.pk).update(is_staff=False)
+    starting.groups.clear()
+
+    assert services.coordinator_access_sweep() >= 2
+
+    for user in (ended, starting, partner):
+        user.refresh_from_db()
+    assert not ended.is_staff and not ended.groups.exists()
+    assert starting.is_staff and starting.groups.filter(name=services.COORDINATORS_GROUP).exists()
+    assert not partner.is_staff
+
+
 def test_coordinator_access_stays_while_organisation_coordinates_another_partnership():
     user = member_user(PartnershipFactory(), role=Membership.Role.COORDINATOR)
     organisation = user.person.organisation
