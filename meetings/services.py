@@ -468,9 +468,21 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
     else:
         registrations = meeting.registrations.filter(state=RegState.INVITED)
     registrations = registrations.select_related("person", "meeting")
+    prefix = _reminder_key_prefix(rule=rule, anchor=anchor)
+    # A reminder already written (the rule was reset by hand) is not written again, nor its link replaced.
+    written = set(OutboundMessage.objects.filter(key__startswith=prefix).values_list("key", flat=True))
     messages = []
+    with_links = []
     for registration in registrations:
+        if f"{prefix}{registration.pk}" in written:
+            continue
         person = registration.person
+        personal_url = ""
+        if rule.audience == ReminderRule.Audience.NOT_ANSWERED:
+            # A fresh personal link, so the reminder can be answered without finding the invitation.
+            raw, registration.reminder_token_hash = token_new()
+            personal_url = _absolute(reverse("meetings:personal_link", kwargs={"token": raw}))
+            with_links.append(registration)
         subject, text, html = outbox.render_mail(
             template="meetings/email/reminder",
             language=person.language,
@@ -480,6 +492,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 "registration": registration,
                 "rule": rule,
                 "meeting_url": _absolute(meeting.get_absolute_url()),
+                "personal_url": personal_url,
                 "starts_local": meeting.local(meeting.starts_at),
                 "deadline_local": meeting.local(meeting.registration_deadline)
                 if meeting.registration_deadline
@@ -488,7 +501,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
         )
         messages.append(
             OutboundMessage(
-                key=f"{_reminder_key_prefix(rule=rule, anchor=anchor)}{registration.pk}",
+                key=f"{prefix}{registration.pk}",
                 to_email=person.email,
                 subject=subject[:255],
                 body_text=text,
@@ -496,6 +509,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 partnership_id=meeting.partnership_id,
             )
         )
+    Registration.objects.bulk_update(with_links, ["reminder_token_hash"], batch_size=1000)
     queued = outbox.messages_enqueue_bulk(messages) if messages else 0
     rule.done_for_anchor = anchor
     rule.save(update_fields=["done_for_anchor"])

@@ -154,7 +154,12 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """A personal invitation link: open a session for the registration and drop the token from the address."""
-    registration = Registration.objects.select_related("meeting").filter(token_hash=token_hash(token)).first()
+    digest = token_hash(token)
+    registration = (
+        Registration.objects.select_related("meeting")
+        .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
+        .first()
+    )
     meeting = registration.meeting if registration else None
     if registration is None or meeting is None or not _link_valid(meeting):
         raise Http404

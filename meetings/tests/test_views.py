@@ -386,6 +386,25 @@ def test_personal_link_opens_a_session_without_the_token_in_the_address(client, 
     assert (registration.state, registration.accessibility_needs) == (RegState.REGISTERED, "wheelchair")
 
 
+def test_the_reminder_to_answer_carries_a_fresh_personal_link_and_the_first_still_works(client, meeting):
+    person = PersonFactory(name="Ivana Horvat")
+    registration, first = invite(meeting, person)
+    due = meeting.registration_deadline - dt.timedelta(days=7) + dt.timedelta(minutes=1)
+
+    assert services.reminders_sweep(now=due) == 1
+    reminder = OutboundMessage.objects.get(key__startswith=f"meeting:{meeting.pk}:reminder:", to_email=person.email)
+    match = re.search(r"/meetings/r/([A-Za-z0-9_-]+)/", reminder.body_text)
+
+    assert match and match.group(1) != first
+    response = client.get(reverse("meetings:personal_link", kwargs={"token": match.group(1)}), follow=True)
+    assert response.redirect_chain == [(url("register", meeting), 302)]
+    assert "For Ivana Horvat" in text(response)
+    client.session.flush()
+    assert open_link(client, first).status_code == 302
+    registration.refresh_from_db()
+    assert registration.reminder_token_hash and registration.reminder_token_hash != registration.token_hash
+
+
 def test_invitee_declines_through_the_personal_link(client, meeting):
     registration, token = invite(meeting, PersonFactory())
     open_link(client, token)
