@@ -280,20 +280,29 @@ def _deliver(message: OutboundMessage, claimed_at: datetime, connection: Any) ->
 def messages_send_batch(*, message_ids: list[int]) -> int:
     """Send several messages over one SMTP connection; transient failures are left for the sweep.
 
-    The batch is claimed with one UPDATE and read with one SELECT; each message is then sent and
-    marked sent on its own, as message_send does, so a crash loses or repeats at most the one in flight.
+    The batch is claimed with one UPDATE and read with one SELECT. Right before each send the row's
+    claim is renewed, only if this batch still holds it: a batch slowed down past the reclaim timeout
+    (a slow or failing SMTP relay) may have lost its later rows to the sweep, and must then leave them
+    to whoever took them. Each message is marked sent on its own, so a crash repeats at most the one
+    in flight.
     """
-    now = timezone.now()
-    OutboundMessage.objects.filter(pk__in=message_ids, status=Status.PENDING, send_after__lte=now).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    batch_claim = timezone.now()
+    OutboundMessage.objects.filter(pk__in=message_ids, status=Status.PENDING, send_after__lte=batch_claim).update(
+        status=Status.SENDING, claimed_at=batch_claim, attempts=F("attempts") + 1
     )
-    # The claim's time tells this batch's rows from rows another claim holds (a row leaves pending once).
-    claimed = OutboundMessage.objects.filter(pk__in=message_ids, status=Status.SENDING, claimed_at=now).order_by("pk")
+    claimed = OutboundMessage.objects.filter(
+        pk__in=message_ids, status=Status.SENDING, claimed_at=batch_claim
+    ).order_by("pk")
     sent = 0
     with get_connection() as connection:
         for message in claimed:
+            renewed = timezone.now()
+            if not OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=batch_claim).update(
+                claimed_at=renewed
+            ):
+                continue  # reclaimed by the sweep meanwhile: another task has it now
             try:
-                sent += _deliver(message, now, connection)
+                sent += _deliver(message, renewed, connection)
             except TransientSendError:
                 _reconnect(connection)
     return sent

@@ -451,3 +451,34 @@ def test_a_refusal_for_now_in_a_batch_puts_that_one_back_and_the_rest_go(
     later = OutboundMessage.objects.get(key="bulk:4")
     assert later.status == Status.PENDING and later.send_after > timezone.now() and "451" in later.last_error
     assert OutboundMessage.objects.filter(status=Status.SENT).count() == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_slowed_past_the_reclaim_timeout_leaves_reclaimed_rows_to_their_new_task(sink, settings):
+    """While the first mail of a batch is at a slow relay, the sweep takes the batch's later rows back;
+    the batch must not send them too, or they would reach the recipient twice."""
+    settings.OUTBOX_BATCH_SIZE = 3
+    messages = bulk(3, prefix="slow")
+    OutboundMessage.objects.bulk_create(messages)
+    ids = list(OutboundMessage.objects.filter(key__startswith="slow:").order_by("pk").values_list("pk", flat=True))
+
+    def sweep_reclaims_the_rest(message: Message) -> None:
+        if message["To"] == "r0@example.org":
+            # What outbox_sweep does to rows held longer than the reclaim timeout.
+            OutboundMessage.objects.filter(pk__in=ids[1:], status=Status.SENDING).update(
+                status=Status.PENDING, claimed_at=None, enqueued_at=None
+            )
+            connection.close()
+
+    sink.on_receive = sweep_reclaims_the_rest
+    assert outbox.messages_send_batch(message_ids=ids) == 1
+    sink.on_receive = None
+
+    assert list(OutboundMessage.objects.filter(pk__in=ids).order_by("pk").values_list("status", flat=True)) == [
+        Status.SENT,
+        Status.PENDING,
+        Status.PENDING,
+    ]
+    for message_id in ids[1:]:
+        assert outbox.message_send(message_id=message_id)
+    assert sorted(sink.message_ids().values()) == [1, 1, 1]
