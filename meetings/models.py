@@ -231,8 +231,6 @@ class Registration(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registrations")
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.INVITED)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    # The personal link of the latest reminder to answer; the invitation's own link keeps working too.
-    reminder_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     days = models.JSONField(_("days attending"), default=list, blank=True)
@@ -256,6 +254,18 @@ class Registration(models.Model):
     @property
     def holds_place(self) -> bool:
         return self.state in self.HOLDS_PLACE
+
+
+class ReminderLink(models.Model):
+    """A personal link sent in a reminder to answer. Each reminder gets its own, and every one keeps
+    working as the invitation's own link does, until the registration deadline."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reminder_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} {self.created_at:%Y-%m-%d}"
 
 
 class RegistrationChange(models.Model):

@@ -25,6 +25,7 @@ from meetings.models import (
     Minutes,
     Registration,
     RegistrationChange,
+    ReminderLink,
     ReminderRule,
 )
 from partnership import outbox
@@ -472,7 +473,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
     # A reminder already written (the rule was reset by hand) is not written again, nor its link replaced.
     written = set(OutboundMessage.objects.filter(key__startswith=prefix).values_list("key", flat=True))
     messages = []
-    with_links = []
+    links = []
     for registration in registrations:
         if f"{prefix}{registration.pk}" in written:
             continue
@@ -480,9 +481,9 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
         personal_url = ""
         if rule.audience == ReminderRule.Audience.NOT_ANSWERED:
             # A fresh personal link, so the reminder can be answered without finding the invitation.
-            raw, registration.reminder_token_hash = token_new()
+            raw, digest = token_new()
             personal_url = _absolute(reverse("meetings:personal_link", kwargs={"token": raw}))
-            with_links.append(registration)
+            links.append(ReminderLink(registration=registration, token_hash=digest))
         subject, text, html = outbox.render_mail(
             template="meetings/email/reminder",
             language=person.language,
@@ -509,7 +510,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 partnership_id=meeting.partnership_id,
             )
         )
-    Registration.objects.bulk_update(with_links, ["reminder_token_hash"], batch_size=1000)
+    ReminderLink.objects.bulk_create(links, batch_size=1000)
     queued = outbox.messages_enqueue_bulk(messages) if messages else 0
     rule.done_for_anchor = anchor
     rule.save(update_fields=["done_for_anchor"])

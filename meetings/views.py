@@ -157,7 +157,7 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     digest = token_hash(token)
     registration = (
         Registration.objects.select_related("meeting")
-        .filter(Q(token_hash=digest) | Q(reminder_token_hash=digest))
+        .filter(Q(token_hash=digest) | Q(reminder_links__token_hash=digest))
         .first()
     )
     meeting = registration.meeting if registration else None

@@ -401,8 +401,19 @@ def test_the_reminder_to_answer_carries_a_fresh_personal_link_and_the_first_stil
     assert "For Ivana Horvat" in text(response)
     client.session.flush()
     assert open_link(client, first).status_code == 302
-    registration.refresh_from_db()
-    assert registration.reminder_token_hash and registration.reminder_token_hash != registration.token_hash
+    # A second reminder (another rule, or a moved deadline) brings another link; the first keeps working.
+    meeting.reminder_rules.create(days_before=3, anchor="deadline", audience="not_answered")
+    assert services.reminders_sweep(now=meeting.registration_deadline - dt.timedelta(days=3, minutes=-1)) == 1
+    links = set()
+    for mail in OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:reminder:"):
+        link = re.search(r"/meetings/r/([A-Za-z0-9_-]+)/", mail.body_text)
+        assert link
+        links.add(link.group(1))
+    assert len(links) == 2
+    for token in links:
+        client.session.flush()
+        assert open_link(client, token).status_code == 302
+    assert registration.reminder_links.count() == 2
 
 
 def test_invitee_declines_through_the_personal_link(client, meeting):
