@@ -145,15 +145,38 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
         if formset.model is not ActionDocument:
             super().save_formset(request, form, formset, change)
             return
-        for document in formset.save(commit=False):
-            if document.pk is None:
-                document.uploaded_by = request.user
-            if not getattr(document.file, "_committed", True):
-                document.size = document.file.size
-                document.content_type = getattr(document.file.file, "content_type", "") or ""
-            document.save()
-        for document in formset.deleted_objects:
-            services.document_remove(document=document, by=request.user)
+        # Through the services, so that the history, the audit log and the files follow; the lists are
+        # what the admin's own change message reads from a saved formset.
+        action = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for document_form in formset.forms:
+            data = getattr(document_form, "cleaned_data", None)
+            if not data or not document_form.has_changed():
+                continue
+            document = document_form.instance
+            if data.get("DELETE"):
+                if document.pk is not None:
+                    services.document_remove(document=ActionDocument.objects.get(pk=document.pk), by=request.user)
+                    formset.deleted_objects.append(document)
+            elif document.pk is None:
+                formset.new_objects.append(document)
+                services.document_add(
+                    action=action,
+                    by=request.user,
+                    title=data["title"],
+                    visibility=data["visibility"],
+                    file=data["file"],
+                )
+            else:
+                formset.changed_objects.append((document, document_form.changed_data))
+                stored = ActionDocument.objects.get(pk=document.pk)
+                services.document_update(
+                    document=stored,
+                    by=request.user,
+                    title=data["title"],
+                    visibility=data["visibility"],
+                    file=data["file"] if "file" in document_form.changed_data else None,
+                )
 
     def save_model(self, request: HttpRequest, obj: Action, form: Any, change: bool) -> None:
         """An edit here bumps the version and enters the history, as an edit on the site does, so an

@@ -161,27 +161,57 @@ def document_add(*, action: Action, by: Actor, title: str, visibility: str, file
         content_type=getattr(file, "content_type", "") or "",
         uploaded_by=_user(by),
     )
-    # The visibility goes with the event so that the history shows it only to those who see the document.
-    ActionEvent.objects.create(
-        action=action,
-        kind=ActionEvent.Kind.EDITED,
-        by=_user(by),
-        changes={"documents": [None, title], "visibility": [None, visibility]},
-    )
+    _document_event(document, by, {"documents": [None, title], "visibility": [None, visibility]})
     audit_record(by=by, verb="create", instance=document, changes={"title": [None, title]})
     return document
+
+
+def _document_event(document: ActionDocument, by: Actor, changes: dict[str, Any]) -> ActionEvent:
+    """An entry in the action's history about a document. The document's id goes with it, so that the
+    history shows the entry only to those who may see the document as it is now (or, once it is
+    removed, as it last was)."""
+    return ActionEvent.objects.create(
+        action_id=document.action_id,
+        kind=ActionEvent.Kind.EDITED,
+        by=_user(by),
+        changes={**changes, DOCUMENT_KEY: document.pk},
+    )
+
+
+DOCUMENT_KEY = "document"
+
+
+@transaction.atomic
+def document_update(*, document: ActionDocument, by: Actor, title: str, visibility: str, file: Any = None) -> None:
+    """Rename a document, change who sees it or replace its file (the old file goes after the commit)."""
+    old_title, old_visibility, old_file = document.title, document.visibility, document.file
+    changes: dict[str, Any] = {}
+    if title != old_title:
+        changes["documents"] = [old_title, title]
+    if visibility != old_visibility:
+        changes["visibility"] = [old_visibility, visibility]
+    document.title, document.visibility = title, visibility
+    if file is not None and file is not old_file:
+        document_validate(file)
+        document.file = file
+        document.size = file.size
+        document.content_type = getattr(file, "content_type", "") or ""
+        changes["file"] = [old_file.name.rsplit("/", 1)[-1], getattr(file, "name", "")]
+        transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
+    if not changes:
+        return
+    document.save()
+    _document_event(
+        document, by, {"documents": [old_title, title], **changes, "visibility": [old_visibility, visibility]}
+    )
+    audit_record(by=by, verb="update", instance=document, changes=changes)
 
 
 @transaction.atomic
 def document_remove(*, document: ActionDocument, by: Actor) -> None:
     """Delete the record and its file (after the commit, so a rollback keeps both); the history keeps the title."""
-    action, title, file = document.action, document.title, document.file
-    ActionEvent.objects.create(
-        action=action,
-        kind=ActionEvent.Kind.EDITED,
-        by=_user(by),
-        changes={"documents": [title, None], "visibility": [document.visibility, None]},
-    )
+    title, file = document.title, document.file
+    _document_event(document, by, {"documents": [title, None], "visibility": [document.visibility, None]})
     audit_record(by=by, verb="delete", instance=document, changes={"title": [title, None]})
     document.delete()
     transaction.on_commit(lambda: file.delete(save=False))

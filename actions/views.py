@@ -91,7 +91,9 @@ def _change_label(name: str) -> str:
     return str(capfirst(label or name.replace("_", " ")))
 
 
-def _change_value(value: Any) -> str:
+def _change_value(value: Any, name: str = "") -> str:
+    if name == "visibility" and value:
+        return str(ActionDocument.Visibility(value).label)
     return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
 
 
@@ -99,10 +101,17 @@ def _history(action: Action, document_visibilities: list[str]) -> list[dict[str,
     """The action's events with state labels and field names as people read them, not as stored;
     events about documents the user may not see are left out."""
     states = dict(Action.State.choices)
+    events = list(selectors.action_history(action)[:100])
+    documents = {event.changes[services.DOCUMENT_KEY] for event in events if services.DOCUMENT_KEY in event.changes}
+    now_visible_as = dict(ActionDocument.objects.filter(pk__in=documents).values_list("pk", "visibility"))
     entries: list[dict[str, Any]] = []
-    for event in selectors.action_history(action)[:100]:
-        if any(value and value not in document_visibilities for value in event.changes.get("visibility", ())):
-            continue
+    for event in events:
+        if services.DOCUMENT_KEY in event.changes:
+            document = event.changes.pop(services.DOCUMENT_KEY)
+            recorded = [value for value in event.changes.get("visibility", ()) if value]
+            shown_to = [now_visible_as[document]] if document in now_visible_as else recorded
+            if any(value not in document_visibilities for value in shown_to):
+                continue
         entries.append(
             {
                 "event": event,
@@ -110,7 +119,7 @@ def _history(action: Action, document_visibilities: list[str]) -> list[dict[str,
                 "from_label": states.get(event.from_state, event.from_state),
                 "to_label": states.get(event.to_state, event.to_state),
                 "changes": [
-                    (_change_label(name), _change_value(old), _change_value(new))
+                    (_change_label(name), _change_value(old, name), _change_value(new, name))
                     for name, (old, new) in event.changes.items()
                 ],
             }

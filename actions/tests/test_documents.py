@@ -198,3 +198,89 @@ def test_merging_moves_the_documents_to_the_target(partnership, area, partner, c
 
     document.refresh_from_db()
     assert document.action == target
+
+
+def test_a_document_made_stricter_later_leaves_the_history_of_those_who_no_longer_see_it(
+    client, partnership, area, partner, other_partner, coordinator
+):
+    published = ActionFactory(
+        partnership=partnership, priority_area=area, state=State.ADOPTED, owner=organisation_of(partner)
+    )
+    document = add(published, partner, title="Budget sketch", visibility=Visibility.MEMBERS)
+    client.force_login(other_partner)
+    assert "Budget sketch" in client.get(published.get_absolute_url()).content.decode()
+
+    services.document_update(
+        document=document, by=coordinator, title="Budget sketch", visibility=Visibility.COORDINATORS
+    )
+
+    assert "Budget sketch" not in client.get(published.get_absolute_url()).content.decode()
+    client.force_login(coordinator)
+    page = client.get(published.get_absolute_url()).content.decode()
+    assert page.count("Budget sketch") >= 3  # listed, and its two history entries
+
+
+def admin_documents_data(client, action):
+    from actions.tests.test_admin import change_form_data
+
+    url = reverse("admin:actions_action_change", args=[action.pk])
+    return url, change_form_data(client.get(url))
+
+
+def test_documents_added_changed_and_removed_in_the_admin_go_through_the_history_and_the_files(
+    client, action, coordinator, media, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    url, data = admin_documents_data(client, action)
+    data.update(
+        {
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-title": "Working group notes",
+            "documents-0-visibility": Visibility.MEMBERS,
+            "documents-0-file": SimpleUploadedFile("notes.txt", b"first notes"),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    document = action.documents.get()
+    assert (document.uploaded_by, document.size) == (coordinator, 11)
+    first_file = Path(document.file.path)
+
+    url, data = admin_documents_data(client, action)
+    data["documents-0-visibility"] = Visibility.COORDINATORS
+    data["documents-0-file"] = SimpleUploadedFile("notes-v2.txt", b"second notes")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, data).status_code == 302
+    document.refresh_from_db()
+    assert (document.visibility, document.size) == (Visibility.COORDINATORS, 12)
+    assert not first_file.exists(), "the replaced file is deleted"
+
+    url, data = admin_documents_data(client, action)
+    data["documents-0-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert not action.documents.exists()
+    kinds = [sorted(event.changes) for event in action.events.order_by("at", "id")]
+    assert kinds == [
+        ["document", "documents", "visibility"],
+        ["document", "documents", "file", "visibility"],
+        ["document", "documents", "visibility"],
+    ]
+
+
+def test_a_bad_file_in_the_admin_is_refused_with_the_reason(client, action, coordinator):
+    client.force_login(coordinator)
+    url, data = admin_documents_data(client, action)
+    data.update(
+        {
+            "documents-TOTAL_FORMS": "1",
+            "documents-0-title": "Tool",
+            "documents-0-visibility": Visibility.MEMBERS,
+            "documents-0-file": SimpleUploadedFile("tool.exe", b"MZ"),
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "are not accepted" in response.content.decode()
+    assert not action.documents.exists()
