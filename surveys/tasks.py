@@ -17,9 +17,10 @@ def erase_expired_respondents() -> int:
     return services.respondents_erase_expired()
 
 
-@shared_task(ignore_result=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def survey_export_run(export_id: int) -> None:
-    """Write one background export; a second run of a finished export does nothing."""
+    """Write one background export; a second run of a finished export does nothing, and the run that
+    takes over from a worker that died (late acknowledgement) writes it again from the start."""
     export = SurveyExport.objects.select_related("survey").filter(pk=export_id).first()
     if export is not None:
         exports.export_run(export=export)
