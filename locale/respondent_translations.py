@@ -478,6 +478,10 @@ OWNER: dict[str, tuple[str, str]] = {
         "Nessun bisogno è ancora collegato ad azioni.",
     ),
     "Link a need to actions": ("Poveži potrebu s aktivnostima", "Collega un bisogno ad azioni"),
+    "The invitations to %(count)d respondents are being written and sent; the funnel fills as they go out.": (
+        "Pozivnice za %(count)d ispitanika pripremaju se i šalju; lijevak se popunjava kako odlaze.",
+        "Gli inviti a %(count)d rispondenti vengono preparati e inviati; l'imbuto si riempie man mano che partono.",
+    ),
     "Files are kept for seven days, or until a newer file of the same format is ready.": (
         "Datoteke se čuvaju sedam dana ili dok ne bude spremna novija datoteka istog formata.",
         "I file sono conservati per sette giorni o finché non è pronto un file più recente dello stesso formato.",

@@ -247,29 +247,45 @@ def _mail(
 
 @transaction.atomic
 def invitations_send(*, survey: Survey, by: Actor, respondents: Iterable[Respondent] | None = None) -> int:
-    """Invite the respondents who have no invitation yet, each with a personal link, through the outbox."""
+    """Invite the respondents who have no invitation yet, each with a personal link, through the outbox.
+
+    The survey row is locked first, so two sends at once (a double click, the background task and a
+    click) invite each respondent once: the second finds them invited.
+    """
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
     if survey.state != State.OPEN:
         raise ValidationError(_("Open the survey before sending invitations."))
     queryset = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True)
     if respondents is not None:
         queryset = queryset.filter(pk__in=[r.pk for r in respondents])
     now = timezone.now()
-    messages = []
-    for respondent in queryset.order_by("pk"):
-        invitation = Invitation.objects.create(
-            survey=survey, respondent=respondent, state=InvState.SENT, sent_at=now, last_mail_at=now
+    chosen = list(queryset.order_by("pk"))
+    invitations = Invitation.objects.bulk_create(
+        [
+            Invitation(survey=survey, respondent=respondent, state=InvState.SENT, sent_at=now, last_mail_at=now)
+            for respondent in chosen
+        ],
+        batch_size=1000,
+    )
+    tokens = [token_new() for _invitation in invitations]
+    InvitationToken.objects.bulk_create(
+        [
+            InvitationToken(invitation=invitation, token_hash=digest)
+            for invitation, (_raw, digest) in zip(invitations, tokens, strict=True)
+        ],
+        batch_size=1000,
+    )
+    messages = [
+        _mail(
+            invitation=invitation,
+            respondent=respondent,
+            survey=survey,
+            kind="invitation",
+            key=f"survey:{survey.pk}:invitation:{invitation.pk}",
+            raw=raw,
         )
-        raw = _new_token(invitation)
-        messages.append(
-            _mail(
-                invitation=invitation,
-                respondent=respondent,
-                survey=survey,
-                kind="invitation",
-                key=f"survey:{survey.pk}:invitation:{invitation.pk}",
-                raw=raw,
-            )
-        )
+        for invitation, respondent, (raw, _digest) in zip(invitations, chosen, tokens, strict=True)
+    ]
     if messages:
         outbox.messages_enqueue_bulk(messages)
     audit_record(by=by, verb="invite", instance=survey, changes={"invited": len(messages)})

@@ -1,9 +1,10 @@
 """Thin Celery tasks for surveys."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
 from surveys import exports, services
-from surveys.models import SurveyExport
+from surveys.models import Survey, SurveyExport
 
 
 @shared_task(ignore_result=True)
@@ -30,3 +31,10 @@ def survey_export_run(export_id: int) -> None:
 def survey_exports_purge() -> int:
     """Delete export files past their retention (for Beat, daily)."""
     return exports.exports_purge_expired()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def invitations_send(survey_id: int, user_id: int | None) -> int:
+    """Invite a long respondent list outside the request; running it twice invites nobody twice."""
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return services.invitations_send(survey=Survey.objects.get(pk=survey_id), by=user)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from partnership import selectors as partner_selectors
 from partnership.tokens import token_hash
-from surveys import exports, importer, selectors, services
+from surveys import exports, importer, selectors, services, tasks
 from surveys.forms import LanguageForm, OpenLinkForm, RespondentForm, RespondentUploadForm, SectionForm
 from surveys.models import Answer, Invitation, Response, Survey, SurveyExport
 
@@ -68,6 +69,27 @@ def survey_list(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/survey_list.html", {"run": run, "published": published})
 
 
+# Above this many new respondents the invitations are written by a worker, not inside the request.
+INVITE_IN_REQUEST_LIMIT = 1000
+
+
+def _invite(request: HttpRequest, survey: Survey) -> None:
+    waiting = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True).count()
+    if waiting <= INVITE_IN_REQUEST_LIMIT:
+        count = services.invitations_send(survey=survey, by=request.user)
+        messages.success(request, _("%(count)d invitations are on their way.") % {"count": count})
+        return
+    if survey.state != Survey.State.OPEN:
+        raise ValidationError(_("Open the survey before sending invitations."))
+    user_id = request.user.pk
+    transaction.on_commit(lambda: tasks.invitations_send.delay(survey.pk, user_id), robust=True)
+    messages.success(
+        request,
+        _("The invitations to %(count)d respondents are being written and sent; the funnel fills as they go out.")
+        % {"count": waiting},
+    )
+
+
 @owner_required
 def manage(request: HttpRequest, survey: Survey) -> HttpResponse:
     if request.method == "POST":
@@ -79,8 +101,7 @@ def manage(request: HttpRequest, survey: Survey) -> HttpResponse:
                     _("The survey is now “%(state)s”.") % {"state": Survey.State(request.POST["to_state"]).label},
                 )
             elif "invite" in request.POST:
-                count = services.invitations_send(survey=survey, by=request.user)
-                messages.success(request, _("%(count)d invitations are on their way.") % {"count": count})
+                _invite(request, survey)
             elif "resend" in request.POST or "bounced" in request.POST:
                 invitation = get_object_or_404(
                     Invitation, survey=survey, pk=request.POST.get("resend") or request.POST.get("bounced")

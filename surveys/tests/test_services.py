@@ -228,6 +228,41 @@ def test_a_clone_keeps_question_identities_and_points_its_conditions_at_its_own_
 # Invitations and reminders ------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_at_once_invite_each_respondent_once(built, uses_postgres):
+    """A double click, or the background task and a click: the survey row lock makes the second wait
+    and find everyone invited, instead of failing on the one-invitation-per-respondent constraint."""
+    import threading
+
+    from django.db import connection
+
+    survey = open_survey(built.survey)
+    RespondentFactory.create_batch(30, survey=survey)
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            barrier.wait(timeout=10)
+            counts.append(services.invitations_send(survey=survey, by=None))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(counts) == [0, 30]
+    assert survey.invitations.count() == 30
+    assert OutboundMessage.objects.filter(key__startswith=f"survey:{survey.pk}:invitation:").count() == 30
+
+
 def test_invitations_are_refused_before_the_survey_opens(built):
     RespondentFactory(survey=built.survey)
     with pytest.raises(ValidationError, match="Open the survey"):

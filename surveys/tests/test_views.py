@@ -397,6 +397,37 @@ def test_the_owner_opens_the_survey_and_sends_the_invitations_from_the_manage_pa
     assert "Send invitations" not in page
 
 
+def test_a_long_respondent_list_is_invited_by_a_task_after_the_request(
+    client, built, ministry, monkeypatch, django_capture_on_commit_callbacks
+):
+    from surveys import views
+
+    monkeypatch.setattr(views, "INVITE_IN_REQUEST_LIMIT", 2)
+    survey = open_survey(built.survey)
+    RespondentFactory.create_batch(3, survey=survey)
+    client.force_login(ministry)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url("manage", survey), {"invite": "1"}, follow=True)
+
+    assert "The invitations to 3 respondents are being written and sent" in response.content.decode()
+    assert len(callbacks) >= 1
+    assert Invitation.objects.filter(survey=survey).count() == 3  # the task ran (eagerly, here)
+
+
+def test_a_long_list_is_not_sent_before_the_survey_opens(client, built, ministry, monkeypatch):
+    from surveys import views
+
+    monkeypatch.setattr(views, "INVITE_IN_REQUEST_LIMIT", 2)
+    RespondentFactory.create_batch(3, survey=built.survey)
+    client.force_login(ministry)
+
+    response = client.post(url("manage", built.survey), {"invite": "1"}, follow=True)
+
+    assert "Open the survey before sending invitations." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
 def test_the_owner_adds_a_respondent_and_a_duplicate_is_refused_on_the_email(client, survey, ministry):
     client.force_login(ministry)
     data = {"name": "Ana Kovač", "email": "Ana@Zadar.example", "organisation": "Grad Zadar", "language": "hr"}
