@@ -25,7 +25,7 @@ from actions.models import (
 )
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
 from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
-from partnership.documents import document_validate
+from partnership.documents import document_file_clean
 
 
 class MilestoneInline(admin.TabularInline):
@@ -45,13 +45,7 @@ class ActionDocumentForm(forms.ModelForm):
         fields = ["title", "visibility", "file"]
 
     def clean_file(self) -> Any:
-        uploaded = self.cleaned_data["file"]
-        if uploaded and not getattr(uploaded, "_committed", False):
-            try:
-                document_validate(uploaded)
-            except ValidationError as error:
-                raise forms.ValidationError(error.message_dict["file"]) from error
-        return uploaded
+        return document_file_clean(self.cleaned_data["file"])
 
 
 class ActionDocumentInline(admin.TabularInline):

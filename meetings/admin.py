@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
-from partnership import documents
 from partnership.admin import ScopedAdmin
+from partnership.documents import document_file_clean
 from partnership.models import Organisation
 
 
@@ -41,13 +41,7 @@ class MeetingDocumentForm(forms.ModelForm):
         fields = ["title", "kind", "visibility", "agenda_item", "file"]
 
     def clean_file(self) -> Any:
-        uploaded = self.cleaned_data["file"]
-        if uploaded and hasattr(uploaded, "size") and not getattr(uploaded, "_committed", False):
-            try:
-                documents.document_validate(uploaded)
-            except ValidationError as error:
-                raise forms.ValidationError(error.message_dict["file"]) from error
-        return uploaded
+        return document_file_clean(self.cleaned_data["file"])
 
 
 class MeetingDocumentInline(admin.TabularInline):

@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
-from partnership.documents import document_validate
+from partnership.documents import document_file_clean
 from partnership.models import Membership, Person
 
 
@@ -145,12 +145,7 @@ class DocumentForm(forms.ModelForm):
         self.helper.add_input(Submit("upload", _("Upload")))
 
     def clean_file(self) -> Any:
-        uploaded = self.cleaned_data["file"]
-        try:
-            document_validate(uploaded)
-        except forms.ValidationError as error:
-            raise forms.ValidationError(error.message_dict["file"]) from error
-        return uploaded
+        return document_file_clean(self.cleaned_data["file"])
 
 
 class MinutesForm(forms.Form):

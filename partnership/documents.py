@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -45,3 +46,13 @@ def document_validate(uploaded: Any) -> None:
                 % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
             }
         )
+
+
+def document_file_clean(uploaded: Any) -> Any:
+    """A form's `clean_file`: a new upload must follow the rules above; a file already stored passes."""
+    if uploaded and hasattr(uploaded, "size") and not getattr(uploaded, "_committed", False):
+        try:
+            document_validate(uploaded)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["file"]) from error
+    return uploaded
