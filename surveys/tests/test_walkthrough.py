@@ -1,0 +1,45 @@
+"""Problems found in a QA walkthrough of the survey pages, each checked through the page where it showed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from surveys.models import Answer, Question, Response, Survey
+from surveys.tests.factories import SectionFactory, question_with_choices
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, survey: Survey, **kwargs: Any) -> str:
+    return reverse(f"surveys:{name}", kwargs={"pk": survey.pk, **kwargs})
+
+
+def cells(page: str, label: str) -> list[str]:
+    """The cells of the table row headed by this label."""
+    row = re.search(rf"<th scope=\"row\" class=\"fw-normal\">{re.escape(label)}</th>(.*?)</tr>", page, re.S)
+    assert row is not None, f"no row {label}"
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+
+
+def test_compare_shows_a_ranking_question_with_points_and_average_score(client, survey, ministry):
+    page = SectionFactory.create(survey=survey, position=0)
+    ranking = question_with_choices(page, Question.Kind.RANKING, ["training", "funding", "police"])
+    for order in (["funding", "training", "police"], ["funding", "police", "training"]):
+        response = Response.objects.create(survey=survey, submitted_at=timezone.now())
+        Answer.objects.create(response=response, question=ranking, value=order)
+    client.force_login(ministry)
+
+    compared = client.get(url("compare", survey)).content.decode()
+    results = client.get(url("results", survey)).content.decode()
+
+    for shown in (compared, results):
+        assert "Points" in shown and "Average score" in shown
+        # Funding is first twice: 3 points each, 6 over two answers, an average score of 3.
+        assert cells(shown, "Funding")[:2] == ["6", "3.00"]
+        assert cells(shown, "Training")[:2] == ["3", "1.50"]
+    assert ">Responses<" not in compared
