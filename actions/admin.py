@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,7 @@ from actions.models import (
     WorkingGroup,
 )
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
+from partnership import selectors as partner_selectors
 from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
 from partnership.documents import document_file_clean
 
@@ -129,6 +130,15 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
         _transition_action(Action.State.COMPLETED, Action.State.COMPLETED.label),
         "close_support_round",
     ]
+
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        """As on the site, a draft stays private to its organisation, even from the partnership's coordinators."""
+        scoped = super().scope(queryset, request)
+        if request.user.is_superuser:
+            return scoped
+        person = partner_selectors.person_for(request.user)
+        own_drafts = Q(owner_id=person.organisation_id) if person is not None else Q(pk__in=[])
+        return scoped.filter(~Q(state=Action.State.DRAFT) | own_drafts)
 
     @admin.action(description=_("Close the support round"), permissions=["change"])
     def close_support_round(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:

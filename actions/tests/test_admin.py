@@ -52,6 +52,22 @@ def test_a_coordinator_sees_and_filters_only_their_partnerships_actions(client, 
     assert client.get(reverse("admin:actions_action_change", args=[theirs.pk])).status_code == 302
 
 
+def test_a_coordinator_does_not_see_another_organisations_draft_in_the_admin(client, partnership, coordinator):
+    own = ActionFactory(partnership=partnership, owner=organisation_of(coordinator), state=State.DRAFT, title="Ours")
+    hidden = ActionFactory(partnership=partnership, state=State.DRAFT, title="Their private draft")
+    submitted = ActionFactory(partnership=partnership, state=State.PROPOSED, title="Their proposal")
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:actions_action_changelist")).content.decode()
+
+    assert "Ours" in page
+    assert "Their proposal" in page
+    assert "Their private draft" not in page
+    assert client.get(reverse("admin:actions_action_change", args=[own.pk])).status_code == 200
+    assert client.get(reverse("admin:actions_action_change", args=[submitted.pk])).status_code == 200
+    assert client.get(reverse("admin:actions_action_change", args=[hidden.pk])).status_code == 302
+
+
 def test_a_partner_has_no_admin(client, partner):
     client.force_login(partner)
 
