@@ -419,7 +419,10 @@ OWNER: dict[str, tuple[str, str]] = {
         "„%(email)s” nije valjana adresa e-pošte",
         "“%(email)s” non è un indirizzo e-mail valido",
     ),
-    "unknown language “%(language)s”": ("nepoznat jezik „%(language)s”", "lingua sconosciuta “%(language)s”"),
+    "unknown language “%(language)s”: this survey is in %(languages)s": (
+        "nepoznat jezik „%(language)s”: upitnik je na jezicima %(languages)s",
+        "lingua sconosciuta “%(language)s”: il questionario è in %(languages)s",
+    ),
     "unknown kind “%(kind)s” (use %(kinds)s)": (
         "nepoznata vrsta „%(kind)s” (upotrijebite %(kinds)s)",
         "tipo sconosciuto “%(kind)s” (usare %(kinds)s)",

@@ -181,4 +181,12 @@ class RespondentForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     region = forms.CharField(label=_("Municipality or region"), max_length=200, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=SURVEY_LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"))
+
+    def __init__(self, *args: Any, languages: list[str], **kwargs: Any) -> None:
+        """`languages`: the survey's; a respondent is written to and shown pages in one of them."""
+        super().__init__(*args, **kwargs)
+        names = dict(SURVEY_LANGUAGES)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, names.get(code, code)) for code in languages]

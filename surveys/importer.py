@@ -79,7 +79,10 @@ def parse(survey: Survey, dataset: tablib.Dataset) -> ParsedList:
     if not len(dataset):
         parsed.errors.append((1, _("The file has no rows under the header.")))
         return parsed
-    languages = {code for code, _name in SURVEY_LANGUAGES}
+    # Only the survey's own languages: a respondent in another one would get mail and pages in the default language.
+    languages = survey.all_languages
+    names = dict(SURVEY_LANGUAGES)
+    offered = ", ".join(f"{code} ({names.get(code, code)})" for code in languages)
     kinds = set(Respondent.Kind.values)
     seen: dict[str, int] = {}
     existing = set(survey.respondents.values_list("email", flat=True))
@@ -99,7 +102,10 @@ def parse(survey: Survey, dataset: tablib.Dataset) -> ParsedList:
             problems.append(_("“%(email)s” is not a valid e-mail address") % {"email": row["email"]})
         row["language"] = row["language"].lower() or survey.default_language
         if row["language"] not in languages:
-            problems.append(_("unknown language “%(language)s”") % {"language": row["language"]})
+            problems.append(
+                _("unknown language “%(language)s”: this survey is in %(languages)s")
+                % {"language": row["language"], "languages": offered}
+            )
         row["kind"] = row["kind"].lower() or Respondent.Kind.MUNICIPALITY
         if row["kind"] not in kinds:
             problems.append(

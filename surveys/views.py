@@ -169,7 +169,9 @@ def respondents_upload(request: HttpRequest, survey: Survey) -> HttpResponse:
 
 @owner_required
 def respondent_add(request: HttpRequest, survey: Survey) -> HttpResponse:
-    form = RespondentForm(request.POST or None, initial={"language": survey.default_language})
+    form = RespondentForm(
+        request.POST or None, initial={"language": survey.default_language}, languages=survey.all_languages
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.respondent_add(survey=survey, by=request.user, **form.cleaned_data)

@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys.models import Answer, Question, Response, Survey
+from surveys.models import Answer, Question, Respondent, Response, Survey
 from surveys.tests.factories import SectionFactory, question_with_choices
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +44,33 @@ def test_compare_shows_a_ranking_question_with_points_and_average_score(client, 
         assert cells(shown, "Funding")[:2] == ["6", "3.00"]
         assert cells(shown, "Training")[:2] == ["3", "1.50"]
     assert ">Responses<" not in compared
+
+
+def test_a_list_with_a_language_the_survey_lacks_is_refused_naming_the_surveys_languages(client, survey, ministry):
+    client.force_login(ministry)
+    content = ("name,email,language\nAna Kovač,ana@zadar.example,hr\nLuca Rossi,luca@trieste.example,it\n").encode()
+    page = client.post(url("upload", survey), {"file": SimpleUploadedFile("list.csv", content)}).content.decode()
+    assert "Nothing was imported" in page
+    assert "Row 3" in page
+    assert "unknown language “it”: this survey is in en (English), hr (Hrvatski)" in page
+    assert "Row 2" not in page
+    assert "Confirm the import" not in page
+    assert client.post(url("upload", survey), {"confirm": "1"})["Location"] == url("upload", survey)
+    assert not Respondent.objects.exists()
+
+
+def test_the_add_respondent_form_offers_only_the_surveys_languages(client, survey, ministry):
+    client.force_login(ministry)
+    page = client.get(url("respondent_add", survey)).content.decode()
+    select = re.search(r'<select name="language".*?</select>', page, re.S)
+    assert select is not None
+    offered = re.findall(r'<option value="([^"]*)"', select.group(0))
+    assert offered == ["en", "hr"]
+    data = {"name": "Luca Rossi", "email": "luca@trieste.example", "language": "fr"}
+    refused = client.post(url("respondent_add", survey), data)
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert "luca@trieste.example" in refused.content.decode(), "what was typed is kept"
+    assert not Respondent.objects.exists()
+    assert client.post(url("respondent_add", survey), {**data, "language": "hr"}).status_code == 302
+    assert Respondent.objects.get().language == "hr"
