@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionDocument, Comment, Milestone
-from partnership.documents import ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
+from partnership.documents import ACCEPT_ATTRIBUTE, ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
 from partnership.models import Organisation, Partnership
 
 
@@ -176,3 +176,4 @@ class DocumentForm(forms.ModelForm):
             "types": ", ".join(ALLOWED_DOCUMENT_EXTENSIONS),
             "limit": MAX_DOCUMENT_BYTES // (1024 * 1024),
         }
+        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE

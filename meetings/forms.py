@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
-from partnership.documents import document_file_clean
+from partnership.documents import ACCEPT_ATTRIBUTE, document_file_clean
 from partnership.models import Membership, Person
 
 
@@ -141,6 +141,7 @@ class DocumentForm(forms.ModelForm):
         item_field = self.fields["agenda_item"]
         assert isinstance(item_field, forms.ModelChoiceField)
         item_field.queryset = meeting.agenda_items.all()
+        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
         self.helper = FormHelper()
         self.helper.add_input(Submit("upload", _("Upload")))
 

@@ -26,10 +26,49 @@ ALLOWED_DOCUMENT_EXTENSIONS = (
     "jpeg",
 )
 MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+ACCEPT_ATTRIBUTE = ",".join(f".{extension}" for extension in ALLOWED_DOCUMENT_EXTENSIONS)
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+SIGNATURES: dict[str, bytes] = {
+    "pdf": b"%PDF",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpg": b"\xff\xd8\xff",
+    "jpeg": b"\xff\xd8\xff",
+    "docx": _ZIP,
+    "xlsx": _ZIP,
+    "pptx": _ZIP,
+    "odt": _ZIP,
+    "ods": _ZIP,
+    "odp": _ZIP,
+    "doc": _OLE,
+    "xls": _OLE,
+    "ppt": _OLE,
+}
+TEXT_EXTENSIONS = ("csv", "txt")
+_SNIFF_BYTES = 1024
+
+
+def _is_text(head: bytes) -> bool:
+    """Text has no NUL byte; past that, any bytes read as UTF-8 or, failing that, as legacy latin-1."""
+    return b"\x00" not in head
+
+
+def _content_matches(uploaded: Any, extension: str) -> bool:
+    """Whether the start of the file is what a file of that type starts with; the file is left at its start."""
+    uploaded.seek(0)
+    head = uploaded.read(_SNIFF_BYTES)
+    uploaded.seek(0)
+    if isinstance(head, str):
+        head = head.encode()
+    if extension in TEXT_EXTENSIONS:
+        return _is_text(head)
+    return head.startswith(SIGNATURES[extension])
 
 
 def document_validate(uploaded: Any) -> None:
-    """Refuse a file of a type we do not accept or over the size limit, as an error on the `file` field."""
+    """Refuse a file of a type we do not accept, whose content is not of its type, or over the size limit,
+    as an error on the `file` field."""
     name = getattr(uploaded, "name", "") or ""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_DOCUMENT_EXTENSIONS:
@@ -45,6 +84,10 @@ def document_validate(uploaded: Any) -> None:
                 "file": _("The file is too large: the limit is %(limit)d MB.")
                 % {"limit": MAX_DOCUMENT_BYTES // (1024 * 1024)}
             }
+        )
+    if not _content_matches(uploaded, extension):
+        raise ValidationError(
+            {"file": _("The file's content does not match its type (.%(ext)s).") % {"ext": extension}}
         )
 
 

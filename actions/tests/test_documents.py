@@ -67,6 +67,7 @@ def test_adding_a_document_is_in_the_history(action, partner):
     [
         ("virus.exe", b"MZ", "are not accepted"),
         ("huge.pdf", b"0" * (MAX_DOCUMENT_BYTES + 1), "too large"),
+        ("renamed.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "does not match its type (.pdf)"),
     ],
 )
 def test_a_bad_file_is_refused_with_a_message_keeping_the_title(client, action, partner, name, content, message):
@@ -79,6 +80,14 @@ def test_a_bad_file_is_refused_with_a_message_keeping_the_title(client, action, 
     assert message in page
     assert 'value="My careful title"' in page
     assert not ActionDocument.objects.exists()
+
+
+def test_the_file_picker_offers_only_the_accepted_types(client, action, partner):
+    client.force_login(partner)
+
+    page = client.get(action.get_absolute_url()).content.decode()
+
+    assert 'accept=".pdf,.ppt,.pptx,.doc,.docx,.xls,.xlsx,.odt,.odp,.ods,.csv,.txt,.png,.jpg,.jpeg"' in page
 
 
 def test_a_document_without_a_title_is_refused(client, action, partner):
