@@ -64,6 +64,18 @@ def survey_structure(survey: Survey) -> list[Section]:
     )
 
 
+# The invitations each stage of the funnel counts, by state: the manage page lists exactly these behind the number.
+# "Invited" counts respondents on the list, some of whom may have no invitation yet: it has no list of invitations.
+FUNNEL_STATES: dict[str, list[str]] = {
+    "sent": list(Invitation.State.values),
+    "opened": [Invitation.State.OPENED, Invitation.State.STARTED, Invitation.State.SUBMITTED],
+    "started": [Invitation.State.STARTED, Invitation.State.SUBMITTED],
+    "submitted": [Invitation.State.SUBMITTED],
+    "bounced": [Invitation.State.BOUNCED],
+    "opted_out": [Invitation.State.OPTED_OUT],
+}
+
+
 def funnel(survey: Survey) -> list[tuple[str, str, int]]:
     """Invited, sent, opened, started, submitted, bounced, opted out: each stage counts those who reached it."""
     counts = Counter(dict(survey.invitations.values_list("state").annotate(n=Count("id"))))

@@ -116,9 +116,17 @@ def manage(request: HttpRequest, survey: Survey) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         return redirect("surveys:manage", pk=survey.pk)
     invitations = survey.invitations.select_related("respondent").order_by("respondent__name")
+    # A stage of the funnel lists the invitations it counts; the form below filters by one state.
+    stage = request.GET.get("stage", "")
     state = request.GET.get("state", "")
-    if state:
+    if stage in selectors.FUNNEL_STATES:
+        invitations = invitations.filter(state__in=selectors.FUNNEL_STATES[stage])
+        query = f"stage={stage}"
+    elif state in Invitation.State.values:
         invitations = invitations.filter(state=state)
+        query = f"state={state}"
+    else:
+        stage = state = query = ""
     page = Paginator(invitations, 50).get_page(request.GET.get("page"))
     uninvited = survey.respondents.filter(invitation__isnull=True).count()
     return render(
@@ -128,7 +136,8 @@ def manage(request: HttpRequest, survey: Survey) -> HttpResponse:
             "survey": survey,
             "funnel": selectors.funnel(survey),
             "page": page,
-            "query": f"state={state}" if state else "",
+            "query": query,
+            "stage": stage,
             "state": state,
             "states": Invitation.State.choices,
             "uninvited": uninvited,

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys.models import Answer, Question, Respondent, Response, Survey
-from surveys.tests.factories import SectionFactory, question_with_choices
+from surveys import services
+from surveys.models import Answer, Invitation, Question, Respondent, Response, Survey
+from surveys.tests.factories import RespondentFactory, SectionFactory, open_survey, question_with_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +75,36 @@ def test_the_add_respondent_form_offers_only_the_surveys_languages(client, surve
     assert not Respondent.objects.exists()
     assert client.post(url("respondent_add", survey), {**data, "language": "hr"}).status_code == 302
     assert Respondent.objects.get().language == "hr"
+
+
+def test_every_funnel_number_links_to_the_invitations_it_counts(client, built, ministry):
+    survey = open_survey(built.survey)
+    respondents = RespondentFactory.create_batch(7, survey=survey)
+    services.invitations_send(survey=survey, by=None, respondents=respondents[:6])
+    states = ["sent", "opened", "started", "submitted", "bounced", "opted_out"]
+    for respondent, state in zip(respondents, states, strict=False):
+        Invitation.objects.filter(respondent=respondent).update(state=state)
+    client.force_login(ministry)
+    page = client.get(url("manage", survey)).content.decode()
+    funnel = re.search(r'<table class="table table-sm w-auto funnel">.*?</table>', page, re.S)
+    assert funnel is not None
+    headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">(.*?)</th>', funnel.group(0))]
+    numbers = re.findall(r"<td>(.*?)</td>", funnel.group(0))
+    shown = dict(zip(headers, numbers, strict=True))
+    assert shown["Invited"] == "7", "respondents on the list, not a list of invitations: no link"
+    linked = {}
+    for header, cell in shown.items():
+        link = re.fullmatch(r'<a href="(\?stage=\w+)"[^>]*>(\d+)</a>', cell)
+        if link:
+            listed = client.get(url("manage", survey) + link.group(1)).content.decode()
+            linked[header] = (int(link.group(2)), listed.count("@municipality.example</div>"))
+    assert linked == {
+        "Sent": (6, 6),
+        "Opened": (3, 3),
+        "Started": (2, 2),
+        "Submitted": (1, 1),
+        "Bounced": (1, 1),
+        "Opted out": (1, 1),
+    }
+    # The old links and any unknown state list every invitation rather than none.
+    assert client.get(url("manage", survey), {"state": "invited"}).content.decode().count("@municipality.example<") == 6
