@@ -113,6 +113,16 @@ def submitted_responses(survey: Survey, *, region: str = "", kind: str = "") -> 
     return queryset
 
 
+def invited_count(survey: Survey, *, region: str = "", kind: str = "") -> int:
+    """Invitations in the same selection as `submitted_responses`, for a response rate over like with like."""
+    queryset = survey.invitations.all()
+    if region:
+        queryset = queryset.filter(respondent__region=region)
+    if kind:
+        queryset = queryset.filter(respondent__kind=kind)
+    return queryset.count()
+
+
 def results(
     survey: Survey,
     *,

@@ -238,7 +238,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "kind": kind,
             "regions": selectors.regions(survey),
             "kinds": survey.respondents.model.Kind.choices,
-            "invited": survey.invitations.count(),
+            "invited": selectors.invited_count(survey, region=region, kind=kind),
             "min_group": selectors.MIN_GROUP,
             "as_member": as_member,
             "need_links": selectors.need_links(survey, request.user),

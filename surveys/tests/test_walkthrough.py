@@ -108,3 +108,30 @@ def test_every_funnel_number_links_to_the_invitations_it_counts(client, built, m
     }
     # The old links and any unknown state list every invitation rather than none.
     assert client.get(url("manage", survey), {"state": "invited"}).content.decode().count("@municipality.example<") == 6
+
+
+def test_a_filtered_response_rate_counts_only_those_invited_in_the_same_selection(client, built, ministry):
+    survey = open_survey(built.survey)
+    Survey.objects.filter(pk=survey.pk).update(anonymity=Survey.Anonymity.NAMED)
+    zadar = RespondentFactory.create_batch(2, survey=survey, region="Zadar", kind=Respondent.Kind.CITY)
+    split = RespondentFactory.create_batch(6, survey=survey, region="Split", kind=Respondent.Kind.MUNICIPALITY)
+    services.invitations_send(survey=survey, by=None, respondents=[*zadar, *split])
+    response = services.response_start(
+        survey=survey, invitation=Invitation.objects.get(respondent=zadar[0]), language="en"
+    )
+    services.response_save_section(response=response, section=built.page1, data=built.page1_data(), position=0)
+    services.response_save_section(response=response, section=built.page2, data=built.page2_data(), position=1)
+    services.response_submit(response=response)
+    client.force_login(ministry)
+
+    def rate(**filters: str) -> str:
+        page = client.get(url("results", survey), filters).content.decode()
+        line = re.search(r"submitted response.*?</p>", page, re.S)
+        assert line is not None
+        return " ".join(re.sub(r"<[^>]+>", "", line.group(0)).split())
+
+    assert rate() == "submitted response · 8 invited · response rate 12 %"
+    assert rate(region="Zadar") == "submitted response · 2 invited · response rate 50 %"
+    assert rate(kind=Respondent.Kind.CITY) == "submitted response · 2 invited · response rate 50 %"
+    assert rate(region="Split") == "submitted responses · 6 invited · response rate 0 %"
+    assert rate(region="Zadar", kind=Respondent.Kind.MUNICIPALITY) == "submitted responses", "nobody invited: no rate"
