@@ -135,3 +135,29 @@ def test_a_filtered_response_rate_counts_only_those_invited_in_the_same_selectio
     assert rate(kind=Respondent.Kind.CITY) == "submitted response · 2 invited · response rate 50 %"
     assert rate(region="Split") == "submitted responses · 6 invited · response rate 0 %"
     assert rate(region="Zadar", kind=Respondent.Kind.MUNICIPALITY) == "submitted responses", "nobody invited: no rate"
+
+
+def test_enter_in_a_field_saves_and_goes_on_rather_than_back(client, built):
+    survey = open_survey(built.survey)
+    respondent = RespondentFactory.create(survey=survey)
+    services.invitations_send(survey=survey, by=None, respondents=[respondent])
+    invitation = Invitation.objects.get(respondent=respondent)
+    services.response_start(survey=survey, invitation=invitation, language="en")
+    session = client.session
+    session[f"survey:{survey.pk}:invitation"] = invitation.pk
+    session.save()
+    assert client.post(url("section", survey, number=1), built.page1_post()).status_code == 302
+
+    page = client.get(url("section", survey, number=2)).content.decode()
+    form = re.search(r'<form method="post" novalidate>.*?</form>', page, re.S)
+    assert form is not None
+    buttons = re.findall(r'<button type="submit" name="(\w+)"[^>]*>([^<]*)</button>', form.group(0))
+    # A browser submits the form on Enter with its first submit button (HTML's implicit submission).
+    assert buttons[0] == ("next", "Save and review")
+    visible = [name for name, _label in buttons[1:]]
+    assert visible == ["back", "next", "leave"], "the visible buttons keep their order"
+    assert 'tabindex="-1" aria-hidden="true"' in form.group(0).split("</button>", 1)[0]
+
+    name, _label = buttons[0]
+    pressed_enter = client.post(url("section", survey, number=2), {**built.page2_post(), name: "1"})
+    assert pressed_enter["Location"] == url("review", survey)
