@@ -3,6 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.urls import reverse
 
+from actions import search as action_search
 from actions import selectors, services
 from actions.models import Action
 from actions.tests.factories import ActionFactory, member_organisation, organisation_of
@@ -137,6 +138,36 @@ def test_full_text_search_finds_words_in_title_and_problem_and_ranks(partnership
         "CCTV guidance"
     ]
     assert titles(selectors.long_list(user=partner, partnership=partnership, filters={"q": "drones"})) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("lighting street", ["Benches", "Squares"]),
+        ('"street lighting"', ["Benches", "Squares"]),
+        ('"lighting street"', []),
+        ('"dark corners"', ["Cameras", "Squares"]),
+        ('"dark   corners', ["Cameras", "Squares"]),  # unclosed, as typed in a hurry
+        ('"dark corners" -cctv', ["Squares"]),
+        ("-lighting", ["Cameras"]),
+        ('-"street lighting"', ["Cameras"]),
+        ("benches or cameras", ["Benches", "Cameras"]),
+        ("- lighting", ["Cameras"]),
+        ("benches or -lighting", ["Benches", "Cameras"]),
+    ],
+)
+@pytest.mark.parametrize("searched", ["on_this_database", "plainly"])
+def test_search_reads_phrases_alternatives_and_exclusions_on_every_database(partnership, searched, query, expected):
+    ActionFactory(
+        partnership=partnership,
+        title="Squares",
+        problem="Dark corners and poor street lighting make squares feel unsafe.",
+    )
+    ActionFactory(partnership=partnership, title="Benches", problem="Benches block the street lighting at night.")
+    ActionFactory(partnership=partnership, title="Cameras", problem="CCTV in dark corners is misused.")
+    search = selectors.search if searched == "on_this_database" else action_search.plain
+
+    assert sorted(titles(search(Action.objects.all(), query))) == expected
 
 
 def test_search_respects_visibility(partnership, partner, other_partner, uses_postgres):
