@@ -321,6 +321,10 @@ OWNER: dict[str, tuple[str, str]] = {
     # Survey states, anonymity and question kinds
     "Open": ("Otvoren", "Aperto"),
     "Closed": ("Zatvoren", "Chiuso"),
+    "Open the survey": ("Otvori upitnik", "Apri il questionario"),
+    "Reopen the survey": ("Ponovno otvori upitnik", "Riapri il questionario"),
+    "Close the survey": ("Zatvori upitnik", "Chiudi il questionario"),
+    "Publish the results": ("Objavi rezultate", "Pubblica i risultati"),
     "Results published": ("Rezultati objavljeni", "Risultati pubblicati"),
     "Anonymous: answers are cut from the invitation at submission": (
         "Anoniman: odgovori se pri slanju odvajaju od poziva",

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from partnership import selectors as partner_selectors
@@ -27,6 +28,14 @@ from surveys.forms import LanguageForm, OpenLinkForm, RespondentForm, Respondent
 from surveys.models import Answer, Invitation, Response, Survey, SurveyExport
 
 OPEN_LINK_LIMIT_PER_HOUR = 20
+
+# The buttons that move a survey on say what they do, not the state they lead to.
+TRANSITION_ACTIONS = {
+    (Survey.State.DRAFT, Survey.State.OPEN): gettext_lazy("Open the survey"),
+    (Survey.State.CLOSED, Survey.State.OPEN): gettext_lazy("Reopen the survey"),
+    (Survey.State.OPEN, Survey.State.CLOSED): gettext_lazy("Close the survey"),
+    (Survey.State.CLOSED, Survey.State.RESULTS_PUBLISHED): gettext_lazy("Publish the results"),
+}
 
 
 def _session_key(survey: Survey, what: str) -> str:
@@ -141,7 +150,10 @@ def manage(request: HttpRequest, survey: Survey) -> HttpResponse:
             "state": state,
             "states": Invitation.State.choices,
             "uninvited": uninvited,
-            "allowed": [(s, Survey.State(s).label) for s in services.TRANSITIONS[survey.state]],
+            "allowed": [
+                (s, TRANSITION_ACTIONS.get((survey.state, s), Survey.State(s).label))
+                for s in services.TRANSITIONS[survey.state]
+            ],
             "locked": services.questions_locked(survey),
         },
     )

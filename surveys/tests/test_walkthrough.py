@@ -161,3 +161,30 @@ def test_enter_in_a_field_saves_and_goes_on_rather_than_back(client, built):
     name, _label = buttons[0]
     pressed_enter = client.post(url("section", survey, number=2), {**built.page2_post(), name: "1"})
     assert pressed_enter["Location"] == url("review", survey)
+
+
+def state_buttons(client: Any, survey: Survey) -> list[tuple[str, str]]:
+    page = client.get(url("manage", survey)).content.decode()
+    return re.findall(r'<button type="submit" name="to_state" value="(\w+)"[^>]*>([^<]*)</button>', page)
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["Open the survey", "Close the survey", "Reopen the survey", "Publish the results"]),
+        ("hr", ["Otvori upitnik", "Zatvori upitnik", "Ponovno otvori upitnik", "Objavi rezultate"]),
+        ("it", ["Apri il questionario", "Chiudi il questionario", "Riapri il questionario", "Pubblica i risultati"]),
+    ],
+)
+def test_the_survey_state_buttons_name_their_action(client, built, ministry, language, labels):
+    client.force_login(ministry)
+    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    survey = built.survey
+    opening, closing, reopening, publishing = labels
+    assert state_buttons(client, survey) == [("open", opening)]
+    client.post(url("manage", survey), {"to_state": "open"})
+    assert state_buttons(client, survey) == [("closed", closing)]
+    client.post(url("manage", survey), {"to_state": "closed"})
+    assert state_buttons(client, survey) == [("open", reopening), ("results_published", publishing)]
+    client.post(url("manage", survey), {"to_state": "results_published"})
+    assert state_buttons(client, survey) == []
