@@ -30,7 +30,7 @@ from surveys.models import Answer, Invitation, Response, Survey, SurveyExport
 OPEN_LINK_LIMIT_PER_HOUR = 20
 
 # The buttons that move a survey on say what they do, not the state they lead to.
-TRANSITION_ACTIONS = {
+TRANSITION_ACTIONS: dict[tuple[str, str], Any] = {
     (Survey.State.DRAFT, Survey.State.OPEN): gettext_lazy("Open the survey"),
     (Survey.State.CLOSED, Survey.State.OPEN): gettext_lazy("Reopen the survey"),
     (Survey.State.OPEN, Survey.State.CLOSED): gettext_lazy("Close the survey"),
