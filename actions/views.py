@@ -128,7 +128,13 @@ def _history(action: Action, document_visibilities: list[str]) -> list[dict[str,
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
+    return _detail_page(request, _action(request, pk))
+
+
+def _detail_page(
+    request: HttpRequest, action: Action, *, comment_form: CommentForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The action's page; a comment refused for its content comes back in its form with the errors."""
     person = partner_selectors.person_for(request.user)
     is_member = partner_selectors.is_member(request.user, action.partnership)
     support = None
@@ -147,7 +153,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action": action,
             "history": _history(action, selectors.document_visibilities(request.user, action)),
             "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
-            "comment_form": CommentForm() if is_member and action.state not in CLOSED_TO_COMMENTS else None,
+            "comment_form": (comment_form if comment_form is not None else CommentForm())
+            if is_member and action.state not in CLOSED_TO_COMMENTS
+            else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})
             if is_member and action.state == Action.State.UNDER_DISCUSSION and not action.support_closed
             else None,
@@ -164,6 +172,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document_form": DocumentForm() if selectors.can_add_documents(request.user, action) else None,
             "is_member": is_member,
         },
+        status=status,
     )
 
 
@@ -356,9 +365,9 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Your comment is posted."))
-    else:
-        messages.error(request, _("Write a comment before posting it."))
-    return redirect(f"{action.get_absolute_url()}#comments")
+        return redirect(f"{action.get_absolute_url()}#comments")
+    messages.error(request, _("Write a comment before posting it."))
+    return _detail_page(request, action, comment_form=form, status=400)
 
 
 @login_required

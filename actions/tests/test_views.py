@@ -475,6 +475,34 @@ def test_member_comments_on_an_action(client, partnership, other_partner):
     assert Comment.objects.count() == 1
 
 
+@pytest.mark.parametrize("body", ["", "   \n\t "])
+def test_an_empty_comment_is_refused_on_the_action_page_with_the_fields_error(client, partnership, other_partner, body):
+    action = ActionFactory(partnership=partnership, state=State.LONG_LISTED, title="Safer squares")
+    client.force_login(other_partner)
+
+    response = client.post(reverse("actions:comment", args=[action.pk]), {"body": body})
+
+    assert response.status_code == 400
+    page = text(response)
+    assert "Safer squares" in page
+    assert "This field is required." in page
+    assert "Write a comment before posting it." in page
+    assert not Comment.objects.exists()
+
+
+def test_a_too_long_comment_is_refused_keeping_what_was_written(client, partnership, other_partner):
+    action = ActionFactory(partnership=partnership, state=State.LONG_LISTED)
+    client.force_login(other_partner)
+    body = "Helsinki can help. " * 300
+
+    response = client.post(reverse("actions:comment", args=[action.pk]), {"body": body})
+
+    assert response.status_code == 400
+    assert "at most 5000 characters" in text(response)
+    assert body.strip() in text(response)
+    assert not Comment.objects.exists()
+
+
 def test_member_supports_and_changes_its_rating(client, partnership, partner):
     action = ActionFactory(partnership=partnership, state=State.UNDER_DISCUSSION)
     client.force_login(partner)
