@@ -207,7 +207,8 @@ def respondent_add(request: HttpRequest, survey: Survey) -> HttpResponse:
 
 @owner_required
 def preview(request: HttpRequest, survey: Survey) -> HttpResponse:
-    language = request.GET.get("lang") or survey.default_language
+    # In the language asked for, else in the owner's own when the survey has it.
+    language = request.GET.get("lang") or translation.get_language() or survey.default_language
     if language not in survey.all_languages:
         language = survey.default_language
     forms = [SectionForm(section=s, language=language, initial_answers={}) for s in selectors.survey_structure(survey)]

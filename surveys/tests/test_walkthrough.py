@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys import services
-from surveys.models import Answer, Invitation, Question, Respondent, Response, Survey
+from surveys.models import Answer, Invitation, Question, Respondent, Response, Survey, SurveyExport
 from surveys.tests.factories import RespondentFactory, SectionFactory, open_survey, question_with_choices
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,20 @@ def test_the_survey_state_buttons_name_their_action(client, built, ministry, lan
     assert state_buttons(client, survey) == [("open", reopening), ("results_published", publishing)]
     client.post(url("manage", survey), {"to_state": "results_published"})
     assert state_buttons(client, survey) == []
+
+
+def test_the_owners_pages_show_the_survey_title_in_the_owners_language(client, built, ministry):
+    survey = built.survey
+    export = SurveyExport.objects.create(survey=survey, format=SurveyExport.Format.CSV, requested_by=ministry)
+    SurveyExport.objects.filter(pk=export.pk).update(created_at=datetime(2026, 11, 29, 19, 9, tzinfo=UTC))
+    client.force_login(ministry)
+    client.post(reverse("set_language"), {"language": "hr", "next": "/"})
+    pages = [url(name, survey) for name in ("manage", "exports", "upload", "respondent_add", "preview", "compare")]
+    for address in [*pages, reverse("surveys:list")]:
+        page = client.get(address).content.decode()
+        assert "Upitnik o lokalnim sigurnosnim potrebama" in page, address
+        assert survey.title not in page, address
+    assert "Sigurnost se uzima u obzir pri planiranju." in client.get(url("preview", survey)).content.decode()
+
+    exports = client.get(url("exports", survey)).content.decode()
+    assert "29 Stu. 2026 20:09" in exports  # the site's time zone (Brussels), as on the other pages
