@@ -188,7 +188,9 @@ class ActionResource(resources.ModelResource):
                 ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
             )
         if errors:
-            raise ValidationError(errors)
+            # Named by the file's columns (proposed_by), not the model's fields (owner), so people find the cell.
+            columns = {field.attribute: field.column_name for field in self.fields.values() if field.attribute}
+            raise ValidationError({columns.get(name, name): messages for name, messages in errors.items()})
 
     def bulk_create(
         self,

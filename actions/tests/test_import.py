@@ -225,6 +225,9 @@ def test_a_proposer_outside_the_partnership_is_named(admin_client, teaser):
     preview = upload(admin_client, teaser, HEADER + "Lighting,Dark.,Urban planning and design,,,City of Turin\n")
 
     assert "“City of Turin” is not a member organisation of this partnership" in invalid_rows(preview)[1]
+    # Labelled with the file's column, not the model's field ("owner").
+    labels = re.findall(r'class="validation-error-field-label">\s*(.*?)\s*<', preview.content.decode())
+    assert labels == ["proposed_by"]
     assert not Action.objects.exists()
 
 
