@@ -189,8 +189,8 @@ class ActionResource(resources.ModelResource):
             )
         if errors:
             # Named by the file's columns (proposed_by), not the model's fields (owner), so people find the cell.
-            columns = {field.attribute: field.column_name for field in self.fields.values() if field.attribute}
-            raise ValidationError({columns.get(name, name): messages for name, messages in errors.items()})
+            columns = {field.attribute: field.column_name for field in self.fields.values() if field.column_name}
+            raise ValidationError({columns.get(name) or name: messages for name, messages in errors.items()})
 
     def bulk_create(
         self,
