@@ -737,6 +737,19 @@ def test_the_action_plan_groups_adopted_actions_by_priority_area(client, partner
     assert "Not yet adopted" not in text(response)
 
 
+def test_the_action_plan_has_a_breadcrumb_back_to_the_partnership_and_its_actions(client, partnership):
+    page = client.get(reverse("actions:plan", args=[partnership.slug])).content.decode()
+
+    crumbs = re.search(r'<ol class="breadcrumb">(.*?)</ol>', page, re.S)
+    assert crumbs, "no breadcrumb"
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs.group(1))
+    assert links == [
+        (partnership.get_absolute_url(), partnership.name),
+        (reverse("actions:long_list", args=[partnership.slug]), "Actions"),
+    ]
+    assert 'aria-current="page">Action Plan<' in crumbs.group(1)
+
+
 def test_a_member_of_the_partnership_does_not_see_coordinator_tools(client, partnership, partner):
     action = ActionFactory(partnership=partnership, state=State.PROPOSED)
     client.force_login(partner)
