@@ -251,9 +251,8 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
             if action.state == Action.State.PROPOSED:
                 messages.success(request, _("Your action is submitted: the partnership can see it now."))
             else:
-                messages.success(
-                    request, _("Your draft is saved. Only your organisation can see it until you submit it.")
-                )
+                # Who can see a draft, the page itself says.
+                messages.success(request, _("Your draft is saved."))
             return redirect(action)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing was saved."))

@@ -62,9 +62,8 @@ def test_partner_proposes_and_coordinator_long_lists_and_merges(
     audit("action form")
     screenshot(page, "action-form.png")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.locator(".messages")).to_have_text(
-        "Your draft is saved. Only your organisation can see it until you submit it."
-    )
+    expect(page.locator(".messages")).to_have_text("Your draft is saved.")
+    expect(page.get_by_text("only your organisation can see it")).to_have_count(1)
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.locator(".state-badge")).to_have_text("Draft")
     action = Action.objects.get(title=TITLE)

@@ -247,6 +247,7 @@ def test_partner_saves_a_draft_comes_back_edits_and_submits(client, partnership,
     assert (action.state, action.owner, action.version) == (State.DRAFT, organisation_of(partner), 1)
     assert "Your draft is saved" in text(response)
     assert "This is a draft" in text(response)
+    assert text(response).lower().count("only your organisation can see it") == 1
 
     edit_url = reverse("actions:edit", args=[action.pk])
     page = client.get(edit_url).content.decode()
