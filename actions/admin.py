@@ -97,8 +97,20 @@ def _shown(value: Any) -> Any:
     return str(value)
 
 
+class ActionAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        """A submitted action keeps its problem and priority area (only a draft may lack them)."""
+        data = super().clean() or {}
+        if self.instance.pk is not None and self.instance.state != Action.State.DRAFT:
+            for name in ("problem", "priority_area"):
+                if name in self.fields and not data.get(name):
+                    self.add_error(name, _("A submitted action needs this."))
+        return data
+
+
 @admin.register(Action)
 class ActionAdmin(ImportMixin, ScopedAdmin):
+    form = ActionAdminForm
     resource_classes = [ActionResource]
     import_template_name = "partnership/admin_import.html"
     import_form_class = ActionImportForm

@@ -459,7 +459,7 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
             partnership=security, name=f"Working group {name}", defaults={"session": item}
         )
     for action in actions.values():
-        group = groups.get(action.priority_area.name)
+        group = groups.get(action.priority_area.name) if action.priority_area else None
         if group is not None:
             outcome = GroupOutcome.Outcome.KEEP
             if action.state == Action.State.MERGED:

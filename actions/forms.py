@@ -46,6 +46,12 @@ class ActionForm(forms.ModelForm):
             memberships__partnership=partnership
         ).distinct()
         self.fields["contributors"].help_text = _("Hold Ctrl (or Cmd) to choose several.")
+        # A draft is saved with whatever is there; submitting it (or editing a submitted action) needs all.
+        complete = "submit" in self.data or (self.instance.pk is not None and self.instance.state != Action.State.DRAFT)
+        for name in ("problem", "priority_area"):
+            self.fields[name].required = complete
+            if not complete:
+                self.fields[name].help_text = _("Needed to submit; a draft can be saved without it.")
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         self.helper = FormHelper()

@@ -60,10 +60,16 @@ class Action(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="actions")
     code = models.CharField(_("code"), max_length=20, blank=True, help_text=_("Assigned on long-listing, e.g. A-07."))
     title = models.CharField(_("title"), max_length=250)
-    problem = models.TextField(_("bottleneck or problem addressed"))
+    # A draft may be saved without these; the submission asks for them (and a constraint holds it).
+    problem = models.TextField(_("bottleneck or problem addressed"), blank=True)
     description = models.TextField(_("description"), blank=True)
     priority_area = models.ForeignKey(
-        PriorityArea, verbose_name=_("priority area"), on_delete=models.PROTECT, related_name="actions"
+        PriorityArea,
+        verbose_name=_("priority area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
     )
     pillar = models.ForeignKey(
         Pillar, verbose_name=_("pillar"), on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
@@ -149,6 +155,11 @@ class Action(models.Model):
             models.CheckConstraint(
                 condition=Q(merged_into__isnull=True) | ~Q(merged_into=models.F("pk")),
                 name="action_not_merged_into_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | (Q(priority_area__isnull=False) & ~Q(problem="")),
+                name="action_submitted_is_complete",
+                violation_error_message=_("A submitted action needs its problem and its priority area."),
             ),
         ]
         indexes = [

@@ -97,9 +97,20 @@ def action_create(
     return action
 
 
+def submission_check(action: Action) -> None:
+    """A draft may lack its problem and priority area; the partnership needs them to read it."""
+    errors = {}
+    if not action.problem.strip():
+        errors["problem"] = _("Describe the bottleneck or problem before submitting.")
+    if action.priority_area_id is None:
+        errors["priority_area"] = _("Choose a priority area before submitting.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def _check_belongs(action: Action) -> None:
     errors = {}
-    if action.priority_area_id and action.priority_area.partnership_id != action.partnership_id:
+    if action.priority_area and action.priority_area.partnership_id != action.partnership_id:
         errors["priority_area"] = _("Choose a priority area of this partnership.")
     if action.pillar_id and action.pillar and action.pillar.partnership_id != action.partnership_id:
         errors["pillar"] = _("Choose a pillar of this partnership.")
@@ -238,6 +249,8 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
         )
     if to_state in NEEDS_REASON and not reason.strip():
         raise ValidationError({"reason": _("Give a reason; the proposers will read it.")})
+    if action.state == State.DRAFT and to_state == State.PROPOSED:
+        submission_check(action)
     from_state = action.state
     action.state = to_state
     fields = ["state", "updated_at"]

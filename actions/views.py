@@ -323,7 +323,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     action = _action(request, pk)
     if not (action.state == Action.State.DRAFT and selectors.can_edit(request.user, action)):
         raise PermissionDenied
-    services.action_transition(action=action, to_state=Action.State.PROPOSED, by=request.user)
+    try:
+        services.action_transition(action=action, to_state=Action.State.PROPOSED, by=request.user)
+    except ValidationError as error:
+        # A draft saved without its problem or priority area: complete it in the form, which says what is missing.
+        messages.error(
+            request, _("Complete the action before submitting it: %(missing)s") % {"missing": " ".join(error.messages)}
+        )
+        return redirect("actions:edit", pk=action.pk)
     messages.success(request, _("Your action is submitted: the partnership can see it now."))
     return redirect(action)
 

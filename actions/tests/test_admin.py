@@ -133,3 +133,16 @@ def test_saving_the_admin_form_unchanged_records_nothing(client, partnership, co
     action.refresh_from_db()
     assert action.version == 1
     assert not ActionEvent.objects.exists()
+
+
+def test_the_admin_does_not_empty_a_submitted_actions_problem(client, partnership, coordinator):
+    action = ActionFactory(partnership=partnership, state=State.PROPOSED, problem="Dark squares")
+    client.force_login(coordinator)
+    url = reverse("admin:actions_action_change", args=[action.pk])
+
+    response = client.post(url, {**change_form_data(client.get(url)), "problem": ""})
+
+    assert response.status_code == 200
+    assert "A submitted action needs this." in response.content.decode()
+    action.refresh_from_db()
+    assert action.problem == "Dark squares"

@@ -222,13 +222,39 @@ def test_create_without_required_text_saves_nothing(partnership, area, partner):
             partnership=partnership,
             owner=organisation_of(partner),
             by=partner,
+            submit=True,
             title="",
             problem="",
             priority_area=area,
         )
 
-    assert {"title", "problem"} <= set(refused.value.message_dict)
+    assert "title" in refused.value.message_dict
     assert not Action.objects.exists()
+
+
+def test_a_draft_may_lack_its_problem_and_area_but_is_not_submitted_without_them(partnership, area, partner):
+    draft = services.action_create(partnership=partnership, owner=organisation_of(partner), by=partner, title="Idea")
+    assert (draft.state, draft.problem, draft.priority_area) == (State.DRAFT, "", None)
+
+    with pytest.raises(ValidationError) as refused:
+        services.action_transition(action=draft, to_state=State.PROPOSED, by=partner)
+    assert set(refused.value.message_dict) == {"problem", "priority_area"}
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT
+
+    with pytest.raises(ValidationError):
+        services.action_create(
+            partnership=partnership, owner=organisation_of(partner), by=partner, submit=True, title="Half"
+        )
+    assert Action.objects.count() == 1, "a refused submission saves no draft either"
+
+
+def test_the_database_refuses_a_submitted_action_without_its_problem(partnership, area, partner):
+    from django.db import IntegrityError, transaction
+
+    action = ActionFactory(partnership=partnership, priority_area=area, state=State.PROPOSED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Action.objects.filter(pk=action.pk).update(problem="")
 
 
 def test_update_records_the_changes_and_bumps_the_version(partnership, partner):

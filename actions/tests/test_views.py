@@ -305,7 +305,7 @@ def test_creating_without_required_fields_shows_errors_keeps_the_text_and_saves_
 
     response = client.post(
         reverse("actions:create", args=[partnership.slug]),
-        {"title": "Lighting strategies", "problem": "", "description": "Streets & squares at night.", "save": ""},
+        {"title": "Lighting strategies", "problem": "", "description": "Streets & squares at night.", "submit": "1"},
     )
 
     assert response.status_code == 200
@@ -317,6 +317,30 @@ def test_creating_without_required_fields_shows_errors_keeps_the_text_and_saves_
     assert "nothing was saved" in text(response)
     assert not Action.objects.exists()
     assert not ActionEvent.objects.exists()
+
+
+def test_a_draft_is_saved_with_only_a_title_and_completed_before_it_is_submitted(client, partnership, area, partner):
+    client.force_login(partner)
+
+    response = client.post(reverse("actions:create", args=[partnership.slug]), {"title": "Benches", "save": ""})
+
+    draft = Action.objects.get()
+    assert response["Location"] == draft.get_absolute_url()
+    assert (draft.state, draft.problem, draft.priority_area) == (State.DRAFT, "", None)
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    assert client.get(reverse("actions:long_list", args=[partnership.slug])).status_code == 200
+    for fmt in ("csv", "xlsx"):
+        export = client.get(reverse("actions:export", args=[partnership.slug, fmt]), {"state": "draft"})
+        assert export.status_code == 200
+        content = b"".join(export.streaming_content) if export.streaming else export.content
+        assert fmt == "xlsx" or b"Benches" in content
+
+    submitted = client.post(reverse("actions:submit", args=[draft.pk]), follow=True)
+
+    assert submitted.redirect_chain[-1][0] == reverse("actions:edit", args=[draft.pk])
+    assert "Complete the action before submitting it" in text(submitted)
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT
 
 
 def test_an_area_of_another_partnership_is_not_accepted(client, partnership, partner):
