@@ -182,6 +182,11 @@ class ActionResource(resources.ModelResource):
             instance.full_clean(exclude=[*errors, *LOOKED_UP_FIELDS], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        # Imported actions are submitted ones: they need what a draft may leave out.
+        if not (instance.problem or "").strip() and "problem" not in errors:
+            errors["problem"] = [ValidationError(_("This field is required."), code="required")]
+        if instance.priority_area_id is None and "priority_area" not in errors:
+            errors["priority_area"] = [ValidationError(_("This field is required."), code="required")]
         if instance.code and instance.code in self.codes_taken:
             constraint = _unique_code_constraint()
             errors.setdefault(NON_FIELD_ERRORS, []).append(

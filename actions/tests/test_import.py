@@ -167,6 +167,18 @@ def test_an_unknown_priority_area_imports_nothing_and_names_the_row(admin_client
     assert not Action.objects.exists()
 
 
+def test_a_row_without_problem_or_priority_area_imports_nothing_and_names_the_row(admin_client, teaser):
+    content = TEASER + "Drones,,,,,Nice\n"
+
+    preview = upload(admin_client, teaser, content)
+
+    assert preview.context.get("confirm_form") is None
+    rows = invalid_rows(preview)
+    assert list(rows) == [3]
+    assert "problem" in rows[3] and "priority_area" in rows[3] and "This field is required." in rows[3]
+    assert not Action.objects.exists()
+
+
 def test_a_code_twice_in_the_file_imports_nothing_and_names_the_row(admin_client, teaser):
     content = (
         "code," + HEADER + "A-01,Lighting,Dark streets.,Urban planning and design,,,Nice\n"
