@@ -485,6 +485,10 @@ OWNER: dict[str, tuple[str, str]] = {
         "Nessun bisogno è ancora collegato ad azioni.",
     ),
     "Link a need to actions": ("Poveži potrebu s aktivnostima", "Collega un bisogno ad azioni"),
+    "This survey is in %(languages)s only.": (
+        "Ovaj je upitnik samo na jezicima: %(languages)s.",
+        "Questo questionario è solo in: %(languages)s.",
+    ),
     "The invitations to %(count)d respondents are being written and sent; the funnel fills as they go out.": (
         "Pozivnice za %(count)d ispitanika pripremaju se i šalju; lijevak se popunjava kako odlaze.",
         "Gli inviti a %(count)d rispondenti vengono preparati e inviati; l'imbuto si riempie man mano che partono.",

@@ -201,6 +201,11 @@ def survey_clone(
 @transaction.atomic
 def respondent_add(*, survey: Survey, by: Actor, name: str, email: str, **fields: Any) -> Respondent:
     respondent = Respondent(survey=survey, name=name.strip(), email=email.strip().lower(), **fields)
+    if respondent.language and respondent.language not in survey.all_languages:
+        # Mails and pages exist only in the survey's languages; another one would fall back unnoticed.
+        raise ValidationError(
+            {"language": _("This survey is in %(languages)s only.") % {"languages": ", ".join(survey.all_languages)}}
+        )
     respondent.full_clean()
     respondent.save()
     audit_record(by=by, verb="create", instance=respondent)

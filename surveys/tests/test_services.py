@@ -694,3 +694,15 @@ def test_an_answer_hidden_by_a_later_change_on_an_earlier_page_is_not_submitted(
         built.multiple.pk,
         built.number.pk,
     }
+
+
+def test_a_respondent_is_added_only_in_one_of_the_surveys_languages(built):
+    survey = built.survey
+    with pytest.raises(ValidationError) as refused:
+        services.respondent_add(survey=survey, by=None, name="Giulia", email="giulia@example.org", language="it")
+    assert "language" in refused.value.message_dict
+    assert not survey.respondents.exists()
+    added = services.respondent_add(
+        survey=survey, by=None, name="Ana", email="ana@example.org", language=survey.default_language
+    )
+    assert added.language == survey.default_language
