@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, IntegerField, Max
@@ -16,7 +15,7 @@ from actions.models import Action, ActionDocument, ActionEvent, Comment, Milesto
 from partnership import outbox
 from partnership.documents import document_validate
 from partnership.models import Organisation, Partnership, Person
-from partnership.services import Actor, audit_record
+from partnership.services import Actor, absolute_url, actor_user, audit_record
 
 State = Action.State
 
@@ -68,10 +67,6 @@ class StaleEdit(ValidationError):
         self.action = action
 
 
-def _user(by: Actor) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
 def _value(action: Action, field: str) -> Any:
     value = getattr(action, field)
     return str(value) if hasattr(value, "pk") else value
@@ -83,13 +78,13 @@ def action_create(
 ) -> Action:
     """A new action, saved as a draft of the proposing organisation (or submitted at once)."""
     contributors = fields.pop("contributors", None)
-    action = Action(partnership=partnership, owner=owner, created_by=_user(by), state=State.DRAFT, **fields)
+    action = Action(partnership=partnership, owner=owner, created_by=actor_user(by), state=State.DRAFT, **fields)
     _check_belongs(action)
     action.full_clean()
     action.save()
     if contributors:
         action.contributors.set(contributors)
-    ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.CREATED, by=_user(by), to_state=State.DRAFT)
+    ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.CREATED, by=actor_user(by), to_state=State.DRAFT)
     audit_record(by=by, verb="create", instance=action)
     if submit:
         action_transition(action=action, to_state=State.PROPOSED, by=by)
@@ -146,14 +141,14 @@ def action_update(*, action: Action, by: Actor, expected_version: int, **fields:
     current.full_clean()
     current.version += 1
     current.save()
-    ActionEvent.objects.create(action=current, kind=ActionEvent.Kind.EDITED, by=_user(by), changes=changes)
+    ActionEvent.objects.create(action=current, kind=ActionEvent.Kind.EDITED, by=actor_user(by), changes=changes)
     audit_record(by=by, verb="update", instance=current, changes=changes)
     return current
 
 
 def action_edit_record(*, action: Action, by: Actor, changes: dict[str, list[Any]]) -> ActionEvent:
     """Enter an edit made elsewhere (the admin's change form, which saves the row itself) in the history."""
-    return ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=_user(by), changes=changes)
+    return ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=actor_user(by), changes=changes)
 
 
 @transaction.atomic
@@ -170,7 +165,7 @@ def document_add(*, action: Action, by: Actor, title: str, visibility: str, file
         file=file,
         size=file.size,
         content_type=getattr(file, "content_type", "") or "",
-        uploaded_by=_user(by),
+        uploaded_by=actor_user(by),
     )
     _document_event(document, by, {"documents": [None, title], "visibility": [None, visibility]})
     audit_record(by=by, verb="create", instance=document, changes={"title": [None, title]})
@@ -184,7 +179,7 @@ def _document_event(document: ActionDocument, by: Actor, changes: dict[str, Any]
     return ActionEvent.objects.create(
         action_id=document.action_id,
         kind=ActionEvent.Kind.EDITED,
-        by=_user(by),
+        by=actor_user(by),
         changes={**changes, DOCUMENT_KEY: document.pk},
     )
 
@@ -266,7 +261,7 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
     event = ActionEvent.objects.create(
         action=action,
         kind=ActionEvent.Kind.TRANSITION,
-        by=_user(by),
+        by=actor_user(by),
         from_state=from_state,
         to_state=to_state,
         reason=reason,
@@ -318,7 +313,7 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
     event = ActionEvent.objects.create(
         action=source,
         kind=ActionEvent.Kind.MERGED,
-        by=_user(by),
+        by=actor_user(by),
         from_state=from_state,
         to_state=State.MERGED,
         reason=reason,
@@ -327,7 +322,7 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
     ActionEvent.objects.create(
         action=target,
         kind=ActionEvent.Kind.RECEIVED,
-        by=_user(by),
+        by=actor_user(by),
         reason=reason,
         changes={"merged_from": [None, str(source)]},
     )
@@ -376,7 +371,7 @@ def support_set(*, action: Action, organisation: Organisation, rating: int, by: 
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": _("Rate the priority from 1 to 5.")})
     support, _created = Support.objects.update_or_create(
-        action=action, organisation=organisation, defaults={"rating": rating, "by": _user(by)}
+        action=action, organisation=organisation, defaults={"rating": rating, "by": actor_user(by)}
     )
     return support
 
@@ -399,7 +394,7 @@ def action_assign_leader(*, action: Action, leader: Organisation | None, by: Act
     ActionEvent.objects.create(
         action=action,
         kind=ActionEvent.Kind.EDITED,
-        by=_user(by),
+        by=actor_user(by),
         changes={"leader": [str(old or ""), str(leader or "")]},
     )
     return action
@@ -426,7 +421,7 @@ def progress_update(*, action: Action, by: Actor, progress: int, milestones: dic
             milestone.save()
             changes[f"milestone {milestone.title}"] = [old_status, str(milestone.get_status_display())]
     if changes:
-        ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.MILESTONE, by=_user(by), changes=changes)
+        ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.MILESTONE, by=actor_user(by), changes=changes)
     return action
 
 
@@ -463,7 +458,7 @@ def _notify(*, action: Action, event: ActionEvent) -> None:
                 "person": person,
                 "from_label": State(event.from_state).label if event.from_state else "",
                 "to_label": State(event.to_state).label if event.to_state else "",
-                "action_url": settings.SITE_URL + action.get_absolute_url(),
+                "action_url": absolute_url(action.get_absolute_url()),
             },
             partnership_id=action.partnership_id,
         )

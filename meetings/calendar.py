@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from meetings.models import Meeting
+from partnership.services import absolute_url
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -29,7 +30,7 @@ def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
     event.add("dtstart", meeting.local(meeting.starts_at))
     event.add("dtend", meeting.local(meeting.ends_at))
     event.add("sequence", meeting.sequence)
-    event.add("url", settings.SITE_URL + meeting.get_absolute_url())
+    event.add("url", absolute_url(meeting.get_absolute_url()))
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = vCalAddress(f"mailto:{address}")
     organizer.params["cn"] = vText(name or settings.SITE_NAME)

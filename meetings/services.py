@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nh3
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
@@ -31,7 +30,7 @@ from meetings.models import (
 from partnership import outbox
 from partnership.documents import document_validate
 from partnership.models import Membership, OutboundMessage, Person
-from partnership.services import Actor, audit_record, record_save
+from partnership.services import Actor, absolute_url, actor_user, audit_record, record_save
 from partnership.tokens import token_new
 
 State = Meeting.State
@@ -53,14 +52,6 @@ DEFAULT_REMINDERS = (
     (2, ReminderRule.Anchor.START, ReminderRule.Audience.REGISTERED),
     (7, ReminderRule.Anchor.DEADLINE, ReminderRule.Audience.NOT_ANSWERED),
 )
-
-
-def _user(by: Actor) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 # Meetings ------------------------------------------------------------------------------------
@@ -108,7 +99,7 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
         meeting.sequence += 1
     meeting.save(update_fields=["state", "sequence"])
     MeetingTransition.objects.create(
-        meeting=meeting, from_state=from_state, to_state=to_state, by=_user(by), reason=reason
+        meeting=meeting, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
     )
     audit_record(
         by=by, verb="transition", instance=meeting, changes={"state": [from_state, to_state], "reason": reason}
@@ -200,7 +191,7 @@ def agenda_shift(*, items: Iterable[AgendaItem], minutes: int, by: Actor) -> int
 
 def _change(registration: Registration, to_state: str, by: Actor, reason: str = "") -> RegistrationChange:
     change = RegistrationChange.objects.create(
-        registration=registration, from_state=registration.state, to_state=to_state, by=_user(by), reason=reason
+        registration=registration, from_state=registration.state, to_state=to_state, by=actor_user(by), reason=reason
     )
     registration.state = to_state
     return change
@@ -232,13 +223,13 @@ def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor) -> 
             meeting=meeting, person=person, state=RegState.INVITED, token_hash=digest, invited_at=timezone.now()
         )
         RegistrationChange.objects.create(
-            registration=registration, from_state="", to_state=RegState.INVITED, by=_user(by)
+            registration=registration, from_state="", to_state=RegState.INVITED, by=actor_user(by)
         )
         _queue_registration_mail(
             registration=registration,
             kind="invitation",
             key_suffix="",
-            extra={"personal_url": _absolute(reverse("meetings:personal_link", kwargs={"token": raw}))},
+            extra={"personal_url": absolute_url(reverse("meetings:personal_link", kwargs={"token": raw}))},
         )
         invited += 1
     audit_record(by=by, verb="invite", instance=meeting, changes={"invited": invited})
@@ -253,7 +244,7 @@ def registration_for_member(*, meeting: Meeting, person: Person, by: Actor) -> R
     )
     if created:
         RegistrationChange.objects.create(
-            registration=registration, from_state="", to_state=RegState.INVITED, by=_user(by)
+            registration=registration, from_state="", to_state=RegState.INVITED, by=actor_user(by)
         )
     return registration
 
@@ -404,7 +395,7 @@ def _queue_registration_mail(
         "meeting": meeting,
         "person": person,
         "registration": registration,
-        "meeting_url": _absolute(meeting.get_absolute_url()),
+        "meeting_url": absolute_url(meeting.get_absolute_url()),
         "starts_local": meeting.local(meeting.starts_at),
         "ends_local": meeting.local(meeting.ends_at),
         "deadline_local": meeting.local(meeting.registration_deadline) if meeting.registration_deadline else None,
@@ -482,7 +473,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
         if rule.audience == ReminderRule.Audience.NOT_ANSWERED:
             # A fresh personal link, so the reminder can be answered without finding the invitation.
             raw, digest = token_new()
-            personal_url = _absolute(reverse("meetings:personal_link", kwargs={"token": raw}))
+            personal_url = absolute_url(reverse("meetings:personal_link", kwargs={"token": raw}))
             links.append(ReminderLink(registration=registration, token_hash=digest))
         subject, text, html = outbox.render_mail(
             template="meetings/email/reminder",
@@ -492,7 +483,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 "person": person,
                 "registration": registration,
                 "rule": rule,
-                "meeting_url": _absolute(meeting.get_absolute_url()),
+                "meeting_url": absolute_url(meeting.get_absolute_url()),
                 "personal_url": personal_url,
                 "starts_local": meeting.local(meeting.starts_at),
                 "deadline_local": meeting.local(meeting.registration_deadline)
@@ -541,7 +532,7 @@ def document_add(
         file=file,
         size=file.size,
         content_type=getattr(file, "content_type", "") or "",
-        uploaded_by=_user(by),
+        uploaded_by=actor_user(by),
     )
     record_save(instance=document, by=by)
     return document

@@ -40,14 +40,20 @@ COORDINATOR_PERMISSIONS = {
 }
 
 
-def _actor(by: Actor) -> Any:
+def actor_user(by: Actor) -> Any:
+    """The user to record as having done something: None for the system or an anonymous visitor."""
     return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def absolute_url(path: str) -> str:
+    """A path of the portal as a full address, for links in e-mails."""
+    return settings.SITE_URL + path
 
 
 def audit_record(*, by: Actor, verb: str, instance: models.Model, changes: dict[str, Any] | None = None) -> AuditLog:
     """Append an entry to the audit log; callers pass the changed fields as {field: [old, new]}."""
     return AuditLog.objects.create(
-        actor=_actor(by),
+        actor=actor_user(by),
         verb=verb,
         model=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -201,7 +207,7 @@ def person_account_create(*, person: Person, by: Actor, username: str | None = N
 def password_reset_url(user: Any) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return absolute_url(reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
 
 
 def welcome_mail_queue(*, person: Person) -> None:

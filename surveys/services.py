@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from partnership import outbox
 from partnership.models import OutboundMessage
-from partnership.services import Actor, audit_record
+from partnership.services import Actor, absolute_url, actor_user, audit_record
 from partnership.tokens import token_hash, token_new
 from surveys.models import (
     Answer,
@@ -48,14 +47,6 @@ SHORT_TEXT_LIMIT = 250
 OTHER_TEXT_LIMIT = 500
 SCALE = {"1", "2", "3", "4", "5"}
 ERASED_EMAIL = "erased@invalid.invalid"
-
-
-def _user(by: Actor) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 # Building -----------------------------------------------------------------------------------
@@ -134,7 +125,7 @@ def survey_transition(*, survey: Survey, to_state: str, by: Actor, reason: str =
         outbox.messages_cancel(keys_startwith=f"survey:{survey.pk}:")
     survey.save(update_fields=fields)
     SurveyTransition.objects.create(
-        survey=survey, from_state=from_state, to_state=to_state, by=_user(by), reason=reason
+        survey=survey, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
     )
     audit_record(by=by, verb="transition", instance=survey, changes={"state": [from_state, to_state]})
     return survey
@@ -220,8 +211,8 @@ def _new_token(invitation: Invitation) -> str:
 
 def _links(raw: str) -> dict[str, str]:
     return {
-        "survey_url": _absolute(reverse("surveys:personal_link", kwargs={"token": raw})),
-        "opt_out_url": _absolute(reverse("surveys:opt_out", kwargs={"token": raw})),
+        "survey_url": absolute_url(reverse("surveys:personal_link", kwargs={"token": raw})),
+        "opt_out_url": absolute_url(reverse("surveys:opt_out", kwargs={"token": raw})),
     }
 
 
