@@ -6,6 +6,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,32 @@ def assert_worker_log_clean(log: Path) -> None:
         line for line in text.splitlines() if re.search(r"\b(ERROR|CRITICAL)\b|Traceback|raised unexpected", line)
     ]
     assert problems == [], "\n".join(problems[:20])
+
+
+def kill_when_received(smtp_sink: Any, worker: Any, *, after: int) -> list[str]:
+    """The worst moment: kill the worker when the SMTP server holds the `after`-th message, before the
+    worker hears "250". The returned list gets that message's Message-ID."""
+    killed_during: list[str] = []
+
+    def kill_mid_send(received: Message) -> None:
+        if not killed_during and len(smtp_sink.message_ids()) >= after:
+            worker.kill()
+            killed_during.append(str(received["Message-ID"]))
+
+    smtp_sink.on_receive = kill_mid_send
+    return killed_during
+
+
+def wait_for_the_kill(
+    smtp_sink: Any, killed_during: list[str], *, after: int, total: int, concurrency: int, settings: Any
+) -> set[int]:
+    """Wait for the kill mid-run and return the rows left in sending by the dead worker."""
+    wait_until(lambda: bool(killed_during), what=f"{after} messages and the kill")
+    sending_at_kill = sending_now()
+    assert len(smtp_sink.message_ids()) < total * 0.8, "the kill should come in the middle of the run"
+    # A batch is claimed at once (OUTBOX_BATCH_SIZE rows per task); only the row in flight can repeat.
+    assert 1 <= len(sending_at_kill) <= concurrency * settings.OUTBOX_BATCH_SIZE
+    return sending_at_kill
 
 
 def recover_and_assert_exactly_once(

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
-from email.message import Message
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
-from mail_checks import assert_worker_log_clean, queue_length, wait_until
+from mail_checks import (
+    assert_worker_log_clean,
+    kill_when_received,
+    queue_length,
+    recover_and_assert_exactly_once,
+    rows_by_message_id,
+    statuses,
+    wait_for_the_kill,
+    wait_until,
+)
+from mail_checks import worker_env as shared_worker_env
 
 from partnership import outbox
 from partnership.models import OutboundMessage
@@ -24,7 +32,7 @@ KILL_AFTER = 150
 
 
 def worker_env(sink: Any) -> dict[str, str]:
-    return {"EMAIL_URL": sink.url, "OUTBOX_RECLAIM_AFTER_SECONDS": str(RECLAIM_AFTER_SECONDS)}
+    return shared_worker_env(sink, reclaim_after=RECLAIM_AFTER_SECONDS)
 
 
 def prepared(prefix: str, count: int, **fields: Any) -> list[OutboundMessage]:
@@ -40,17 +48,6 @@ def prepared(prefix: str, count: int, **fields: Any) -> list[OutboundMessage]:
     ]
 
 
-def statuses() -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for status in OutboundMessage.objects.values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
-def message_ids_by_row() -> dict[str, int]:
-    return {message.message_id: message.pk for message in OutboundMessage.objects.only("pk", "key")}
-
-
 def test_500_messages_survive_a_killed_worker_exactly_once(celery_worker_factory, smtp_sink, settings, tmp_path):
     settings.OUTBOX_RECLAIM_AFTER_SECONDS = RECLAIM_AFTER_SECONDS
     worker = celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink))
@@ -58,56 +55,21 @@ def test_500_messages_survive_a_killed_worker_exactly_once(celery_worker_factory
         outbox.messages_enqueue_bulk(prepared("bulk", 500))
     assert OutboundMessage.objects.count() == 500
 
-    # The worst moment: the SMTP server has the 150th message, the worker has not yet heard "250".
-    killed_during: list[str] = []
+    killed_during = kill_when_received(smtp_sink, worker, after=KILL_AFTER)
+    sending_at_kill = wait_for_the_kill(
+        smtp_sink, killed_during, after=KILL_AFTER, total=500, concurrency=CONCURRENCY, settings=settings
+    )
 
-    def kill_mid_send(received: Message) -> None:
-        if not killed_during and len(smtp_sink.message_ids()) >= KILL_AFTER:
-            worker.kill()
-            killed_during.append(str(received["Message-ID"]))
-
-    smtp_sink.on_receive = kill_mid_send
-    wait_until(lambda: bool(killed_during), what=f"{KILL_AFTER} messages and the kill")
-    sending_at_kill = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
-    assert len(smtp_sink.message_ids()) < 400, "the kill should come in the middle of the run"
-    # A batch is claimed at once (OUTBOX_BATCH_SIZE rows per task); only the row in flight can repeat.
-    assert 1 <= len(sending_at_kill) <= CONCURRENCY * settings.OUTBOX_BATCH_SIZE
-
-    celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink))
-    # Let the restarted worker drain the queue; what is left was held by the killed one.
-    last: dict[str, int] = {}
-
-    def drained() -> bool:
-        nonlocal last
-        now = statuses()
-        settled = queue_length(settings) == 0 and now == last
-        last = now
-        if not settled:
-            time.sleep(0.5)
-        return settled
-
-    wait_until(drained, what="the restarted worker to drain the queue")
-    still_sending = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
-    assert sending_at_kill <= still_sending, "only the sweep may take back a row a dead worker held"
-
-    def swept_all_sent() -> bool:
-        outbox.outbox_sweep()
-        if statuses() == {Status.SENT: 500}:
-            return True
-        time.sleep(0.5)
-        return False
-
-    wait_until(swept_all_sent, what="the sweep to recover every message")
-
-    smtp_sink.wait_for(500)
-    received = smtp_sink.message_ids()
-    by_id = message_ids_by_row()
-    assert set(received) == set(by_id), "every message arrived, and nothing else"
-    repeated = {by_id[message_id]: count for message_id, count in received.items() if count > 1}
-    assert set(repeated) <= sending_at_kill, f"repeats {repeated} not in sending at the kill {sending_at_kill}"
-    assert all(count == 2 for count in repeated.values())
-    assert len(repeated) <= CONCURRENCY, f"more repeats than messages in flight: {repeated}"
-    assert by_id[killed_during[0]] in repeated, "the message the SMTP server had at the kill is sent again"
+    recover_and_assert_exactly_once(
+        prefix="bulk:",
+        expected=500,
+        killed_during=killed_during,
+        sending_at_kill=sending_at_kill,
+        restart=lambda: celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink)),
+        smtp_sink=smtp_sink,
+        settings=settings,
+        concurrency=CONCURRENCY,
+    )
     assert_worker_log_clean(tmp_path / "worker.log")
 
 
@@ -140,7 +102,7 @@ def test_overlapping_sweeps_send_nothing_twice(celery_worker_factory, smtp_sink,
     wait_until(lambda: statuses() == {Status.SENT: 200} and queue_length(settings) == 0, what="all 200 sent")
     smtp_sink.wait_for(200)
     received = smtp_sink.message_ids()
-    assert set(received) == set(message_ids_by_row())
+    assert set(received) == set(rows_by_message_id())
     assert max(received.values()) == 1, "a message was sent twice"
     assert_worker_log_clean(tmp_path / "worker.log")
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from email.message import Message
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 from mail_checks import (
     assert_worker_log_clean,
+    kill_when_received,
     queue_length,
     recover_and_assert_exactly_once,
     rows_by_message_id,
     statuses,
+    wait_for_the_kill,
     wait_until,
 )
 
@@ -58,23 +59,13 @@ def test_a_thousand_invitations_survive_a_killed_worker_and_overlapping_reminder
     invitations = f"survey:{survey.pk}:invitation:"
     worker = celery_worker_factory(concurrency=CONCURRENCY, extra_env=env)
 
-    # The worst moment: the SMTP server has a message, the worker has not yet heard "250".
-    killed_during: list[str] = []
-
-    def kill_mid_send(received: Message) -> None:
-        if not killed_during and len(smtp_sink.message_ids()) >= KILL_AFTER:
-            worker.kill()
-            killed_during.append(str(received["Message-ID"]))
-
-    smtp_sink.on_receive = kill_mid_send
+    killed_during = kill_when_received(smtp_sink, worker, after=KILL_AFTER)
     assert services.invitations_send(survey=survey, by=None) == RESPONDENTS
     assert OutboundMessage.objects.filter(key__startswith=invitations).count() == RESPONDENTS
 
-    wait_until(lambda: bool(killed_during), what=f"{KILL_AFTER} invitations and the kill")
-    sending_at_kill = set(OutboundMessage.objects.filter(status=Status.SENDING).values_list("pk", flat=True))
-    assert len(smtp_sink.message_ids()) < RESPONDENTS * 0.8, "the kill should come in the middle of the run"
-    # A batch is claimed at once (OUTBOX_BATCH_SIZE rows per task); only the row in flight can repeat.
-    assert 1 <= len(sending_at_kill) <= CONCURRENCY * settings.OUTBOX_BATCH_SIZE
+    sending_at_kill = wait_for_the_kill(
+        smtp_sink, killed_during, after=KILL_AFTER, total=RESPONDENTS, concurrency=CONCURRENCY, settings=settings
+    )
 
     recover_and_assert_exactly_once(
         prefix=invitations,
