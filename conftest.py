@@ -73,6 +73,43 @@ def _empty_cache() -> Iterator[None]:
     yield
 
 
+# The partner records most app tests start from: the Security partnership, a coordinator and a partner
+# of it, and a partner of another partnership. A test module may define its own of the same name.
+
+
+@pytest.fixture
+def partnership() -> Any:
+    from partnership.tests.factories import PartnershipFactory
+
+    return PartnershipFactory(name="Partnership for Security in Public Spaces", slug="security", is_public=True)
+
+
+@pytest.fixture
+def coordinator(partnership: Any) -> Any:
+    from partnership.models import Membership
+    from partnership.tests.factories import member_user
+
+    return member_user(partnership, Membership.Role.COORDINATOR)
+
+
+@pytest.fixture
+def partner(partnership: Any) -> Any:
+    """A partner of the partnership (not its coordinator, nor the owner of its surveys)."""
+    from partnership.models import Membership
+    from partnership.tests.factories import member_user
+
+    return member_user(partnership, Membership.Role.PARTNER)
+
+
+@pytest.fixture
+def outsider() -> Any:
+    """A partner of another partnership only."""
+    from partnership.models import Membership
+    from partnership.tests.factories import PartnershipFactory, member_user
+
+    return member_user(PartnershipFactory(), Membership.Role.PARTNER)
+
+
 @pytest.fixture
 def uses_postgres() -> None:
     require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://...")

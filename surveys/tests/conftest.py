@@ -3,46 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
-from partnership.models import Membership
-from partnership.tests.factories import PartnershipFactory, member_user
 from surveys.models import Question, Survey
 from surveys.tests.factories import QuestionFactory, SectionFactory, SurveyFactory, ministry_user, question_with_choices
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache() -> Any:
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def partnership():
-    return PartnershipFactory(name="Partnership for Security in Public Spaces", slug="security", is_public=True)
 
 
 @pytest.fixture
 def ministry(partnership):
     """A user of the Croatian ministry, which owns the survey."""
     return ministry_user(partnership)
-
-
-@pytest.fixture
-def coordinator(partnership):
-    return member_user(partnership, Membership.Role.COORDINATOR)
-
-
-@pytest.fixture
-def partner(partnership):
-    """A member of the partnership that does not own the survey."""
-    return member_user(partnership, Membership.Role.PARTNER)
-
-
-@pytest.fixture
-def outsider():
-    return member_user(PartnershipFactory(), Membership.Role.PARTNER)
 
 
 class Built:
