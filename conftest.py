@@ -107,7 +107,7 @@ def outsider() -> Any:
     from partnership.models import Membership
     from partnership.tests.factories import PartnershipFactory, member_user
 
-    return member_user(PartnershipFactory(), Membership.Role.PARTNER)
+    return member_user(PartnershipFactory.create(), Membership.Role.PARTNER)
 
 
 @pytest.fixture
