@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
 from partnership import outbox
-from partnership.documents import document_validate
+from partnership.documents import document_file
 from partnership.models import Organisation, Partnership, Person
 from partnership.services import Actor, absolute_url, actor_user, audit_record
 
@@ -157,15 +157,8 @@ def document_add(*, action: Action, by: Actor, title: str, visibility: str, file
         raise ValidationError(
             _("This action is %(state)s: documents cannot be added.") % {"state": action.get_state_display().lower()}
         )
-    document_validate(file)
     document = ActionDocument.objects.create(
-        action=action,
-        title=title,
-        visibility=visibility,
-        file=file,
-        size=file.size,
-        content_type=getattr(file, "content_type", "") or "",
-        uploaded_by=actor_user(by),
+        action=action, title=title, visibility=visibility, uploaded_by=actor_user(by), **document_file(file)
     )
     _document_event(document, by, {"documents": [None, title], "visibility": [None, visibility]})
     audit_record(by=by, verb="create", instance=document, changes={"title": [None, title]})
@@ -198,10 +191,8 @@ def document_update(*, document: ActionDocument, by: Actor, title: str, visibili
         changes["visibility"] = [old_visibility, visibility]
     document.title, document.visibility = title, visibility
     if file is not None and file is not old_file:
-        document_validate(file)
-        document.file = file
-        document.size = file.size
-        document.content_type = getattr(file, "content_type", "") or ""
+        for name, value in document_file(file).items():
+            setattr(document, name, value)
         changes["file"] = [old_file.name.rsplit("/", 1)[-1], getattr(file, "name", "")]
         transaction.on_commit(lambda: old_file.storage.delete(old_file.name))
     if not changes:

@@ -28,7 +28,7 @@ from meetings.models import (
     ReminderRule,
 )
 from partnership import outbox
-from partnership.documents import document_validate
+from partnership.documents import document_file
 from partnership.models import Membership, OutboundMessage, Person
 from partnership.services import Actor, absolute_url, actor_user, audit_record, record_save
 from partnership.tokens import token_new
@@ -522,17 +522,14 @@ def document_add(
     file: Any,
     agenda_item: AgendaItem | None = None,
 ) -> MeetingDocument:
-    document_validate(file)
     document = MeetingDocument(
         meeting=meeting,
         agenda_item=agenda_item,
         title=title,
         kind=kind,
         visibility=visibility,
-        file=file,
-        size=file.size,
-        content_type=getattr(file, "content_type", "") or "",
         uploaded_by=actor_user(by),
+        **document_file(file),
     )
     record_save(instance=document, by=by)
     return document

@@ -91,6 +91,12 @@ def document_validate(uploaded: Any) -> None:
         )
 
 
+def document_file(uploaded: Any) -> dict[str, Any]:
+    """What a document model keeps of an accepted upload (checked here): the file, its size and type."""
+    document_validate(uploaded)
+    return {"file": uploaded, "size": uploaded.size, "content_type": getattr(uploaded, "content_type", "") or ""}
+
+
 def document_file_clean(uploaded: Any) -> Any:
     """A form's `clean_file`: a new upload must follow the rules above; a file already stored passes."""
     if uploaded and hasattr(uploaded, "size") and not getattr(uploaded, "_committed", False):
