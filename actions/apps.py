@@ -7,17 +7,14 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Actions")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        # Coordinators run the action workflow and the Teaser import in the admin (scoped to their
-        # partnerships there); the partner-records app grants what each app registers here.
-        from partnership.services import COORDINATOR_PERMISSIONS
-
-        COORDINATOR_PERMISSIONS["actions"] = {
-            "action": ("view", "add", "change"),
-            "actionevent": ("view",),
-            "fundingopportunity": ("view", "add", "change", "delete"),
-            "workinggroup": ("view", "add", "change", "delete"),
-            "groupoutcome": ("view", "add", "change", "delete"),
-            "milestone": ("view", "add", "change", "delete"),
-            "actiondocument": ("view", "add", "change", "delete"),
-        }
+    # Coordinators run the action workflow and the Teaser import in the admin (scoped to their
+    # partnerships there); partnership.services collects this from every app at start-up.
+    coordinator_permissions = {
+        "action": ("view", "add", "change"),
+        "actionevent": ("view",),
+        "fundingopportunity": ("view", "add", "change", "delete"),
+        "workinggroup": ("view", "add", "change", "delete"),
+        "groupoutcome": ("view", "add", "change", "delete"),
+        "milestone": ("view", "add", "change", "delete"),
+        "actiondocument": ("view", "add", "change", "delete"),
+    }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting
-from partnership.models import Organisation, Partnership, Person, Pillar, PriorityArea
+from partnership.models import Document, Organisation, Partnership, Person, Pillar, PriorityArea
 
 
 class FundingOpportunity(models.Model):
@@ -306,33 +306,25 @@ class Milestone(models.Model):
         return self.status != self.Status.DONE and self.due_on < timezone.localdate()
 
 
-class ActionDocument(models.Model):
-    """A file attached to an action (a concept note, a draft of the deliverable), streamed through a
-    permission check: never served as public media."""
+class ActionDocument(Document):
+    """A file attached to an action (a concept note, a draft of the deliverable)."""
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public, once the action is published")
         MEMBERS = "members", _("Members of the partnership")
         COORDINATORS = "coordinators", _("Coordinators only")
 
+    upload_folder = "actions"
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="actions/%Y/")
-    content_type = models.CharField(max_length=100, blank=True, editable=False)
-    size = models.PositiveBigIntegerField(default=0, editable=False)
     visibility = models.CharField(
         _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
     )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["action", "title", "id"]
         verbose_name = _("action document")
         verbose_name_plural = _("action documents")
-
-    def __str__(self) -> str:
-        return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("actions:document", kwargs={"pk": self.pk})

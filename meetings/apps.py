@@ -7,15 +7,12 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self) -> None:
-        # Coordinators edit meetings, agendas, reminder rules and documents in the admin (scoped to
-        # their partnerships there); the partner-records app grants what each app registers here.
-        from partnership.services import COORDINATOR_PERMISSIONS
-
-        COORDINATOR_PERMISSIONS["meetings"] = {
-            "meeting": ("view", "add", "change"),
-            "agendaitem": ("view", "add", "change", "delete"),
-            "reminderrule": ("view", "add", "change", "delete"),
-            "meetingdocument": ("view", "add", "change", "delete"),
-            "registration": ("view", "change"),
-        }
+    # Coordinators edit meetings, agendas, reminder rules and documents in the admin (scoped to
+    # their partnerships there); partnership.services collects this from every app at start-up.
+    coordinator_permissions = {
+        "meeting": ("view", "add", "change"),
+        "agendaitem": ("view", "add", "change", "delete"),
+        "reminderrule": ("view", "add", "change", "delete"),
+        "meetingdocument": ("view", "add", "change", "delete"),
+        "registration": ("view", "change"),
+    }

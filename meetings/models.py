@@ -6,7 +6,6 @@ import uuid
 import zoneinfo
 from datetime import date, datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from partnership.models import Organisation, Partnership, Person, StateChange
+from partnership.models import Document, Organisation, Partnership, Person, StateChange
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
@@ -268,16 +267,8 @@ class ReminderLink(models.Model):
         return f"{self.registration_id} {self.created_at:%Y-%m-%d}"
 
 
-class RegistrationChange(models.Model):
+class RegistrationChange(StateChange):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
-    from_state = models.CharField(max_length=20)
-    to_state = models.CharField(max_length=20)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.registration_id}: {self.from_state} → {self.to_state}"
@@ -321,12 +312,7 @@ class ReminderRule(models.Model):
         return self.meeting.starts_at if self.anchor == self.Anchor.START else self.meeting.registration_deadline
 
 
-class MeetingDocument(models.Model):
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", _("Public")
-        MEMBERS = "members", _("Members of the partnership")
-        COORDINATORS = "coordinators", _("Coordinators only")
-
+class MeetingDocument(Document):
     class Kind(models.TextChoices):
         AGENDA = "agenda", _("Agenda")
         PRESENTATION = "presentation", _("Presentation")
@@ -334,29 +320,19 @@ class MeetingDocument(models.Model):
         REPORT = "report", _("Report")
         OTHER = "other", _("Other")
 
+    upload_folder = "meetings"
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
     agenda_item = models.ForeignKey(
         AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
-    title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PRESENTATION)
-    file = models.FileField(_("file"), upload_to="meetings/%Y/")
-    content_type = models.CharField(max_length=100, blank=True, editable=False)
-    size = models.PositiveBigIntegerField(default=0, editable=False)
-    visibility = models.CharField(
-        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
-    )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["meeting", "kind", "title"]
         verbose_name = _("meeting document")
         verbose_name_plural = _("meeting documents")
-
-    def __str__(self) -> str:
-        return self.title
 
     def get_absolute_url(self) -> str:
         return reverse("meetings:document", kwargs={"pk": self.pk})

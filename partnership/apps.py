@@ -6,3 +6,17 @@ class PartnershipConfig(AppConfig):
     name = "partnership"
     verbose_name = _("Partner records")
     default_auto_field = "django.db.models.BigAutoField"
+
+    # What coordinators may do in the admin, where their querysets are scoped to their partnerships;
+    # every app declares its own, and partnership.services collects them at start-up.
+    coordinator_permissions = {
+        "partnership": ("view", "change"),
+        "priorityarea": ("view", "add", "change", "delete"),
+        "pillar": ("view", "add", "change", "delete"),
+        "organisation": ("view", "add", "change"),
+        "person": ("view", "add", "change"),
+        "membership": ("view", "add", "change", "delete"),
+        "consentrecord": ("view",),
+        "auditlog": ("view",),
+        "outboundmessage": ("view",),
+    }

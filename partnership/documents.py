@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 ALLOWED_DOCUMENT_EXTENSIONS = (
@@ -105,3 +106,10 @@ def document_file_clean(uploaded: Any) -> Any:
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict["file"]) from error
     return uploaded
+
+
+def document_response(document: Any) -> FileResponse:
+    """Stream a stored document as an attachment under its own file name; call only after the app's
+    `document_access` has decided the user may see it."""
+    filename = document.file.name.rsplit("/", 1)[-1]
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)

@@ -244,6 +244,39 @@ class StateChange(models.Model):
         ordering = ["at", "id"]
 
 
+def document_upload_to(instance: Document, filename: str) -> str:
+    """Each app's documents under their own folder, by year: `meetings/2019/agenda.pdf`."""
+    return f"{instance.upload_folder}/{timezone.now():%Y}/{filename}"
+
+
+class Document(models.Model):
+    """An uploaded file of limited visibility, streamed through its app's permission check and never
+    served as public media; stored through Django's storage API. Apps add the owner's FK."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        MEMBERS = "members", _("Members of the partnership")
+        COORDINATORS = "coordinators", _("Coordinators only")
+
+    upload_folder = "documents"
+
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=document_upload_to)
+    content_type = models.CharField(max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class AuditLog(models.Model):
     """Who changed what, when; written by services and the admin, never edited."""
 

@@ -23,6 +23,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from partnership import background
 from partnership.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -157,15 +158,13 @@ def _hand_to_tasks(ids: list[int]) -> None:
     """One task per message when there are few; batches over one SMTP connection when many (a survey's
     10,000 invitations), which saves a connection and a task per mail. Each message is still claimed
     and marked sent on its own, so exactly-once holds the same way."""
-    from partnership.tasks import send_message, send_messages
-
     size = settings.OUTBOX_BATCH_SIZE
     if len(ids) < size:
         for message_id in ids:
-            send_message.delay(message_id)
+            background.enqueue("partnership.tasks.send_message", message_id)
         return
     for start in range(0, len(ids), size):
-        send_messages.delay(ids[start : start + size])
+        background.enqueue("partnership.tasks.send_messages", ids[start : start + size])
 
 
 def messages_cancel_for(*, to_email: str) -> int:

@@ -6,12 +6,14 @@ import json
 import secrets
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -24,20 +26,6 @@ User = get_user_model()
 Actor = AbstractBaseUser | AnonymousUser | None
 
 COORDINATORS_GROUP = "Coordinators"
-# What coordinators may do in the admin; their querysets are scoped to their partnerships there.
-COORDINATOR_PERMISSIONS = {
-    "partnership": {
-        "partnership": ("view", "change"),
-        "priorityarea": ("view", "add", "change", "delete"),
-        "pillar": ("view", "add", "change", "delete"),
-        "organisation": ("view", "add", "change"),
-        "person": ("view", "add", "change"),
-        "membership": ("view", "add", "change", "delete"),
-        "consentrecord": ("view",),
-        "auditlog": ("view",),
-        "outboundmessage": ("view",),
-    },
-}
 
 
 def actor_user(by: Actor) -> Any:
@@ -121,12 +109,12 @@ def membership_end(*, membership: Membership, until: Any = None, by: Actor) -> M
 def coordinators_group() -> Group:
     """The group that gives coordinators and the secretariat their admin permissions."""
     group, _created = Group.objects.get_or_create(name=COORDINATORS_GROUP)
-    wanted = []
-    for _app_label, models_perms in COORDINATOR_PERMISSIONS.items():
-        for model_name, actions in models_perms.items():
-            wanted += [f"{action}_{model_name}" for action in actions]
-    perms = Permission.objects.filter(content_type__app_label__in=COORDINATOR_PERMISSIONS, codename__in=wanted)
-    group.permissions.add(*perms)
+    wanted = Q()
+    for config in apps.get_app_configs():
+        for model_name, verbs in getattr(config, "coordinator_permissions", {}).items():
+            codenames = [f"{verb}_{model_name}" for verb in verbs]
+            wanted |= Q(content_type__app_label=config.label, codename__in=codenames)
+    group.permissions.add(*Permission.objects.filter(wanted))
     return group
 
 

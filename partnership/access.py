@@ -1,0 +1,53 @@
+"""How every view states who may open it, and the one place that turns a refusal into an answer.
+
+A view's first line is its access call. For a page about one object that is the app's
+`<noun>_access(user, pk, *, need=...)` selector, which returns the object or raises `Http404`
+(the user may not know it exists, the same answer as for a missing one) or `PermissionDenied`
+(they may see it but not do this). Pages without such an object call `public(request)` or
+`signed_in(request.user)` here. An anonymous visitor who is refused is sent to log in instead
+(`AccessMiddleware`): signing in may give them what they asked for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class SignInRequired(PermissionDenied):
+    """Raised for an anonymous visitor where a signed-in user might be allowed."""
+
+
+def public(request: HttpRequest) -> None:
+    """Anyone may open this page, signed in or not; what it shows is scoped by its selectors."""
+
+
+def signed_in(user: Any) -> None:
+    """Any signed-in user may open this page; an anonymous visitor is sent to log in."""
+    if not getattr(user, "is_authenticated", False):
+        raise SignInRequired
+
+
+def refuse(user: Any, message: str = "") -> NoReturn:
+    """The user may see the object but not do this: 403, or the login page for a visitor."""
+    signed_in(user)
+    raise PermissionDenied(message)
+
+
+class AccessMiddleware:
+    """Answers a `SignInRequired` with a redirect to the login page, back to this address after it."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, SignInRequired):
+            return redirect_to_login(request.get_full_path())
+        return None
