@@ -9,7 +9,7 @@ from django.shortcuts import render
 from actions import selectors as action_selectors
 from actions.models import Action
 from meetings import selectors as meeting_selectors
-from partnership import selectors
+from partnership import access, selectors
 from partnership.models import Partnership
 from surveys import selectors as survey_selectors
 
@@ -19,6 +19,7 @@ UPCOMING = 5
 def home(request: HttpRequest) -> HttpResponse:
     """By role: a visitor sees public partnerships and meetings; a partner their meetings, invitations,
     actions and surveys; a coordinator also the partnerships they run and undelivered mail."""
+    access.public(request)
     user = request.user
     person = selectors.person_for(user)
     coordinated = list(selectors.partnerships_coordinated(user))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from partnership import access
 from partnership.models import ConsentRecord, Membership, Organisation, OutboundMessage, Partnership, Person
 
 
@@ -140,9 +143,65 @@ def organisation_memberships(*, organisation: Organisation, user: Any) -> QueryS
     )
 
 
+def organisation_memberships_with_contacts(*, organisation: Organisation, user: Any) -> list[tuple[Membership, Any]]:
+    """The organisation's memberships the user can see, each with its contacts where the user is a
+    member of that partnership (None elsewhere: contacts are for members only)."""
+    memberships = list(organisation_memberships(organisation=organisation, user=user))
+    if getattr(user, "is_superuser", False):
+        member_of = {membership.partnership_id for membership in memberships}
+    else:
+        member_of = set(partnerships_member_of(user).values_list("pk", flat=True))
+    return [
+        (membership, list(membership.contacts.all()) if membership.partnership_id in member_of else None)
+        for membership in memberships
+    ]
+
+
+def directory_countries(*, partnership: Partnership) -> list[str]:
+    """The countries of a partnership's member organisations, for the directory's filter."""
+    return list(
+        Organisation.objects.filter(memberships__partnership=partnership)
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
 def failed_messages(user: Any) -> QuerySet[OutboundMessage]:
     """Failed mails of the partnerships a coordinator runs (and mails without a partnership, for superusers)."""
     queryset = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
     if getattr(user, "is_superuser", False):
         return queryset
     return queryset.filter(partnership__in=partnerships_coordinated(user))
+
+
+# Access: a view's first line ----------------------------------------------------------------
+
+
+def partnership_access(user: Any, slug: str) -> Partnership:
+    """A partnership the user may see: public, or one they belong to; 404 for any other."""
+    partnership = partnerships_visible(user).filter(slug=slug).first()
+    if partnership is None:
+        raise Http404
+    return partnership
+
+
+def organisation_access(user: Any, pk: int) -> Organisation:
+    """An organisation that belongs to a partnership the user may see; 404 for any other."""
+    organisation = organisations_visible(user).select_related("parent").filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def own_person_access(user: Any, *, need: Literal["profile", "data"]) -> Person:
+    """The signed-in user's own person record: to edit their profile (403 for an account without one)
+    or to download their data (404 without one)."""
+    access.signed_in(user)
+    person = person_for(user)
+    if person is None:
+        if need == "data":
+            raise Http404
+        access.refuse(user, _("Your account is not linked to a person in the partner records."))
+    return person

@@ -173,6 +173,19 @@ def person_update(*, person: Person, by: Actor, **fields: Any) -> Person:
 
 
 @transaction.atomic
+def profile_update(*, person: Person, by: Actor, consents: dict[str, bool], **fields: Any) -> Person:
+    """A person's own changes to their profile and consents; their login's e-mail follows their address."""
+    person_update(person=person, by=by, **fields)
+    for purpose, given in consents.items():
+        consent_set(person=person, purpose=purpose, given=given, by=by)
+    user = person.user
+    if user is not None and user.email != person.email:
+        user.email = person.email
+        user.save(update_fields=["email"])
+    return person
+
+
+@transaction.atomic
 def person_account_create(*, person: Person, by: Actor, username: str | None = None) -> Any:
     """Create a login for a person and queue a welcome mail that lets them set their password."""
     if person.user_id is not None:

@@ -3,29 +3,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
-from partnership import selectors, services
+from partnership import access, selectors, services
 from partnership.forms import DirectoryFilterForm, ProfileForm
-from partnership.models import Membership, Organisation
+from partnership.models import Membership
 
 DIRECTORY_PAGE_SIZE = 50
 
 
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = get_object_or_404(selectors.partnerships_visible(request.user), slug=slug)
+    partnership = selectors.partnership_access(request.user, slug)
     role = selectors.user_role_in(request.user, partnership)
     return render(
         request,
@@ -43,15 +42,9 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def directory(request: HttpRequest, slug: str) -> HttpResponse:
     """Member organisations of a partnership by role and country; contacts for members only."""
-    partnership = get_object_or_404(selectors.partnerships_visible(request.user), slug=slug)
+    partnership = selectors.partnership_access(request.user, slug)
     show_contacts = selectors.is_member(request.user, partnership)
-    used_countries = (
-        Organisation.objects.filter(memberships__partnership=partnership)
-        .exclude(country="")
-        .values_list("country", flat=True)
-        .order_by()
-        .distinct()
-    )
+    used_countries = selectors.directory_countries(partnership=partnership)
     country_choices = sorted(((code, countries.name(code)) for code in used_countries), key=lambda c: str(c[1]))
     form = DirectoryFilterForm(request.GET or None, countries=country_choices)
     role = country = ""
@@ -77,39 +70,25 @@ def directory(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(selectors.organisations_visible(request.user).select_related("parent"), pk=pk)
-    memberships = list(selectors.organisation_memberships(organisation=organisation, user=request.user))
-    member_partnerships = set(selectors.partnerships_member_of(request.user).values_list("pk", flat=True))
-    if request.user.is_superuser:
-        member_partnerships = {m.partnership_id for m in memberships}
-    contacts_by_membership = {
-        m.pk: list(m.contacts.all()) for m in memberships if m.partnership_id in member_partnerships
-    }
+    organisation = selectors.organisation_access(request.user, pk)
     return render(
         request,
         "partnership/organisation_detail.html",
         {
             "organisation": organisation,
-            "memberships": [(m, contacts_by_membership.get(m.pk)) for m in memberships],
+            "memberships": selectors.organisation_memberships_with_contacts(
+                organisation=organisation, user=request.user
+            ),
         },
     )
 
 
-@login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    person = selectors.person_for(request.user)
-    if person is None:
-        raise PermissionDenied(_("Your account is not linked to a person in the partner records."))
+    person = selectors.own_person_access(request.user, need="profile")
     form = ProfileForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
-        services.person_update(person=person, by=request.user, **fields)
-        for purpose, given in form.consents().items():
-            services.consent_set(person=person, purpose=purpose, given=given, by=request.user)
-        user = person.user
-        if user is not None and user.email != person.email:
-            user.email = person.email
-            user.save(update_fields=["email"])
+        services.profile_update(person=person, by=request.user, consents=form.consents(), **fields)
         messages.success(request, _("Your details have been saved."))
         response = redirect("profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, person.language, samesite="Lax")
@@ -119,12 +98,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "partnership/profile.html", {"form": form, "person": person})
 
 
-@login_required
 @require_GET
 def profile_data(request: HttpRequest) -> HttpResponse:
-    person = selectors.person_for(request.user)
-    if person is None:
-        raise Http404
+    person = selectors.own_person_access(request.user, need="data")
     data = services.person_data_export(person=person)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
@@ -134,10 +110,12 @@ def profile_data(request: HttpRequest) -> HttpResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
+    access.public(request)
     return render(request, "partnership/privacy.html")
 
 
 def accessibility(request: HttpRequest) -> HttpResponse:
+    access.public(request)
     return render(request, "partnership/accessibility.html")
 
 
@@ -145,6 +123,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Whether the database, the cache and the broker are reachable; 503 if any is not."""
+    access.public(request)
     checks: dict[str, Any] = {}
     try:
         with connection.cursor() as cursor:
@@ -165,10 +144,8 @@ def health(request: HttpRequest) -> JsonResponse:
 def _broker_status() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
-    from partnership.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as error:  # noqa: BLE001
@@ -177,4 +154,5 @@ def _broker_status() -> str:
 
 def ping(request: HttpRequest) -> HttpResponse:
     """A bare view: the benchmark's baseline for what Django costs without any work."""
+    access.public(request)
     return HttpResponse(b"pong", content_type="text/plain")

@@ -19,11 +19,6 @@ PEOPLE_HEADER = "name,email,organisation,role_title,language\n"
 ORGANISATION_HEADER = "name,short_name,kind,country,website,parent\n"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def partnership():
     return PartnershipFactory(name="Security in Public Spaces")

@@ -19,11 +19,6 @@ from partnership.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def yesterday():
     return timezone.localdate() - timedelta(days=1)
 

@@ -20,11 +20,6 @@ from partnership.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def audit_entries(instance, verb=None):
     entries = AuditLog.objects.filter(model=instance._meta.label_lower, object_id=str(instance.pk))
     return entries.filter(verb=verb) if verb else entries

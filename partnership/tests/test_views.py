@@ -22,11 +22,6 @@ from partnership.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def public():
     return PartnershipFactory(name="Security in Public Spaces", slug="security", is_public=True)
