@@ -1,6 +1,6 @@
 -- wrk script for the benchmark: counts every response outside 2xx (wrk's own summary.errors.status
 -- only counts statuses of 400 and above, so a redirect would pass unnoticed) and prints one
--- machine-readable line that bench/run.py parses. Latencies are in microseconds.
+-- machine-readable line that bench/measure.py parses. Latencies are in microseconds.
 
 local threads = {}
 

@@ -1,0 +1,33 @@
+"""The benchmark's data: migrations, the demo, the generated members, meetings and actions, and the static files.
+
+Each step is a `manage.py` command in the production environment; the result is the list of pages to measure,
+which needs the generated meetings' ids and a generated priority area's id.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.commands import manage
+from bench.common import step
+from bench.database import priority_area_id
+from bench.scenario import ACTIONS_PARTNERSHIP, PARTNERSHIP, Page, measured_pages
+
+
+def prepare(env: dict[str, str], args: argparse.Namespace, database_url: str) -> list[Page]:
+    """Fill the database for the page measurements and collect the static files; the pages to measure."""
+    step("migrate")
+    manage(env, "migrate", "--no-input", "-v0")
+    step("load the demo")
+    manage(env, "load_demo", "--allow-production")
+    step(f"generate {args.organisations} member organisations")
+    manage(env, "generate_partners", "--count", str(args.organisations), "--partnership", PARTNERSHIP)
+    step("generate a Florence-sized meeting and a 365-item meeting")
+    florence = manage(env, "generate_meeting", "--items", "25", "--registrations", "40", capture=True).split()[-1]
+    large = manage(env, "generate_meeting", "--items", "365", "--registrations", "40", capture=True).split()[-1]
+    step(f"generate {args.actions} actions over {args.action_partnerships} partnerships")
+    manage(env, "generate_actions", "--count", str(args.actions), "--partnerships", str(args.action_partnerships))
+    area_id = priority_area_id(database_url, ACTIONS_PARTNERSHIP)
+    step("collectstatic")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    return measured_pages(florence=florence, large=large, area_id=area_id)

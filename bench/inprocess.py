@@ -1,0 +1,74 @@
+"""In-process figures: the `bench_*` management commands, each in its own process for its own peak RSS.
+
+Each function runs its commands in the production environment, prints a summary line and returns the
+commands' JSON figures for the report; survey invitations not delivered exactly once raise BenchError.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.commands import manage, manage_json
+from bench.common import BenchError, step
+from bench.scenario import ACTIONS_PARTNERSHIP, COMMON_WORD, SELECTIVE_WORD
+
+
+def measure_sweep(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The meeting reminder sweep over generated registrations (`manage.py bench_reminder_sweep`)."""
+    registrations = 2_000 if args.smoke else 100_000
+    step(f"time the reminder sweep over {registrations} registrations")
+    sweep: dict[str, Any] = manage_json(env, "bench_reminder_sweep", "--registrations", str(registrations))
+    print(f"  idle sweep {sweep['idle_sweep_ms']} ms; due rows {sweep['due_rows']} in {sweep['due_rows_ms']} ms")
+    return sweep
+
+
+def measure_actions(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The action search, the CSV export and the Teaser import (`manage.py bench_actions`)."""
+    step(f"time the action search in {ACTIONS_PARTNERSHIP}")
+    search = manage_json(
+        env, "bench_actions", "--search", SELECTIVE_WORD, COMMON_WORD, "--partnership", ACTIONS_PARTNERSHIP
+    )
+    for word, figure in search["search"].items():
+        print(f"  {word}: {figure['matches']} matches, {figure['median_ms']} ms")
+    step("stream the CSV export of all actions (its own process, for its peak RSS)")
+    export = manage_json(env, "bench_actions", "--export")
+    print(
+        f"  {export['rows']} rows in {export['seconds']} s; peak RSS {export['peak_rss_before_kb']} kB before, "
+        f"{export['peak_rss_after_kb']} kB after"
+    )
+    step(f"import {args.import_rows} Teaser rows through ActionResource")
+    teaser = manage_json(env, "bench_actions", "--import", str(args.import_rows))
+    print(f"  {teaser['imported']} rows in {teaser['seconds']} s")
+    return {"search": search, "export": export, "import": teaser}
+
+
+def measure_surveys(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The survey figures, each from its own `manage.py bench_surveys` process."""
+    step(f"generate a survey with {args.survey_responses} submitted responses")
+    manage(env, "generate_survey_responses", "--responses", str(args.survey_responses))
+    step(f"send {args.invitations} survey invitations through one Celery worker to an SMTP sink")
+    invitations = manage_json(env, "bench_surveys", "--invitations", str(args.invitations))
+    print(
+        f"  {invitations['delivered']} of {invitations['invitations']} delivered in {invitations['delivery_seconds']} s"
+        f" ({invitations['mails_per_second']} mails/s); {invitations['repeated']} more than once"
+    )
+    if invitations["delivered"] != args.invitations or invitations["repeated"]:
+        raise BenchError(
+            f"survey invitations: {invitations['delivered']} of {args.invitations} delivered, "
+            f"{invitations['repeated']} more than once"
+        )
+    step("time the survey results")
+    results = manage_json(env, "bench_surveys", "--results")
+    figure = results["all"]
+    print(f"  {figure['responses']} responses: {figure['median_ms']} ms, {figure['queries']} queries")
+    step("stream the survey CSV export (its own process, for its peak RSS)")
+    export = manage_json(env, "bench_surveys", "--export")
+    print(
+        f"  {export['rows']} rows, {export['answers']} answers in {export['seconds']} s; peak RSS "
+        f"{export['peak_rss_before_kb']} kB before, {export['peak_rss_after_kb']} kB after"
+    )
+    step(f"time {args.page_requests} survey pages and page saves")
+    pages = manage_json(env, "bench_surveys", "--pages", str(args.page_requests))
+    print(f"  page p95 {pages['page']['p95_ms']} ms; save p95 {pages['save']['p95_ms']} ms")
+    return {"invitations": invitations, "results": results, "export": export, "pages": pages}
