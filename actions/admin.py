@@ -7,13 +7,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
-from actions import services
+from actions import selectors, services, workflow
 from actions.models import (
     Action,
     ActionDocument,
@@ -24,7 +24,6 @@ from actions.models import (
     WorkingGroup,
 )
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
-from partnership import selectors as partner_selectors
 from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
 from partnership.documents import document_file_clean
 
@@ -88,15 +87,6 @@ def _transition_action(to_state: str, label: Any) -> Any:
     return admin.action(description=_("Move to “%(state)s”") % {"state": label}, permissions=["change"])(run)
 
 
-def _shown(value: Any) -> Any:
-    """A value as the history shows it: names for related rows, plain values otherwise."""
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if isinstance(value, (list, tuple, QuerySet)):
-        return sorted(str(item) for item in value)
-    return str(value)
-
-
 class ActionAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """A submitted action keeps its problem and priority area (only a draft may lack them)."""
@@ -132,25 +122,13 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
     filter_horizontal = ["funding_opportunities", "discussed_at"]
     inlines = [MilestoneInline, ActionDocumentInline, ActionEventInline]
     actions = [
-        _transition_action(Action.State.LONG_LISTED, Action.State.LONG_LISTED.label),
-        _transition_action(Action.State.UNDER_DISCUSSION, Action.State.UNDER_DISCUSSION.label),
-        _transition_action(Action.State.SELECTED, Action.State.SELECTED.label),
-        _transition_action(Action.State.DRAFTING, Action.State.DRAFTING.label),
-        _transition_action(Action.State.PUBLIC_FEEDBACK, Action.State.PUBLIC_FEEDBACK.label),
-        _transition_action(Action.State.ADOPTED, Action.State.ADOPTED.label),
-        _transition_action(Action.State.IN_IMPLEMENTATION, Action.State.IN_IMPLEMENTATION.label),
-        _transition_action(Action.State.COMPLETED, Action.State.COMPLETED.label),
+        *(_transition_action(state, Action.State(state).label) for state in workflow.ADMIN_MOVES),
         "close_support_round",
     ]
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         """As on the site, a draft stays private to its organisation, even from the partnership's coordinators."""
-        scoped = super().scope(queryset, request)
-        if request.user.is_superuser:
-            return scoped
-        person = partner_selectors.person_for(request.user)
-        own_drafts = Q(owner_id=person.organisation_id) if person is not None else Q(pk__in=[])
-        return scoped.filter(~Q(state=Action.State.DRAFT) | own_drafts)
+        return selectors.others_drafts_hidden(super().scope(queryset, request), request.user)
 
     @admin.action(description=_("Close the support round"), permissions=["change"])
     def close_support_round(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
@@ -195,22 +173,14 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
                 )
 
     def save_model(self, request: HttpRequest, obj: Action, form: Any, change: bool) -> None:
-        """An edit here bumps the version and enters the history, as an edit on the site does, so an
-        editor who opened the action before gets the stale-edit warning instead of overwriting it."""
+        """Through the service, so an edit here moves the version on and enters the history as on the site."""
         changed = [name for name in form.changed_data if name in form.base_fields] if change else []
-        before = Action.objects.get(pk=obj.pk) if changed else None
-        if changed:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        if before is not None:
-            many = {field.name for field in Action._meta.many_to_many}
-            changes = {
-                name: [_shown(form.initial.get(name)), _shown(form.cleaned_data.get(name))]
-                if name in many
-                else [_shown(getattr(before, name)), _shown(getattr(obj, name))]
-                for name in changed
-            }
-            services.action_edit_record(action=obj, by=request.user, changes=changes)
+        many = {
+            field.name: (form.initial.get(field.name), form.cleaned_data.get(field.name))
+            for field in Action._meta.many_to_many
+            if field.name in changed
+        }
+        services.action_admin_save(action=obj, by=request.user, changed=changed, many=many)
 
     def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
         """After the confirm step: a file found wrong only now imported nothing, so say why rather than "finished"."""

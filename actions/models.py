@@ -188,6 +188,10 @@ class ActionEvent(models.Model):
         RECEIVED = "received", _("Received a merged action")
         MILESTONE = "milestone", _("Implementation update")
 
+    # The key in `changes` of an entry about a document, holding the document's id: the history shows
+    # the entry only to those who may see the document as it is now (or, once removed, as it last was).
+    DOCUMENT_KEY = "document"
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -1,23 +1,31 @@
-"""Reads of actions, scoped to what the user may see, and the permission checks that go with them."""
+"""Reads of actions, scoped to what the user may see; the access checks of the action pages and the
+predicates they rest on."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries as django_countries
 
 from actions import search as action_search
-from actions import services
-from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone
+from actions import workflow
+from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
 from meetings.models import Meeting
+from partnership import access
 from partnership import selectors as partner_selectors
 from partnership.models import Organisation, Partnership
 
 State = Action.State
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _user_organisation_id(user: Any) -> int | None:
@@ -35,7 +43,7 @@ def actions_visible(user: Any) -> QuerySet[Action]:
     organisation_id = _user_organisation_id(user)
     if organisation_id is not None:
         visible |= Q(partnership__in=member_of, owner_id=organisation_id)
-    visible |= Q(partnership__is_public=True, state__in=services.PUBLISHED)
+    visible |= Q(partnership__is_public=True, state__in=workflow.PUBLISHED)
     return Action.objects.filter(visible)
 
 
@@ -52,42 +60,86 @@ def visible_in(user: Any, partnership: Partnership) -> QuerySet[Action]:
             visible |= Q(owner_id=organisation_id)
         return queryset.filter(visible)
     if partnership.is_public:
-        return queryset.filter(state__in=services.PUBLISHED)
+        return queryset.filter(state__in=workflow.PUBLISHED)
     return queryset.none()
+
+
+def others_drafts_hidden(queryset: QuerySet[Action], user: Any) -> QuerySet[Action]:
+    """`queryset` less the drafts of other organisations: a draft stays private to its organisation, even
+    from the partnership's coordinators (the admin's scope, as on the site)."""
+    if getattr(user, "is_superuser", False):
+        return queryset
+    organisation_id = _user_organisation_id(user)
+    own_drafts = Q(owner_id=organisation_id) if organisation_id is not None else Q(pk__in=[])
+    return queryset.filter(~Q(state=State.DRAFT) | own_drafts)
+
+
+# Predicates: what a user may do with an action they can see.
 
 
 def is_coordinator(user: Any, partnership: Partnership) -> bool:
     return partner_selectors.partnerships_coordinated(user).filter(pk=partnership.pk).exists()
 
 
+def can_coordinate(user: Any, action: Action) -> bool:
+    """Coordinators of the action's partnership move it along the workflow and merge it."""
+    return is_coordinator(user, action.partnership)
+
+
+def is_leader(user: Any, action: Action) -> bool:
+    organisation_id = _user_organisation_id(user)
+    return organisation_id is not None and organisation_id == action.leader_id
+
+
 def can_edit(user: Any, action: Action) -> bool:
     """The proposing organisation edits until selection; the leader from then on; coordinators always."""
-    if action.state in services.CLOSED:
+    if action.state in workflow.CLOSED:
         return False
     if is_coordinator(user, action.partnership):
         return True
     organisation_id = _user_organisation_id(user)
     if organisation_id is None or not partner_selectors.is_member(user, action.partnership):
         return False
-    if organisation_id == action.owner_id and services.owner_may_edit(action):
+    if organisation_id == action.owner_id and workflow.owner_may_edit(action.state):
         return True
-    return organisation_id == action.leader_id and services.leader_may_edit(action)
+    return organisation_id == action.leader_id and workflow.leader_may_edit(action.state)
+
+
+def can_submit(user: Any, action: Action) -> bool:
+    """A draft is submitted by those who may edit it."""
+    return action.state == State.DRAFT and can_edit(user, action)
 
 
 def can_withdraw(user: Any, action: Action) -> bool:
     organisation_id = _user_organisation_id(user)
     return (
         organisation_id == action.owner_id
-        and State.WITHDRAWN in services.TRANSITIONS[action.state]
+        and State.WITHDRAWN in workflow.TRANSITIONS[action.state]
         and partner_selectors.is_member(user, action.partnership)
     )
 
 
+def can_take_part(user: Any, action: Action) -> bool:
+    """People of a member organisation comment on the action and rate it for their organisation; the
+    services decide whether its state allows it now."""
+    return partner_selectors.person_for(user) is not None and partner_selectors.is_member(user, action.partnership)
+
+
+def can_report_progress(user: Any, action: Action) -> bool:
+    return is_leader(user, action) or is_coordinator(user, action.partnership)
+
+
 def can_add_documents(user: Any, action: Action) -> bool:
     """Those who edit the action, its leader (a final report after completion) and coordinators."""
-    if action.state in services.ENDED:
+    if action.state in workflow.ENDED:
         return False
     return can_edit(user, action) or is_leader(user, action) or is_coordinator(user, action.partnership)
+
+
+def can_remove_document(user: Any, document: ActionDocument) -> bool:
+    """The person who added a document removes it, and so do the coordinators."""
+    added_it = document.uploaded_by_id is not None and document.uploaded_by_id == user.pk
+    return added_it or is_coordinator(user, document.action.partnership)
 
 
 def document_visibilities(user: Any, action: Action) -> list[str]:
@@ -98,13 +150,108 @@ def document_visibilities(user: Any, action: Action) -> list[str]:
     return [ActionDocument.Visibility.PUBLIC]
 
 
+def can_propose(user: Any, partnership: Partnership) -> bool:
+    """People of a member organisation propose actions (the action is their organisation's)."""
+    return partner_selectors.person_for(user) is not None and partner_selectors.is_member(user, partnership)
+
+
+# Access: the first line of every action page.
+
+ActionNeed = Literal[
+    "view", "feedback", "edit", "submit", "withdraw", "comment", "support", "add_documents", "coordinate", "progress"
+]
+# Each need a signed-in user must have, with the predicate that grants it and what a refused user is told;
+# "view" and "feedback" are open to visitors.
+ACTION_NEEDS: dict[str, tuple[Callable[[Any, Action], bool], StrOrPromise]] = {
+    "edit": (can_edit, _("You cannot edit this action.")),
+    "submit": (can_submit, ""),
+    "withdraw": (can_withdraw, _("Only the proposing organisation can withdraw this action, before it is selected.")),
+    "comment": (can_take_part, ""),
+    "support": (can_take_part, ""),
+    "add_documents": (can_add_documents, _("You cannot add documents to this action.")),
+    "coordinate": (can_coordinate, _("Only the partnership's coordinators can do this.")),
+    "progress": (can_report_progress, _("Only the leader reports progress.")),
+}
+
+
+def action_access(user: Any, pk: int, *, need: ActionNeed = "view") -> Action:
+    """The action with what its page shows, if the user may see it (else 404, as for a missing one) and
+    has the need (else 403, or the login page for a visitor). Public feedback is taken only while the
+    action is in consultation (else 404)."""
+    if need in ACTION_NEEDS:
+        access.signed_in(user)
+    try:
+        action = action_detail(user=user, pk=pk)
+    except Action.DoesNotExist as error:
+        raise Http404 from error
+    if need == "feedback" and action.state != State.PUBLIC_FEEDBACK:
+        raise Http404
+    if need in ACTION_NEEDS:
+        allowed, message = ACTION_NEEDS[need]
+        if not allowed(user, action):
+            access.refuse(user, str(message))
+    return action
+
+
+DocumentNeed = Literal["view", "delete"]
+
+
+def document_access(user: Any, pk: int, *, need: DocumentNeed = "view") -> ActionDocument:
+    """The document, with its `action` as the user sees it, if they see that action and the document's
+    visibility includes them (else 404); removing it is for whoever added it and coordinators (else 403)."""
+    if need == "delete":
+        access.signed_in(user)
+        documents = ActionDocument.objects.all()
+    else:
+        documents = ActionDocument.objects.only("pk", "action_id", "visibility", "file")
+    try:
+        document = documents.get(pk=pk)
+    except ActionDocument.DoesNotExist as error:
+        raise Http404 from error
+    action = action_access(user, document.action_id)
+    if document.visibility not in document_visibilities(user, action):
+        raise Http404
+    document.action = action
+    if need == "delete" and not can_remove_document(user, document):
+        access.refuse(user, str(_("Only the person who added a document or a coordinator can remove it.")))
+    return document
+
+
+PartnershipNeed = Literal["view", "propose", "rank", "export", "open_data"]
+# Each need a signed-in user must have, with the predicate that grants it and what a refused user is told.
+PARTNERSHIP_NEEDS: dict[str, tuple[Callable[[Any, Partnership], bool], StrOrPromise]] = {
+    "propose": (can_propose, _("Only members of the partnership can propose actions.")),
+    "rank": (partner_selectors.is_member, _("The ranking is for members of the partnership.")),
+    "export": (partner_selectors.is_member, _("Exports of the long list are for members of the partnership.")),
+}
+
+
+def partnership_access(user: Any, slug: str, *, need: PartnershipNeed = "view") -> Partnership:
+    """The partnership of the action pages under its slug: its long list and plan for whoever may see it,
+    its open data only when it is public (else 404); proposing, the ranking and the exports are for its
+    members (else 403, or the login page for a visitor)."""
+    if need in PARTNERSHIP_NEEDS:
+        access.signed_in(user)
+    if need == "open_data":
+        partnerships = Partnership.objects.filter(is_public=True)
+    else:
+        partnerships = partner_selectors.partnerships_visible(user)
+    try:
+        partnership = partnerships.get(slug=slug)
+    except Partnership.DoesNotExist as error:
+        raise Http404 from error
+    if need in PARTNERSHIP_NEEDS:
+        allowed, message = PARTNERSHIP_NEEDS[need]
+        if not allowed(user, partnership):
+            access.refuse(user, str(message))
+    return partnership
+
+
+# Reads.
+
+
 def documents_visible(user: Any, action: Action) -> QuerySet[ActionDocument]:
     return action.documents.filter(visibility__in=document_visibilities(user, action)).select_related("uploaded_by")
-
-
-def is_leader(user: Any, action: Action) -> bool:
-    organisation_id = _user_organisation_id(user)
-    return organisation_id is not None and organisation_id == action.leader_id
 
 
 def search(queryset: QuerySet[Action], text: str) -> QuerySet[Action]:
@@ -149,7 +296,7 @@ def long_list(*, user: Any, partnership: Partnership, filters: dict[str, Any], s
     if filters.get("state"):
         queryset = queryset.filter(state=filters["state"])
     else:
-        queryset = queryset.exclude(state__in=(State.MERGED, State.WITHDRAWN, State.DROPPED))
+        queryset = queryset.exclude(state__in=workflow.OFF_THE_LIST)
     if filters.get("leader"):
         queryset = queryset.filter(leader=filters["leader"])
     if filters.get("country"):
@@ -184,6 +331,41 @@ def action_history(action: Action) -> QuerySet[ActionEvent]:
     return action.events.select_related("by").order_by("-at", "-id")
 
 
+def history_visible(user: Any, action: Action, *, limit: int = 100) -> list[ActionEvent]:
+    """The action's latest events, less those about a document the user may not see as it is now (or,
+    once it is removed, as it last was); the document's id is taken out of the changes shown."""
+    key = ActionEvent.DOCUMENT_KEY
+    events = list(action_history(action)[:limit])
+    documents = {event.changes[key] for event in events if key in event.changes}
+    now_visible_as = dict(ActionDocument.objects.filter(pk__in=documents).values_list("pk", "visibility"))
+    visibilities = document_visibilities(user, action)
+    shown: list[ActionEvent] = []
+    for event in events:
+        if key in event.changes:
+            document = event.changes.pop(key)
+            recorded = [value for value in event.changes.get("visibility", ()) if value]
+            shown_to = [now_visible_as[document]] if document in now_visible_as else recorded
+            if any(value not in visibilities for value in shown_to):
+                continue
+        shown.append(event)
+    return shown
+
+
+def organisation_support(action: Action, organisation_id: int) -> Support | None:
+    """The organisation's rating of the action, if it gave one."""
+    return action.supports.filter(organisation_id=organisation_id).first()
+
+
+def merge_targets(action: Action) -> QuerySet[Action]:
+    """The open, submitted actions of the same partnership that the action may be merged into."""
+    return (
+        Action.objects.filter(partnership=action.partnership)
+        .exclude(pk=action.pk)
+        .exclude(state__in=(*workflow.CLOSED, State.DRAFT))
+        .order_by("code", "title")
+    )
+
+
 def action_comments(action: Action) -> QuerySet[Comment]:
     return action.comments.select_related("author", "author__organisation").order_by("created_at")
 
@@ -201,9 +383,7 @@ def ranking(*, user: Any, partnership: Partnership) -> QuerySet[Action]:
 
 def action_plan(partnership: Partnership) -> QuerySet[Action]:
     return (
-        Action.objects.filter(
-            partnership=partnership, state__in=(State.ADOPTED, State.IN_IMPLEMENTATION, State.COMPLETED)
-        )
+        Action.objects.filter(partnership=partnership, state__in=workflow.IN_PLAN)
         .select_related("priority_area", "pillar", "leader")
         .prefetch_related("contributors", Prefetch("milestones", queryset=Milestone.objects.order_by("due_on")))
         .order_by("priority_area__position", "code")
@@ -211,7 +391,7 @@ def action_plan(partnership: Partnership) -> QuerySet[Action]:
 
 
 def published_actions(partnership: Partnership) -> QuerySet[Action]:
-    return Action.objects.filter(partnership=partnership, state__in=services.PUBLISHED).select_related(
+    return Action.objects.filter(partnership=partnership, state__in=workflow.PUBLISHED).select_related(
         "priority_area", "pillar", "leader"
     )
 

@@ -3,48 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, IntegerField, Max
+from django.db.models import F, IntegerField, Max, QuerySet
 from django.db.models.functions import Cast, Substr
 from django.utils.translation import gettext as _
 
+from actions import workflow
 from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
 from partnership import outbox
 from partnership.documents import document_file
 from partnership.models import Organisation, Partnership, Person
-from partnership.services import Actor, absolute_url, actor_user, audit_record
+from partnership.services import Actor, absolute_url, actor_user, audit_record, record_save
 
 State = Action.State
-
-# Who may move an action where: coordinators drive the workflow; the proposing organisation
-# submits its draft and may withdraw it until it is selected.
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    State.DRAFT: (State.PROPOSED, State.WITHDRAWN),
-    State.PROPOSED: (State.LONG_LISTED, State.DROPPED, State.WITHDRAWN),
-    State.LONG_LISTED: (State.UNDER_DISCUSSION, State.DROPPED, State.WITHDRAWN),
-    State.UNDER_DISCUSSION: (State.SELECTED, State.DROPPED, State.WITHDRAWN),
-    State.SELECTED: (State.DRAFTING, State.DROPPED),
-    State.DRAFTING: (State.PUBLIC_FEEDBACK, State.ADOPTED, State.DROPPED),
-    State.PUBLIC_FEEDBACK: (State.DRAFTING, State.ADOPTED),
-    State.ADOPTED: (State.IN_IMPLEMENTATION,),
-    State.IN_IMPLEMENTATION: (State.COMPLETED,),
-    State.COMPLETED: (),
-    State.MERGED: (),
-    State.WITHDRAWN: (),
-    State.DROPPED: (),
-}
-OWNER_TRANSITIONS = {State.PROPOSED, State.WITHDRAWN}
-NEEDS_REASON = {State.DROPPED, State.WITHDRAWN}
-# States in which the proposing organisation may still edit the text.
-OWNER_EDITABLE = (State.DRAFT, State.PROPOSED, State.LONG_LISTED, State.UNDER_DISCUSSION)
-# States in which the leader may edit (drafting the final text, implementation).
-LEADER_EDITABLE = (State.SELECTED, State.DRAFTING, State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION)
-CLOSED = (State.MERGED, State.WITHDRAWN, State.DROPPED, State.COMPLETED)
-ENDED = (State.MERGED, State.WITHDRAWN, State.DROPPED)  # closed without a result: nothing more is added
-PUBLISHED = (State.PUBLIC_FEEDBACK, State.ADOPTED, State.IN_IMPLEMENTATION, State.COMPLETED)
 
 EDITABLE_FIELDS = (
     "title",
@@ -146,14 +121,44 @@ def action_update(*, action: Action, by: Actor, expected_version: int, **fields:
     return current
 
 
-def action_edit_record(*, action: Action, by: Actor, changes: dict[str, list[Any]]) -> ActionEvent:
-    """Enter an edit made elsewhere (the admin's change form, which saves the row itself) in the history."""
-    return ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=actor_user(by), changes=changes)
+def _shown(value: Any) -> Any:
+    """A value as the history shows it: names for related rows, plain values otherwise."""
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, (list, tuple, QuerySet)):
+        return sorted(str(item) for item in value)
+    return str(value)
+
+
+@transaction.atomic
+def action_admin_save(
+    *, action: Action, by: Actor, changed: Iterable[str] = (), many: dict[str, tuple[Any, Any]] | None = None
+) -> Action:
+    """Save an action as the admin's validated form left it, audited. An edit of the `changed` fields
+    (the many-to-many ones given in `many` as old and new, saved by the form after) moves the version on
+    and enters the history, as an edit on the site does, so an editor who opened the action before gets
+    the stale-edit warning instead of overwriting it."""
+    changed = list(changed)
+    if action.pk is None or not changed:
+        record_save(instance=action, by=by)
+        return action
+    before = Action.objects.select_for_update().get(pk=action.pk)
+    action.version = before.version + 1
+    record_save(instance=action, by=by)
+    many = many or {}
+    changes = {
+        name: [_shown(many[name][0]), _shown(many[name][1])]
+        if name in many
+        else [_shown(getattr(before, name)), _shown(getattr(action, name))]
+        for name in changed
+    }
+    ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=actor_user(by), changes=changes)
+    return action
 
 
 @transaction.atomic
 def document_add(*, action: Action, by: Actor, title: str, visibility: str, file: Any) -> ActionDocument:
-    if action.state in ENDED:
+    if action.state in workflow.ENDED:
         raise ValidationError(
             _("This action is %(state)s: documents cannot be added.") % {"state": action.get_state_display().lower()}
         )
@@ -173,11 +178,8 @@ def _document_event(document: ActionDocument, by: Actor, changes: dict[str, Any]
         action_id=document.action_id,
         kind=ActionEvent.Kind.EDITED,
         by=actor_user(by),
-        changes={**changes, DOCUMENT_KEY: document.pk},
+        changes={**changes, ActionEvent.DOCUMENT_KEY: document.pk},
     )
-
-
-DOCUMENT_KEY = "document"
 
 
 @transaction.atomic
@@ -228,12 +230,12 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
     action = Action.objects.select_for_update().get(pk=action.pk)
     if to_state == State.MERGED:
         raise ValidationError(_("Use merge to merge an action into another."))
-    if to_state not in TRANSITIONS[action.state]:
+    if to_state not in workflow.TRANSITIONS[action.state]:
         raise ValidationError(
             _("An action cannot go from “%(from)s” to “%(to)s”.")
             % {"from": action.get_state_display(), "to": dict(State.choices).get(to_state, to_state)}
         )
-    if to_state in NEEDS_REASON and not reason.strip():
+    if to_state in workflow.NEEDS_REASON and not reason.strip():
         raise ValidationError({"reason": _("Give a reason; the proposers will read it.")})
     if action.state == State.DRAFT and to_state == State.PROPOSED:
         submission_check(action)
@@ -273,11 +275,11 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
         raise ValidationError(_("An action cannot be merged into itself."))
     if source.partnership_id != target.partnership_id:
         raise ValidationError(_("Only actions of the same partnership can be merged."))
-    if source.state in CLOSED or source.state == State.DRAFT:
+    if source.state in workflow.CLOSED or source.state == State.DRAFT:
         raise ValidationError(
             _("This action is %(state)s and cannot be merged.") % {"state": source.get_state_display()}
         )
-    if target.state in CLOSED or target.state == State.DRAFT:
+    if target.state in workflow.CLOSED or target.state == State.DRAFT:
         raise ValidationError(
             _("%(target)s is %(state)s: merge into an open action instead.")
             % {"target": target, "state": target.get_state_display().lower()}
@@ -394,7 +396,7 @@ def action_assign_leader(*, action: Action, leader: Organisation | None, by: Act
 @transaction.atomic
 def progress_update(*, action: Action, by: Actor, progress: int, milestones: dict[int, tuple[str, str]]) -> Action:
     """The leader reports progress: overall percentage and each milestone's status and note."""
-    if action.state not in (State.ADOPTED, State.IN_IMPLEMENTATION):
+    if action.state not in workflow.PROGRESS_REPORTED:
         raise ValidationError(_("Progress is reported once the action is adopted."))
     if not 0 <= progress <= 100:
         raise ValidationError({"progress": _("Progress is a percentage from 0 to 100.")})
@@ -457,11 +459,3 @@ def _notify(*, action: Action, event: ActionEvent) -> None:
 
 def code_is_valid(code: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{1,3}-[0-9]{1,4}", code))
-
-
-def owner_may_edit(action: Action) -> bool:
-    return action.state in OWNER_EDITABLE
-
-
-def leader_may_edit(action: Action) -> bool:
-    return action.state in LEADER_EDITABLE

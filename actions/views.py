@@ -1,3 +1,8 @@
+"""The action pages: the long list, an action's page and its workflow, documents, exports and open data.
+
+Each view's first line is its access call (`actions.selectors.*_access`), which answers 404, 403 or the
+login page before anything else is done."""
+
 from __future__ import annotations
 
 import json
@@ -5,17 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from actions import exports, selectors, services
+from actions import exports, selectors, services, workflow
 from actions.forms import (
     ActionForm,
     CommentForm,
@@ -30,22 +34,11 @@ from actions.forms import (
 )
 from actions.models import Action, ActionDocument, ActionEvent
 from partnership import selectors as partner_selectors
+from partnership.documents import document_response
 from partnership.models import Partnership
 
 PAGE_SIZE = 25
-CLOSED_TO_COMMENTS = (Action.State.DRAFT, Action.State.MERGED, Action.State.WITHDRAWN, Action.State.DROPPED)
 FEEDBACK_LIMIT_PER_HOUR = 10
-
-
-def _partnership(request: HttpRequest, slug: str) -> Partnership:
-    return get_object_or_404(partner_selectors.partnerships_visible(request.user), slug=slug)
-
-
-def _action(request: HttpRequest, pk: int) -> Action:
-    try:
-        return selectors.action_detail(user=request.user, pk=pk)
-    except Action.DoesNotExist as error:
-        raise Http404 from error
 
 
 def _filter_form(request: HttpRequest, partnership: Partnership) -> FilterForm:
@@ -63,7 +56,7 @@ def _filtered(request: HttpRequest, partnership: Partnership) -> tuple[FilterFor
 
 
 def long_list(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(request, slug)
+    partnership = selectors.partnership_access(request.user, slug, need="view")
     form, actions = _filtered(request, partnership)
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -97,38 +90,27 @@ def _change_value(value: Any, name: str = "") -> str:
     return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
 
 
-def _history(action: Action, document_visibilities: list[str]) -> list[dict[str, Any]]:
-    """The action's events with state labels and field names as people read them, not as stored;
-    events about documents the user may not see are left out."""
+def _history(user: Any, action: Action) -> list[dict[str, Any]]:
+    """The action's events the user may see, with state labels and field names as people read them."""
     states = dict(Action.State.choices)
-    events = list(selectors.action_history(action)[:100])
-    documents = {event.changes[services.DOCUMENT_KEY] for event in events if services.DOCUMENT_KEY in event.changes}
-    now_visible_as = dict(ActionDocument.objects.filter(pk__in=documents).values_list("pk", "visibility"))
-    entries: list[dict[str, Any]] = []
-    for event in events:
-        if services.DOCUMENT_KEY in event.changes:
-            document = event.changes.pop(services.DOCUMENT_KEY)
-            recorded = [value for value in event.changes.get("visibility", ()) if value]
-            shown_to = [now_visible_as[document]] if document in now_visible_as else recorded
-            if any(value not in document_visibilities for value in shown_to):
-                continue
-        entries.append(
-            {
-                "event": event,
-                "moved": event.kind in (ActionEvent.Kind.TRANSITION, ActionEvent.Kind.MERGED),
-                "from_label": states.get(event.from_state, event.from_state),
-                "to_label": states.get(event.to_state, event.to_state),
-                "changes": [
-                    (_change_label(name), _change_value(old, name), _change_value(new, name))
-                    for name, (old, new) in event.changes.items()
-                ],
-            }
-        )
-    return entries
+    return [
+        {
+            "event": event,
+            "moved": event.kind in (ActionEvent.Kind.TRANSITION, ActionEvent.Kind.MERGED),
+            "from_label": states.get(event.from_state, event.from_state),
+            "to_label": states.get(event.to_state, event.to_state),
+            "changes": [
+                (_change_label(name), _change_value(old, name), _change_value(new, name))
+                for name, (old, new) in event.changes.items()
+            ],
+        }
+        for event in selectors.history_visible(user, action)
+    ]
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, _action(request, pk))
+    action = selectors.action_access(request.user, pk, need="view")
+    return _detail_page(request, action)
 
 
 def _detail_page(
@@ -139,22 +121,18 @@ def _detail_page(
     is_member = partner_selectors.is_member(request.user, action.partnership)
     support = None
     if person is not None and is_member:
-        support = action.supports.filter(organisation=person.organisation).first()
+        support = selectors.organisation_support(action, person.organisation_id)
     is_coordinator = selectors.is_coordinator(request.user, action.partnership)
-    transitions = [
-        (state, Action.State(state).label)
-        for state in services.TRANSITIONS[action.state]
-        if is_coordinator and state not in (Action.State.PROPOSED,)
-    ]
+    transitions = workflow.coordinator_moves(action.state) if is_coordinator else []
     return render(
         request,
         "actions/detail.html",
         {
             "action": action,
-            "history": _history(action, selectors.document_visibilities(request.user, action)),
-            "comments": selectors.action_comments(action) if is_member or action.state in services.PUBLISHED else [],
+            "history": _history(request.user, action),
+            "comments": selectors.action_comments(action) if is_member or action.state in workflow.PUBLISHED else [],
             "comment_form": (comment_form if comment_form is not None else CommentForm())
-            if is_member and action.state not in CLOSED_TO_COMMENTS
+            if is_member and action.state not in workflow.CLOSED_TO_COMMENTS
             else None,
             "support_form": SupportForm(initial={"rating": support.rating if support else None})
             if is_member and action.state == Action.State.UNDER_DISCUSSION and not action.support_closed
@@ -162,7 +140,9 @@ def _detail_page(
             "support": support,
             "can_edit": selectors.can_edit(request.user, action),
             "can_withdraw": selectors.can_withdraw(request.user, action),
-            "can_submit": action.state == Action.State.DRAFT and selectors.can_edit(request.user, action),
+            "can_submit": selectors.can_submit(request.user, action),
+            "is_draft": action.state == Action.State.DRAFT,
+            "progress_reported": action.state in workflow.PROGRESS_REPORTED,
             "is_leader": selectors.is_leader(request.user, action),
             "is_coordinator": is_coordinator,
             "transition_form": TransitionForm(choices=transitions) if transitions else None,
@@ -176,12 +156,9 @@ def _detail_page(
     )
 
 
-@login_required
 @require_POST
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    if not selectors.can_add_documents(request.user, action):
-        raise PermissionDenied(_("You cannot add documents to this action."))
+    action = selectors.action_access(request.user, pk, need="add_documents")
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -202,38 +179,24 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Stream a document after checking that the user sees the action and the document's visibility."""
-    document = get_object_or_404(ActionDocument.objects.only("pk", "action_id", "visibility", "file"), pk=pk)
-    action = _action(request, document.action_id)
-    if document.visibility not in selectors.document_visibilities(request.user, action):
-        raise Http404
-    filename = document.file.name.rsplit("/", 1)[-1]
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+    """Stream a document to a user who sees its action and whom its visibility includes."""
+    document = selectors.document_access(request.user, pk, need="view")
+    return document_response(document)
 
 
-@login_required
 @require_POST
 def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_object_or_404(ActionDocument, pk=pk)
-    action = _action(request, document.action_id)
-    if document.visibility not in selectors.document_visibilities(request.user, action):
-        raise Http404
-    if not (
-        (document.uploaded_by_id is not None and document.uploaded_by_id == request.user.pk)
-        or selectors.is_coordinator(request.user, action.partnership)
-    ):
-        raise PermissionDenied(_("Only the person who added a document or a coordinator can remove it."))
+    document = selectors.document_access(request.user, pk, need="delete")
+    action = document.action
     services.document_remove(document=document, by=request.user)
     messages.success(request, _("The document “%(title)s” is removed.") % {"title": document.title})
     return redirect(f"{action.get_absolute_url()}#documents")
 
 
-@login_required
 def create(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(request, slug)
+    partnership = selectors.partnership_access(request.user, slug, need="propose")
     person = partner_selectors.person_for(request.user)
-    if person is None or not partner_selectors.is_member(request.user, partnership):
-        raise PermissionDenied(_("Only members of the partnership can propose actions."))
+    assert person is not None  # a member's person: the access call made sure
     form = ActionForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
@@ -256,7 +219,11 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(action)
     if request.method == "POST":
         messages.error(request, _("Please correct the errors below; nothing was saved."))
-    return render(request, "actions/form.html", {"form": form, "partnership": partnership, "action": None})
+    return render(
+        request,
+        "actions/form.html",
+        {"form": form, "partnership": partnership, "action": None, "is_draft": True},
+    )
 
 
 def _add_errors(form: Any, error: ValidationError) -> None:
@@ -267,11 +234,8 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-@login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    if not selectors.can_edit(request.user, action):
-        raise PermissionDenied(_("You cannot edit this action."))
+    action = selectors.action_access(request.user, pk, need="edit")
     form = ActionForm(request.POST or None, instance=action, partnership=action.partnership)
     conflict: list[tuple[Any, Any]] = []
     if request.method == "POST":
@@ -313,16 +277,19 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "actions/form.html",
-        {"form": form, "partnership": action.partnership, "action": action, "conflict": conflict},
+        {
+            "form": form,
+            "partnership": action.partnership,
+            "action": action,
+            "conflict": conflict,
+            "is_draft": action.state == Action.State.DRAFT,
+        },
     )
 
 
-@login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    if not (action.state == Action.State.DRAFT and selectors.can_edit(request.user, action)):
-        raise PermissionDenied
+    action = selectors.action_access(request.user, pk, need="submit")
     try:
         services.action_transition(action=action, to_state=Action.State.PROPOSED, by=request.user)
     except ValidationError as error:
@@ -335,11 +302,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(action)
 
 
-@login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    if not selectors.can_withdraw(request.user, action):
-        raise PermissionDenied(_("Only the proposing organisation can withdraw this action, before it is selected."))
+    action = selectors.action_access(request.user, pk, need="withdraw")
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -356,13 +320,11 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
 def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
+    action = selectors.action_access(request.user, pk, need="comment")
     person = partner_selectors.person_for(request.user)
-    if person is None or not partner_selectors.is_member(request.user, action.partnership):
-        raise PermissionDenied
+    assert person is not None  # a member's person: the access call made sure
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -376,13 +338,11 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, action, comment_form=form, status=400)
 
 
-@login_required
 @require_POST
 def support(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
+    action = selectors.action_access(request.user, pk, need="support")
     person = partner_selectors.person_for(request.user)
-    if person is None or not partner_selectors.is_member(request.user, action.partnership):
-        raise PermissionDenied
+    assert person is not None  # a member's person: the access call made sure
     form = SupportForm(request.POST)
     if form.is_valid():
         try:
@@ -400,9 +360,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
 
 def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment from the public during consultation: honeypot and a per-address hourly limit."""
-    action = _action(request, pk)
-    if action.state != Action.State.PUBLIC_FEEDBACK:
-        raise Http404
+    action = selectors.action_access(request.user, pk, need="feedback")
     form = PublicFeedbackForm(request.POST or None)
     if request.method == "POST":
         address = request.META.get("REMOTE_ADDR", "")
@@ -430,21 +388,10 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/feedback.html", {"action": action, "form": form})
 
 
-def _coordinated_action(request: HttpRequest, pk: int) -> Action:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
-    action = _action(request, pk)
-    if not selectors.is_coordinator(request.user, action.partnership):
-        raise PermissionDenied(_("Only the partnership's coordinators can do this."))
-    return action
-
-
-@login_required
 @require_POST
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _coordinated_action(request, pk)
-    choices = [(state, Action.State(state).label) for state in services.TRANSITIONS[action.state]]
-    form = TransitionForm(request.POST, choices=choices)
+    action = selectors.action_access(request.user, pk, need="coordinate")
+    form = TransitionForm(request.POST, choices=workflow.moves(action.state))
     if form.is_valid():
         try:
             services.action_transition(
@@ -465,16 +412,9 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(action)
 
 
-@login_required
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _coordinated_action(request, pk)
-    targets = (
-        Action.objects.filter(partnership=action.partnership)
-        .exclude(pk=action.pk)
-        .exclude(state__in=(*services.CLOSED, Action.State.DRAFT))
-        .order_by("code", "title")
-    )
-    form = MergeForm(request.POST or None, targets=targets)
+    action = selectors.action_access(request.user, pk, need="coordinate")
+    form = MergeForm(request.POST or None, targets=selectors.merge_targets(action))
     if request.method == "POST" and form.is_valid():
         try:
             target = services.action_merge(
@@ -488,11 +428,8 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/merge.html", {"form": form, "action": action})
 
 
-@login_required
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action(request, pk)
-    if not (selectors.is_leader(request.user, action) or selectors.is_coordinator(request.user, action.partnership)):
-        raise PermissionDenied(_("Only the leader reports progress."))
+    action = selectors.action_access(request.user, pk, need="progress")
     milestones = list(action.milestones.all())
     form = ProgressForm(request.POST or None, milestones=milestones, initial={"progress": action.progress})
     if request.method == "POST" and form.is_valid():
@@ -508,11 +445,8 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/progress.html", {"form": form, "action": action})
 
 
-@login_required
 def ranking(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(request, slug)
-    if not partner_selectors.is_member(request.user, partnership):
-        raise PermissionDenied(_("The ranking is for members of the partnership."))
+    partnership = selectors.partnership_access(request.user, slug, need="rank")
     return render(
         request,
         "actions/ranking.html",
@@ -521,27 +455,28 @@ def ranking(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def action_plan(request: HttpRequest, slug: str) -> HttpResponse:
-    partnership = _partnership(request, slug)
+    partnership = selectors.partnership_access(request.user, slug, need="view")
     actions = list(selectors.action_plan(partnership))
     groups: dict[Any, list[Action]] = {}
     for action in actions:
         groups.setdefault(action.priority_area, []).append(action)
-    return render(request, "actions/action_plan.html", {"partnership": partnership, "groups": list(groups.items())})
+    return render(
+        request,
+        "actions/action_plan.html",
+        {"partnership": partnership, "groups": list(groups.items()), "progress_shown": workflow.PROGRESS_SHOWN},
+    )
 
 
-@login_required
 def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered long list, streamed (CSV) or built row by row (XLSX)."""
-    partnership = _partnership(request, slug)
-    if not partner_selectors.is_member(request.user, partnership):
-        raise PermissionDenied(_("Exports of the long list are for members of the partnership."))
+    partnership = selectors.partnership_access(request.user, slug, need="export")
     _form, actions = _filtered(request, partnership)
     return exports.response(actions, fmt=fmt, filename=f"actions-{partnership.slug}")
 
 
 def open_data(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """Published actions of a public partnership as open data."""
-    partnership = get_object_or_404(Partnership, slug=slug, is_public=True)
+    partnership = selectors.partnership_access(request.user, slug, need="open_data")
     if fmt not in ("json", "csv"):
         raise Http404
     actions = selectors.published_actions(partnership).order_by("code")

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.urls import reverse
 
-from actions import selectors, services
+from actions import selectors, services, workflow
 from actions.management.commands.bench_actions import teaser_code
 from actions.management.commands.generate_actions import CITIES
 from actions.models import Action
@@ -69,7 +69,7 @@ def test_running_again_tops_up_without_changing_what_exists():
 def test_a_city_is_a_selective_search_word_and_security_a_common_one():
     generate(300, partnerships=1)
     partnership = Partnership.objects.get(slug="bench-1")
-    published = partnership.actions.filter(state__in=selectors.services.PUBLISHED)
+    published = partnership.actions.filter(state__in=workflow.PUBLISHED)
     city = published.values_list("title", flat=True).first().split(" in ")[1].split()[0]
     assert city in CITIES
 
@@ -82,7 +82,7 @@ def test_a_city_is_a_selective_search_word_and_security_a_common_one():
 
 def test_a_visitor_sees_the_published_generated_actions_on_the_long_list(client):
     generate(40, partnerships=1)
-    published = Action.objects.filter(state__in=selectors.services.PUBLISHED).order_by("code").first()
+    published = Action.objects.filter(state__in=workflow.PUBLISHED).order_by("code").first()
 
     response = client.get(reverse("actions:long_list", args=["bench-1"]), {"q": published.code})
 
@@ -113,7 +113,7 @@ def test_bench_figures_export_every_action_and_import_the_teaser_rows_each_time_
     search = bench("--search", "security", "--partnership", "bench-1", "--runs", "1")
     assert search["actions"] == 17
     assert search["search"]["security"]["matches"] == (
-        Action.objects.filter(partnership__slug="bench-1", state__in=selectors.services.PUBLISHED).count()
+        Action.objects.filter(partnership__slug="bench-1", state__in=workflow.PUBLISHED).count()
     )
 
 

@@ -4,7 +4,7 @@ from django.db import connection
 from django.urls import reverse
 
 from actions import search as action_search
-from actions import selectors, services
+from actions import selectors, services, workflow
 from actions.models import Action
 from actions.tests.factories import ActionFactory, member_organisation, organisation_of
 from meetings.tests.factories import MeetingFactory
@@ -71,7 +71,7 @@ def test_visitors_see_only_published_actions_of_public_partnerships(state):
 
     visible = titles(selectors.actions_visible(ANONYMOUS))
 
-    assert visible == (["public"] if state in services.PUBLISHED else [])
+    assert visible == (["public"] if state in workflow.PUBLISHED else [])
 
 
 def test_a_member_of_another_partnership_sees_only_what_the_public_sees(partnership, outsider):

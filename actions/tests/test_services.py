@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from actions import services
+from actions import services, workflow
 from actions.models import Action, ActionEvent, Comment, Support
 from actions.tests.factories import (
     ActionFactory,
@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 
 State = Action.State
 ALL_STATES = list(State.values)
-ALLOWED = [(source, target) for source in ALL_STATES for target in services.TRANSITIONS[source]]
+ALLOWED = [(source, target) for source in ALL_STATES for target in workflow.TRANSITIONS[source]]
 REFUSED = [
     (source, target)
     for source in ALL_STATES
     for target in ALL_STATES
-    if target not in services.TRANSITIONS[source] and target != State.MERGED
+    if target not in workflow.TRANSITIONS[source] and target != State.MERGED
 ]
 
 
@@ -82,8 +82,8 @@ def test_merging_through_a_transition_is_refused_and_points_to_merge(partnership
 
 
 def test_every_state_has_its_transitions_declared():
-    assert set(services.TRANSITIONS) == set(ALL_STATES)
-    assert all(services.TRANSITIONS[state] == () for state in services.CLOSED)
+    assert set(workflow.TRANSITIONS) == set(ALL_STATES)
+    assert all(workflow.TRANSITIONS[state] == () for state in workflow.CLOSED)
 
 
 def test_an_unknown_state_is_refused_with_a_message(partnership, coordinator):
