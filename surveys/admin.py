@@ -14,11 +14,24 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from partnership import services as partner_services
 from partnership.admin import ScopedAdmin
 from partnership.models import Organisation
-from partnership.tokens import token_new
 from surveys import services
 from surveys.models import SURVEY_LANGUAGES, Choice, NeedLink, Question, Respondent, Section, Survey, SurveyExport
+
+
+class SurveyPartsAdmin(ScopedAdmin):
+    """Rows of the inlines (a survey's sections, a question's options) are saved and deleted through the audited
+    services too, like the page's own object."""
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            partner_services.record_delete(instance=obj, by=request.user)
+        for obj in instances:
+            partner_services.record_save(instance=obj, by=request.user)
+        formset.save_m2m()
 
 
 class SectionInline(admin.TabularInline):
@@ -35,7 +48,7 @@ class CloneForm(forms.Form):
 
 
 @admin.register(Survey)
-class SurveyAdmin(ScopedAdmin):
+class SurveyAdmin(SurveyPartsAdmin):
     list_display = ["title", "partnership", "country", "owner", "state", "opens_at", "closes_at", "manage_link"]
     list_filter = ["partnership", "state", "country", "anonymity"]
     list_select_related = ["partnership", "owner"]
@@ -73,10 +86,7 @@ class SurveyAdmin(ScopedAdmin):
     @admin.action(description=_("Enable the open link (shows it once)"), permissions=["change"])
     def enable_open_link(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
         for survey in queryset:
-            raw, digest = token_new()
-            survey.open_link_enabled = True
-            survey.open_link_token = digest
-            survey.save(update_fields=["open_link_enabled", "open_link_token"])
+            raw = services.survey_open_link_enable(survey=survey, by=request.user)
             url = request.build_absolute_uri(reverse("surveys:open_link", kwargs={"token": raw}))
             self.message_user(
                 request, _("Open link of %(survey)s: %(url)s") % {"survey": survey, "url": url}, messages.SUCCESS
@@ -135,7 +145,7 @@ class QuestionForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(ScopedAdmin):
+class QuestionAdmin(SurveyPartsAdmin):
     partnership_path = "section__survey__partnership"
     form = QuestionForm
     list_display = ["text", "section", "kind", "required", "position"]

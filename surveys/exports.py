@@ -25,7 +25,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from surveys import selectors
+from partnership import background
+from surveys import selectors, workflow
 from surveys.models import Answer, Question, Response, Survey, SurveyExport
 
 logger = logging.getLogger(__name__)
@@ -213,7 +214,7 @@ def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
         .filter(
             survey=survey,
             format=fmt,
-            state__in=[SurveyExport.State.QUEUED, SurveyExport.State.RUNNING],
+            state__in=workflow.EXPORT_UNDER_WAY,
             created_at__gt=timezone.now() - SurveyExport.STALE_AFTER,
         )
         .first()
@@ -223,13 +224,7 @@ def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
     export = SurveyExport(survey=survey, format=fmt, requested_by=by if getattr(by, "pk", None) else None)
     export.full_clean()
     export.save()
-
-    def enqueue() -> None:
-        from surveys.tasks import survey_export_run
-
-        survey_export_run.delay(export.pk)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: background.enqueue("surveys.tasks.survey_export_run", export.pk))
     return export
 
 
@@ -240,9 +235,9 @@ def export_run(*, export: SurveyExport) -> SurveyExport:
     """
     survey = export.survey
     total = submitted_count(survey)
-    claimed = SurveyExport.objects.filter(
-        pk=export.pk, state__in=[SurveyExport.State.QUEUED, SurveyExport.State.RUNNING]
-    ).update(state=SurveyExport.State.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=total, error="")
+    claimed = SurveyExport.objects.filter(pk=export.pk, state__in=workflow.EXPORT_UNDER_WAY).update(
+        state=SurveyExport.State.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=total, error=""
+    )
     if not claimed:
         export.refresh_from_db()
         return export
@@ -275,7 +270,7 @@ def export_run(*, export: SurveyExport) -> SurveyExport:
                 survey=survey,
                 format=export.format,
                 pk__lt=export.pk,
-                state__in=[SurveyExport.State.DONE, SurveyExport.State.FAILED],
+                state__in=workflow.EXPORT_FINISHED,
             ).delete()
     if not finished:
         storage.delete(name)  # the export was deleted or taken over while this run wrote its file

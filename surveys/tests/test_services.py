@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from partnership.models import OutboundMessage
 from partnership.tokens import token_hash
-from surveys import services
+from surveys import answers, selectors, services
 from surveys.models import Answer, Invitation, InvitationToken, Question, Respondent, Response, Survey
 from surveys.tests.factories import (
     ChoiceFactory,
@@ -150,10 +150,10 @@ def test_questions_lock_once_an_answer_exists_wording_may_change_structure_may_n
     question.kind = Question.Kind.MULTIPLE
     services.question_check_change(question=question)  # no answer yet: anything goes
     question.refresh_from_db()
-    assert not services.questions_locked(survey)
+    assert not selectors.questions_locked(survey)
 
     answered(built, submit=False)
-    assert services.questions_locked(survey)
+    assert selectors.questions_locked(survey)
 
     question.text = "Does your municipality use video surveillance in public spaces?"
     question.help_text = "Cameras run by the municipality or the police."
@@ -289,7 +289,7 @@ def test_invitations_send_one_outbox_row_per_respondent_with_a_personal_link(bui
         token = LINK.search(message.body_text).group("token")
         assert token in message.body_html
         assert len(token) >= 43, "32 random bytes"
-        assert services.invitation_for_token(token) == invitation
+        assert selectors.invitation_for_token(token) == invitation
     croatian = next(m for m in messages.values() if "Ana Kovač" in m.body_text)
     assert "Poštovani/a Ana Kovač" in croatian.body_text
 
@@ -312,8 +312,8 @@ def test_personal_link_tokens_are_stored_only_as_hashes(built):
 def test_a_guessed_token_finds_nothing(built):
     survey = open_survey(built.survey)
     invite(survey, 1)
-    assert services.invitation_for_token("x" * 43) is None
-    assert services.invitation_for_token("") is None
+    assert selectors.invitation_for_token("x" * 43) is None
+    assert selectors.invitation_for_token("") is None
 
 
 def sweep_at(survey: Survey, days: float, seconds: int = 0) -> int:
@@ -347,7 +347,7 @@ def test_reminders_follow_the_surveys_schedule_and_stop_at_the_maximum(built):
     assert {inv.reminders_sent for inv in survey.invitations.all()} == {2}
     reminder = OutboundMessage.objects.get(key=f"survey:{survey.pk}:reminder:{first.pk}:1")
     token = LINK.search(reminder.body_text).group("token")
-    assert services.invitation_for_token(token) == first, "each reminder carries a working link"
+    assert selectors.invitation_for_token(token) == first, "each reminder carries a working link"
 
 
 def test_no_reminders_to_those_who_answered_opted_out_or_bounced(built):
@@ -393,7 +393,7 @@ def q(kind: str, *, values: list[str] | None = None, **fields) -> Question:
 
 def refused(question: Question, raw, other: str = "", match: str = "") -> None:
     with pytest.raises(ValidationError, match=match):
-        services.clean_answer(question, raw, other)
+        answers.clean_answer(question, raw, other)
 
 
 @pytest.mark.parametrize("kind", [k for k, _label in Question.Kind.choices])
@@ -403,51 +403,51 @@ def test_every_kind_of_required_question_refuses_no_answer_and_an_optional_one_s
     for empty in (None, "", [], {}):
         refused(required, empty, match="needs an answer")
     optional = q(kind, values=values)
-    assert services.clean_answer(optional, None) is None
-    assert services.clean_answer(optional, "") is None
+    assert answers.clean_answer(optional, None) is None
+    assert answers.clean_answer(optional, "") is None
 
 
 def test_text_answers_are_trimmed_limited_and_blank_is_no_answer():
     short = q(Question.Kind.SHORT_TEXT, required=True)
-    assert services.clean_answer(short, "  Funding for lighting  ") == "Funding for lighting"
-    assert services.clean_answer(short, "x" * 250) == "x" * 250
+    assert answers.clean_answer(short, "  Funding for lighting  ") == "Funding for lighting"
+    assert answers.clean_answer(short, "x" * 250) == "x" * 250
     refused(short, "x" * 251, match="under 250 characters")
     refused(short, "   ", match="needs an answer")
     long = q(Question.Kind.LONG_TEXT)
-    assert services.clean_answer(long, "y" * 5000) == "y" * 5000
+    assert answers.clean_answer(long, "y" * 5000) == "y" * 5000
     refused(long, "y" * 5001, match="under 5000 characters")
-    assert services.clean_answer(long, " \n ") is None
+    assert answers.clean_answer(long, " \n ") is None
 
 
 def test_numbers_respect_the_bounds_and_must_be_finite():
     number = q(Question.Kind.NUMBER, min_value=0, max_value=500)
-    assert services.clean_answer(number, "12") == 12
-    assert services.clean_answer(number, "2,5") == 2.5
-    assert services.clean_answer(number, "0") == 0
-    assert services.clean_answer(number, "500") == 500
+    assert answers.clean_answer(number, "12") == 12
+    assert answers.clean_answer(number, "2,5") == 2.5
+    assert answers.clean_answer(number, "0") == 0
+    assert answers.clean_answer(number, "500") == 500
     refused(number, "-1", match="at least 0")
     refused(number, "500.5", match="at most 500")
     for nonsense in ("twelve", "nan", "inf", "-inf", "1e999"):
         refused(number, nonsense, match="Enter a number")
     unbounded = q(Question.Kind.NUMBER)
-    assert services.clean_answer(unbounded, "-40") == -40
+    assert answers.clean_answer(unbounded, "-40") == -40
 
 
 def test_yes_no_and_likert():
     yes_no = q(Question.Kind.YES_NO)
-    assert services.clean_answer(yes_no, "yes") is True
-    assert services.clean_answer(yes_no, "no") is False
+    assert answers.clean_answer(yes_no, "yes") is True
+    assert answers.clean_answer(yes_no, "no") is False
     refused(yes_no, "maybe", match="yes or no")
     likert = q(Question.Kind.LIKERT)
-    assert [services.clean_answer(likert, str(n)) for n in range(1, 6)] == [1, 2, 3, 4, 5]
+    assert [answers.clean_answer(likert, str(n)) for n in range(1, 6)] == [1, 2, 3, 4, 5]
     refused(likert, "0", match="scale")
     refused(likert, "6", match="scale")
 
 
 def test_single_choice_with_other_needs_the_text():
     single = q(Question.Kind.SINGLE, values=["none", "some"], has_other=True)
-    assert services.clean_answer(single, "some") == "some"
-    assert services.clean_answer(single, "other", "Private guards") == "other"
+    assert answers.clean_answer(single, "some") == "some"
+    assert answers.clean_answer(single, "other", "Private guards") == "other"
     refused(single, "other", "  ", match="what “other” is")
     refused(single, "many", match="one of the options")
     refused(single, "other", "x" * 501, match="under 500 characters")
@@ -457,45 +457,45 @@ def test_single_choice_with_other_needs_the_text():
 
 def test_multiple_choice():
     multiple = q(Question.Kind.MULTIPLE, values=["squares", "parks", "schools"], has_other=True)
-    assert services.clean_answer(multiple, ["parks", "squares"]) == ["parks", "squares"]
-    assert services.clean_answer(multiple, ["parks", "parks"]) == ["parks"]
-    assert services.clean_answer(multiple, ["parks", "other"], "Beaches") == ["parks", "other"]
+    assert answers.clean_answer(multiple, ["parks", "squares"]) == ["parks", "squares"]
+    assert answers.clean_answer(multiple, ["parks", "parks"]) == ["parks"]
+    assert answers.clean_answer(multiple, ["parks", "other"], "Beaches") == ["parks", "other"]
     refused(multiple, ["parks", "other"], "", match="what “other” is")
     refused(multiple, ["parks", "harbours"], match="among the options")
 
 
 def test_matrix_rows_are_rated_one_to_five_and_every_row_when_required():
     matrix = q(Question.Kind.MATRIX, values=["lighting", "cameras"])
-    assert services.clean_answer(matrix, {"lighting": "4"}) == {"lighting": 4}
+    assert answers.clean_answer(matrix, {"lighting": "4"}) == {"lighting": 4}
     refused(matrix, {"lighting": "6"}, match="scale")
     refused(matrix, {"lighting": "0", "cameras": "3"}, match="scale")
     refused(matrix, {"harbours": "3"}, match="scale")
     required = q(Question.Kind.MATRIX, values=["lighting", "cameras"], required=True)
-    assert services.clean_answer(required, {"lighting": "4", "cameras": "1"}) == {"lighting": 4, "cameras": 1}
+    assert answers.clean_answer(required, {"lighting": "4", "cameras": "1"}) == {"lighting": 4, "cameras": 1}
     refused(required, {"lighting": "4"}, match="every row")
 
 
 def test_ranking_needs_different_ranks_and_all_of_them_when_required():
     ranking = q(Question.Kind.RANKING, values=["training", "funding", "police"])
-    assert services.clean_answer(ranking, ["funding", "training"]) == ["funding", "training"]
+    assert answers.clean_answer(ranking, ["funding", "training"]) == ["funding", "training"]
     refused(ranking, ["funding", "funding"], match="different rank")
     refused(ranking, ["__duplicate__"], match="different rank")
     required = q(Question.Kind.RANKING, values=["training", "funding", "police"], required=True)
-    assert services.clean_answer(required, ["police", "funding", "training"]) == ["police", "funding", "training"]
+    assert answers.clean_answer(required, ["police", "funding", "training"]) == ["police", "funding", "training"]
     refused(required, ["police", "funding"], match="different rank")
 
 
 def test_a_conditional_question_shows_only_for_the_awaited_answer(built):
     which = built.which
-    assert not services.question_visible(which, {})
-    assert not services.question_visible(which, {built.yes_no.pk: False})
-    assert services.question_visible(which, {built.yes_no.pk: True})
+    assert not answers.question_visible(which, {})
+    assert not answers.question_visible(which, {built.yes_no.pk: False})
+    assert answers.question_visible(which, {built.yes_no.pk: True})
     on_multiple = QuestionFactory(section=built.page2, show_if_question=built.multiple, show_if_value="parks")
-    assert services.question_visible(on_multiple, {built.multiple.pk: ["squares", "parks"]})
-    assert not services.question_visible(on_multiple, {built.multiple.pk: ["squares"]})
+    assert answers.question_visible(on_multiple, {built.multiple.pk: ["squares", "parks"]})
+    assert not answers.question_visible(on_multiple, {built.multiple.pk: ["squares"]})
     on_single = QuestionFactory(section=built.page2, show_if_question=built.single, show_if_value="wide")
-    assert services.question_visible(on_single, {built.single.pk: "wide"})
-    assert not services.question_visible(on_single, {built.single.pk: "some"})
+    assert answers.question_visible(on_single, {built.single.pk: "wide"})
+    assert not answers.question_visible(on_single, {built.single.pk: "some"})
 
 
 def test_a_hidden_required_question_needs_no_answer_and_keeps_none(built):

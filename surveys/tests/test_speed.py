@@ -118,7 +118,7 @@ def by_question(survey: Survey) -> dict[int, selectors.QuestionResult]:
 def test_results_count_every_kind_of_answer(survey, counted, tally, monkeypatch):
     if tally == "python":
         # The path of databases without PostgreSQL's JSON functions must count the same.
-        monkeypatch.setattr(selectors.connection, "vendor", "sqlite")
+        monkeypatch.setattr(connection, "vendor", "sqlite")
     results = by_question(survey)
     single = results[counted["single"].pk]
     assert single.answered == 3

@@ -400,9 +400,9 @@ def test_the_owner_opens_the_survey_and_sends_the_invitations_from_the_manage_pa
 def test_a_long_respondent_list_is_invited_by_a_task_after_the_request(
     client, built, ministry, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from surveys import views
+    from surveys.services import invitations
 
-    monkeypatch.setattr(views, "INVITE_IN_REQUEST_LIMIT", 2)
+    monkeypatch.setattr(invitations, "INVITE_IN_REQUEST_LIMIT", 2)
     survey = open_survey(built.survey)
     RespondentFactory.create_batch(3, survey=survey)
     client.force_login(ministry)
@@ -416,9 +416,9 @@ def test_a_long_respondent_list_is_invited_by_a_task_after_the_request(
 
 
 def test_a_long_list_is_not_sent_before_the_survey_opens(client, built, ministry, monkeypatch):
-    from surveys import views
+    from surveys.services import invitations
 
-    monkeypatch.setattr(views, "INVITE_IN_REQUEST_LIMIT", 2)
+    monkeypatch.setattr(invitations, "INVITE_IN_REQUEST_LIMIT", 2)
     RespondentFactory.create_batch(3, survey=built.survey)
     client.force_login(ministry)
 

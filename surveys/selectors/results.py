@@ -1,4 +1,4 @@
-"""Reads of surveys: who may run or see them, the funnel, and results computed in the database."""
+"""Results computed in the database: per question, per breakdown, and side by side across a survey's clones."""
 
 from __future__ import annotations
 
@@ -8,89 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from partnership import selectors as partner_selectors
-from surveys.models import Answer, Choice, Invitation, NeedLink, Question, Response, Section, Survey
+from actions.selectors import actions_visible
+from surveys import workflow
+from surveys.models import Answer, Choice, NeedLink, Question, Response, Section, Survey
+from surveys.selectors.access import surveys_visible
+from surveys.selectors.responses import survey_structure
 
 # Breakdowns with fewer responses than this are hidden from members when results are published.
 MIN_GROUP = 5
 SCALE = ("1", "2", "3", "4", "5")
-
-
-def surveys_run_by(user: Any) -> QuerySet[Survey]:
-    """Surveys the user may run: those of their own organisation (the ministry) and of partnerships they coordinate."""
-    if getattr(user, "is_superuser", False):
-        return Survey.objects.all()
-    person = partner_selectors.person_for(user)
-    coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
-    condition = Q(partnership__in=coordinated)
-    if person is not None:
-        condition |= Q(
-            owner_id=person.organisation_id, partnership__in=partner_selectors.partnerships_member_of(user).values("pk")
-        )
-    return Survey.objects.filter(condition)
-
-
-def surveys_published_to(user: Any) -> QuerySet[Survey]:
-    """Surveys whose results the user may read as a member of the partnership."""
-    return Survey.objects.filter(
-        state=Survey.State.RESULTS_PUBLISHED,
-        partnership__in=partner_selectors.partnerships_member_of(user).values("pk"),
-    )
-
-
-def surveys_known_to(user: Any) -> QuerySet[Survey]:
-    """Surveys of the partnerships the user belongs to: they may know a survey exists, not necessarily run it."""
-    return Survey.objects.filter(partnership__in=partner_selectors.partnerships_member_of(user).values("pk"))
-
-
-def surveys_visible(user: Any) -> QuerySet[Survey]:
-    return Survey.objects.filter(
-        Q(pk__in=surveys_run_by(user).values("pk")) | Q(pk__in=surveys_published_to(user).values("pk"))
-    )
-
-
-def survey_structure(survey: Survey) -> list[Section]:
-    return list(
-        survey.sections.prefetch_related(
-            Prefetch(
-                "questions",
-                queryset=Question.objects.select_related("show_if_question")
-                .prefetch_related("choices")
-                .order_by("position", "id"),
-            )
-        ).order_by("position", "id")
-    )
-
-
-# The invitations each stage of the funnel counts, by state: the manage page lists exactly these behind the number.
-# "Invited" counts respondents on the list, some of whom may have no invitation yet: it has no list of invitations.
-FUNNEL_STATES: dict[str, list[str]] = {
-    "sent": list(Invitation.State.values),
-    "opened": [Invitation.State.OPENED, Invitation.State.STARTED, Invitation.State.SUBMITTED],
-    "started": [Invitation.State.STARTED, Invitation.State.SUBMITTED],
-    "submitted": [Invitation.State.SUBMITTED],
-    "bounced": [Invitation.State.BOUNCED],
-    "opted_out": [Invitation.State.OPTED_OUT],
-}
-
-
-def funnel(survey: Survey) -> list[tuple[str, str, int]]:
-    """Invited, sent, opened, started, submitted, bounced, opted out: each stage counts those who reached it."""
-    counts = Counter(dict(survey.invitations.values_list("state").annotate(n=Count("id"))))
-    reached_opened = (
-        counts[Invitation.State.OPENED] + counts[Invitation.State.STARTED] + counts[Invitation.State.SUBMITTED]
-    )
-    return [
-        ("invited", "Invited", survey.respondents.count()),
-        ("sent", "Sent", sum(counts.values())),
-        ("opened", "Opened", reached_opened),
-        ("started", "Started", counts[Invitation.State.STARTED] + counts[Invitation.State.SUBMITTED]),
-        ("submitted", "Submitted", counts[Invitation.State.SUBMITTED]),
-        ("bounced", "Bounced", counts[Invitation.State.BOUNCED]),
-        ("opted_out", "Opted out", counts[Invitation.State.OPTED_OUT]),
-    ]
 
 
 @dataclass
@@ -374,7 +302,7 @@ def compare(
     per_survey = []
     for survey in surveys:
         _total, sections = results(
-            survey, language=language, hide_small=survey.state == Survey.State.RESULTS_PUBLISHED, with_texts=False
+            survey, language=language, hide_small=survey.state in workflow.PUBLISHED, with_texts=False
         )
         per_survey.append({r.question.identity: r for _s, rs in sections for r in rs})
     questions: list[tuple[Question, list[tuple[Survey, QuestionResult | None]]]] = []
@@ -398,8 +326,6 @@ def compare(
 def need_links(survey: Survey, user: Any) -> list[NeedLink]:
     """The needs found in a survey's results with the actions that address them, as far as the user
     may see those actions (a draft of another organisation stays hidden)."""
-    from actions.selectors import actions_visible
-
     visible = actions_visible(user).select_related("partnership").order_by("code", "title")
     return list(
         survey.need_links.select_related("question")

@@ -1,0 +1,77 @@
+"""Every non-trivial read of surveys, by concern: access (who may run, read or answer a survey, and the access
+call that opens each page), the owners' pages (lists, the funnel, exports), one respondent's answers, and the
+results. Callers import from here: `from surveys import selectors; selectors.survey_access(...)`."""
+
+from surveys.selectors.access import (
+    can_link_needs,
+    can_run,
+    export_access,
+    invitation_access,
+    invitation_for_token,
+    open_link_access,
+    respondent_access,
+    session_key,
+    survey_access,
+    surveys_run_by,
+)
+from surveys.selectors.manage import (
+    exports_of,
+    funnel,
+    invitation_of,
+    invitations_listed,
+    surveys_listed,
+    uninvited_count,
+)
+from surveys.selectors.responses import (
+    answered_language,
+    answers_copy,
+    missing_required,
+    questions_locked,
+    stored_answers,
+    submitted_response_of,
+    survey_structure,
+)
+from surveys.selectors.results import (
+    MIN_GROUP,
+    QuestionResult,
+    compare,
+    invited_count,
+    need_links,
+    regions,
+    results,
+    submitted_responses,
+)
+
+__all__ = [
+    "MIN_GROUP",
+    "QuestionResult",
+    "answered_language",
+    "answers_copy",
+    "can_link_needs",
+    "can_run",
+    "compare",
+    "export_access",
+    "exports_of",
+    "funnel",
+    "invitation_access",
+    "invitation_for_token",
+    "invitation_of",
+    "invitations_listed",
+    "invited_count",
+    "missing_required",
+    "need_links",
+    "open_link_access",
+    "questions_locked",
+    "regions",
+    "respondent_access",
+    "results",
+    "session_key",
+    "stored_answers",
+    "submitted_response_of",
+    "submitted_responses",
+    "survey_access",
+    "survey_structure",
+    "surveys_listed",
+    "surveys_run_by",
+    "uninvited_count",
+]

@@ -1,0 +1,67 @@
+"""Reads of the owners' pages: the survey lists, the invitation funnel and its lists, the background exports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from surveys import workflow
+from surveys.models import Invitation, Survey, SurveyExport
+from surveys.selectors.access import surveys_published_to, surveys_run_by
+
+
+def surveys_listed(user: Any) -> tuple[QuerySet[Survey], QuerySet[Survey]]:
+    """The surveys the user runs, and the others whose published results they may read."""
+    run = surveys_run_by(user).select_related("partnership", "owner").order_by("-opens_at", "title")
+    published = surveys_published_to(user).exclude(pk__in=run.values("pk")).select_related("partnership")
+    return run, published
+
+
+def funnel(survey: Survey) -> list[tuple[str, str, int]]:
+    """Invited, sent, opened, started, submitted, bounced, opted out: each stage counts those who reached it."""
+    counts = Counter(dict(survey.invitations.values_list("state").annotate(n=Count("id"))))
+    return [
+        (key, label, survey.respondents.count() if states is None else sum(counts[state] for state in states))
+        for key, label, states in workflow.FUNNEL
+    ]
+
+
+@dataclass
+class InvitationList:
+    """The invitations the manage page lists, by a funnel stage or one state, and the query that chose them."""
+
+    invitations: QuerySet[Invitation]
+    stage: str = ""
+    state: str = ""
+    query: str = ""
+
+
+def invitations_listed(survey: Survey, *, stage: str = "", state: str = "") -> InvitationList:
+    """A stage of the funnel lists the invitations it counts; else one state; else all of them, and neither
+    stage nor state is kept."""
+    invitations = survey.invitations.select_related("respondent").order_by("respondent__name")
+    if stage in workflow.FUNNEL_STATES:
+        return InvitationList(
+            invitations.filter(state__in=workflow.FUNNEL_STATES[stage]), stage, state, f"stage={stage}"
+        )
+    if state in Invitation.State.values:
+        return InvitationList(invitations.filter(state=state), stage, state, f"state={state}")
+    return InvitationList(invitations)
+
+
+def uninvited_count(survey: Survey) -> int:
+    return survey.respondents.filter(invitation__isnull=True).count()
+
+
+def invitation_of(survey: Survey, pk: Any) -> Invitation:
+    """An invitation of this survey; 404 for any other."""
+    return get_object_or_404(Invitation, survey=survey, pk=pk)
+
+
+def exports_of(survey: Survey) -> QuerySet[SurveyExport]:
+    """The survey's background exports, newest first, with who asked for them."""
+    return survey.exports.select_related("requested_by")

@@ -1,0 +1,159 @@
+"""Building surveys: state transitions, the structure locked once answers exist, clones, the open link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partnership import outbox
+from partnership.services import Actor, actor_user, audit_record
+from partnership.tokens import token_new
+from surveys import workflow
+from surveys.models import Choice, Invitation, Question, Survey, SurveyTransition
+from surveys.selectors import questions_locked
+
+State = Survey.State
+
+STRUCTURAL_FIELDS = (
+    "kind",
+    "required",
+    "has_other",
+    "min_value",
+    "max_value",
+    "show_if_question_id",
+    "show_if_value",
+    "section_id",
+)
+
+
+def question_check_change(*, question: Question) -> None:
+    """Refuse a structural change to a question of a survey that has answers."""
+    if question.pk is None:
+        if questions_locked(question.section.survey):
+            raise ValidationError(_("This survey has answers: questions can no longer be added."))
+        return
+    stored = Question.objects.get(pk=question.pk)
+    if not questions_locked(stored.section.survey):
+        return
+    changed = [name for name in STRUCTURAL_FIELDS if getattr(stored, name) != getattr(question, name)]
+    if changed:
+        raise ValidationError(
+            _("This survey has answers: only the wording of a question can change, not its %(fields)s.")
+            % {"fields": ", ".join(name.replace("_id", "").replace("_", " ") for name in changed)}
+        )
+
+
+def choice_check_change(*, choice: Choice, delete: bool = False) -> None:
+    """Refuse adding, removing or recoding an option of a survey that has answers; rewording is fine."""
+    if not questions_locked(choice.question.section.survey):
+        return
+    stored = Choice.objects.filter(pk=choice.pk).values_list("value", flat=True).first() if choice.pk else None
+    if delete or stored is None or stored != choice.value:
+        raise ValidationError(_("This survey has answers: options can be reworded but not added, removed or recoded."))
+
+
+@transaction.atomic
+def survey_transition(*, survey: Survey, to_state: str, by: Actor, reason: str = "") -> Survey:
+    """Move the survey on as `workflow.TRANSITIONS` allows; closing it expires the open invitations and cancels
+    their unsent mail."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if not workflow.transition_allowed(survey.state, to_state):
+        raise ValidationError(
+            _("A survey cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": survey.get_state_display(), "to": State(to_state).label}
+        )
+    if to_state == State.OPEN and not Question.objects.filter(section__survey=survey).exists():
+        raise ValidationError(_("Add at least one question before opening the survey."))
+    from_state = survey.state
+    survey.state = to_state
+    fields = ["state"]
+    now = timezone.now()
+    if to_state == State.OPEN:
+        if survey.opens_at is None or survey.opens_at > now:
+            survey.opens_at = now
+            fields.append("opens_at")
+        if survey.closes_at is not None and survey.closes_at <= now:
+            survey.closes_at = None
+            fields.append("closes_at")
+    if to_state == State.CLOSED:
+        survey.closes_at = now
+        fields.append("closes_at")
+        survey.invitations.exclude(state__in=workflow.KEPT_AT_CLOSE).update(state=Invitation.State.EXPIRED)
+        outbox.messages_cancel(keys_startwith=f"survey:{survey.pk}:")
+    survey.save(update_fields=fields)
+    SurveyTransition.objects.create(
+        survey=survey, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
+    )
+    audit_record(by=by, verb="transition", instance=survey, changes={"state": [from_state, to_state]})
+    return survey
+
+
+@transaction.atomic
+def survey_clone(
+    *,
+    survey: Survey,
+    by: Actor,
+    title: str,
+    country: str,
+    owner: Any,
+    default_language: str,
+    languages: list[str] | None = None,
+) -> Survey:
+    """Copy a survey for another country and language; questions keep their shared identity."""
+    clone = Survey.objects.get(pk=survey.pk)
+    clone.pk = None
+    clone.id = None
+    clone.title = title
+    clone.country = country
+    clone.owner = owner
+    clone.default_language = default_language
+    clone.languages = languages or []
+    clone.state = State.DRAFT
+    clone.cloned_from = survey
+    clone.open_link_enabled = False
+    clone.open_link_token = ""
+    clone.opens_at = clone.closes_at = None
+    clone.translations = dict(survey.translations)
+    clone.save()
+    question_map: dict[int, Question] = {}
+    for section in survey.sections.prefetch_related("questions__choices").order_by("position"):
+        questions = list(section.questions.all())
+        section.pk = None
+        section.id = None
+        section.survey = clone
+        section.save()
+        for question in questions:
+            choices = list(question.choices.all())
+            old_pk = question.pk
+            question.pk = None
+            question.id = None
+            question.section = section
+            question.save()
+            question_map[old_pk] = question
+            for choice in choices:
+                choice.pk = None
+                choice.id = None
+                choice.question = question
+                choice.save()
+    for question in question_map.values():
+        if question.show_if_question_id:
+            question.show_if_question = question_map.get(question.show_if_question_id)
+            question.save(update_fields=["show_if_question"])
+    audit_record(by=by, verb="clone", instance=clone, changes={"from": survey.pk})
+    return clone
+
+
+@transaction.atomic
+def survey_open_link_enable(*, survey: Survey, by: Actor) -> str:
+    """Let anyone answer through a link of its own; returns that link's token, stored only as its hash, so it can
+    be shown once. Enabling it again replaces the earlier link."""
+    raw, digest = token_new()
+    survey.open_link_enabled = True
+    survey.open_link_token = digest
+    survey.save(update_fields=["open_link_enabled", "open_link_token"])
+    audit_record(by=by, verb="enable_open_link", instance=survey)
+    return raw

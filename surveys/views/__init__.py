@@ -1,0 +1,29 @@
+"""The surveys' pages, by audience: the owners' (manage), results, exports, and the respondents'. Each view's
+first line is its access call (`surveys.selectors.survey_access` and friends)."""
+
+from surveys.views.exports import codebook, export, export_download, export_list
+from surveys.views.manage import manage, preview, respondent_add, respondents_upload, survey_list
+from surveys.views.respondent import answer, download_copy, open_link, opt_out, personal_link, review, section, thanks
+from surveys.views.results import compare, results
+
+__all__ = [
+    "answer",
+    "codebook",
+    "compare",
+    "download_copy",
+    "export",
+    "export_download",
+    "export_list",
+    "manage",
+    "open_link",
+    "opt_out",
+    "personal_link",
+    "preview",
+    "respondent_add",
+    "respondents_upload",
+    "results",
+    "review",
+    "section",
+    "survey_list",
+    "thanks",
+]

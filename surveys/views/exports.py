@@ -1,0 +1,89 @@
+"""The owners' response exports: direct downloads for small surveys, background exports with their progress
+for large ones, and the codebook."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from surveys import exports, selectors
+from surveys.models import SurveyExport
+
+
+def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | StreamingHttpResponse:
+    """One row per submitted response, at once for a small survey; a large one goes to the background export."""
+    survey = selectors.survey_access(request.user, pk, need="run")
+    count = exports.submitted_count(survey)
+    if count > exports.DIRECT_LIMIT:
+        messages.info(
+            request,
+            _("This survey has %(count)d responses: prepare the file in the background and download it when ready.")
+            % {"count": count},
+        )
+        return redirect("surveys:exports", pk=survey.pk)
+    if fmt == SurveyExport.Format.XLSX:
+        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
+        exports.write_xlsx(survey, handle)
+        handle.seek(0)
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=exports.filename(survey, fmt),
+            content_type=exports.XLSX_CONTENT_TYPE,
+        )
+    response = StreamingHttpResponse(exports.csv_lines(survey), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(survey, "csv")}"'
+    return response
+
+
+def codebook(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="run")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-codebook.csv"'
+    response.write("\ufeff")
+    csv.writer(response).writerows(exports.codebook_rows(survey))
+    return response
+
+
+def export_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """Background exports of the survey with their progress; the page refreshes itself while one is under way."""
+    survey = selectors.survey_access(request.user, pk, need="run")
+    if request.method == "POST":
+        fmt = request.POST.get("format", "")
+        if fmt not in SurveyExport.Format.values:
+            messages.error(request, _("Choose CSV or XLSX."))
+        else:
+            exports.export_request(survey=survey, fmt=fmt, by=request.user)
+            messages.success(request, _("The export is being prepared; this page shows its progress."))
+        return redirect("surveys:exports", pk=survey.pk)
+    page = Paginator(selectors.exports_of(survey), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "surveys/exports.html",
+        {
+            "survey": survey,
+            "page": page,
+            "formats": SurveyExport.Format.choices,
+            "responses": exports.submitted_count(survey),
+            "direct_limit": exports.DIRECT_LIMIT,
+            "refresh": any(export.in_progress for export in page.object_list),
+        },
+    )
+
+
+def export_download(request: HttpRequest, pk: int, export_id: int) -> FileResponse:
+    """A finished background export, streamed after the owner check: export files are never public media."""
+    survey, export = selectors.export_access(request.user, pk, export_id)
+    content_type = exports.XLSX_CONTENT_TYPE if export.format == SurveyExport.Format.XLSX else "text/csv"
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=exports.filename(survey, export.format),
+        content_type=content_type,
+    )

@@ -1,0 +1,143 @@
+"""The owners' pages: the survey list, the manage page with its funnel and invitations, respondents, preview."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from partnership import access
+from surveys import importer, selectors, services, workflow
+from surveys.forms import RespondentForm, RespondentUploadForm, SectionForm
+from surveys.models import Invitation, Survey
+
+
+def survey_list(request: HttpRequest) -> HttpResponse:
+    access.signed_in(request.user)
+    run, published = selectors.surveys_listed(request.user)
+    return render(request, "surveys/survey_list.html", {"run": run, "published": published})
+
+
+def _invite(request: HttpRequest, survey: Survey) -> None:
+    count, queued = services.invitations_dispatch(survey=survey, by=request.user)
+    if not queued:
+        messages.success(request, _("%(count)d invitations are on their way.") % {"count": count})
+        return
+    messages.success(
+        request,
+        _("The invitations to %(count)d respondents are being written and sent; the funnel fills as they go out.")
+        % {"count": count},
+    )
+
+
+def _act(request: HttpRequest, survey: Survey) -> None:
+    """One of the manage page's buttons: move the survey on, invite, resend one invitation or mark it bounced."""
+    if "to_state" in request.POST:
+        services.survey_transition(survey=survey, to_state=request.POST["to_state"], by=request.user)
+        messages.success(
+            request,
+            _("The survey is now “%(state)s”.") % {"state": Survey.State(request.POST["to_state"]).label},
+        )
+    elif "invite" in request.POST:
+        _invite(request, survey)
+    elif "resend" in request.POST or "bounced" in request.POST:
+        invitation = selectors.invitation_of(survey, request.POST.get("resend") or request.POST.get("bounced"))
+        if "resend" in request.POST:
+            services.invitation_resend(invitation=invitation, by=request.user)
+            messages.success(request, _("The invitation is sent again."))
+        else:
+            services.invitation_mark_bounced(invitation=invitation, by=request.user)
+            messages.success(request, _("Marked as bounced: no more reminders go to this address."))
+
+
+def manage(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="run")
+    if request.method == "POST":
+        try:
+            _act(request, survey)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("surveys:manage", pk=survey.pk)
+    listed = selectors.invitations_listed(
+        survey, stage=request.GET.get("stage", ""), state=request.GET.get("state", "")
+    )
+    return render(
+        request,
+        "surveys/manage.html",
+        {
+            "survey": survey,
+            "funnel": selectors.funnel(survey),
+            "page": Paginator(listed.invitations, 50).get_page(request.GET.get("page")),
+            "query": listed.query,
+            "stage": listed.stage,
+            "state": listed.state,
+            "states": Invitation.State.choices,
+            "uninvited": selectors.uninvited_count(survey),
+            "allowed": workflow.transitions_offered(survey.state),
+            "locked": selectors.questions_locked(survey),
+            "inviting": survey.state in workflow.INVITING,
+            "no_resend": workflow.NO_RESEND,
+            "bounced_state": Invitation.State.BOUNCED,
+        },
+    )
+
+
+def respondents_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a respondent list: a preview with row errors and merged duplicates, then confirm."""
+    survey = selectors.survey_access(request.user, pk, need="run")
+    session_key = selectors.session_key(survey, "upload")
+    parsed = None
+    form = RespondentUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "confirm" in request.POST:
+        rows = request.session.pop(session_key, None)
+        if not rows:
+            messages.error(request, _("The preview has expired; upload the file again."))
+            return redirect("surveys:upload", pk=survey.pk)
+        created, updated = importer.respondents_import(survey=survey, rows=rows, by=request.user)
+        messages.success(
+            request, _("%(created)d respondents added, %(updated)d updated.") % {"created": created, "updated": updated}
+        )
+        return redirect("surveys:manage", pk=survey.pk)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            dataset = importer.read_file(upload.name, upload.read())
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            parsed = importer.parse(survey, dataset)
+            if parsed.ok:
+                request.session[session_key] = parsed.rows
+    return render(request, "surveys/upload.html", {"survey": survey, "form": form, "parsed": parsed})
+
+
+def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="run")
+    form = RespondentForm(
+        request.POST or None, initial={"language": survey.default_language}, languages=survey.all_languages
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.respondent_add(survey=survey, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else "email", errors)
+        else:
+            messages.success(request, _("The respondent is added."))
+            return redirect("surveys:manage", pk=survey.pk)
+    return render(request, "surveys/respondent_form.html", {"survey": survey, "form": form})
+
+
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="run")
+    # In the language asked for, else in the owner's own when the survey has it.
+    language = request.GET.get("lang") or translation.get_language() or survey.default_language
+    if language not in survey.all_languages:
+        language = survey.default_language
+    forms = [SectionForm(section=s, language=language, initial_answers={}) for s in selectors.survey_structure(survey)]
+    with translation.override(language):
+        return render(request, "surveys/preview.html", {"survey": survey, "forms": forms, "language": language})

@@ -1,0 +1,52 @@
+"""Results for the owners, and for the partnership's members once published; a survey beside its clones."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+
+from surveys import selectors
+from surveys.models import Respondent, Survey
+
+
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="results")
+    # A member reading published results sees aggregates only, small groups hidden.
+    as_member = not selectors.can_run(request.user, survey)
+    region = request.GET.get("region", "")
+    kind = request.GET.get("kind", "")
+    hide_small = as_member or survey.anonymity != Survey.Anonymity.NAMED
+    total, sections = selectors.results(
+        survey,
+        language=translation.get_language() or survey.default_language,
+        region=region,
+        kind=kind,
+        hide_small=hide_small,
+    )
+    return render(
+        request,
+        "surveys/results.html",
+        {
+            "survey": survey,
+            "total": total,
+            "sections": sections,
+            "region": region,
+            "kind": kind,
+            "regions": selectors.regions(survey),
+            "kinds": Respondent.Kind.choices,
+            "invited": selectors.invited_count(survey, region=region, kind=kind),
+            "min_group": selectors.MIN_GROUP,
+            "as_member": as_member,
+            "need_links": selectors.need_links(survey, request.user),
+            "can_link_needs": selectors.can_link_needs(request.user, survey),
+        },
+    )
+
+
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = selectors.survey_access(request.user, pk, need="results")
+    surveys, questions = selectors.compare(
+        survey.family, user=request.user, language=translation.get_language() or "en"
+    )
+    return render(request, "surveys/compare.html", {"survey": survey, "surveys": surveys, "questions": questions})
