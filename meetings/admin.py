@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -15,15 +16,40 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings import services
+from meetings import selectors, services
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
 from partnership.admin import ScopedAdmin
 from partnership.documents import document_file_clean
 from partnership.models import Organisation
 
 
+class AgendaItemFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Rows of one edit may not share a room at the same time either: the model checks each row against
+        the saved agenda only, and the service that saves them checks again."""
+        super().clean()
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("room")
+            and form.cleaned_data.get("starts_at")
+            and form.cleaned_data.get("ends_at")
+        ]
+        for index, row in enumerate(rows):
+            for other in rows[index + 1 :]:
+                same_room = row["room"].lower() == other["room"].lower()
+                if same_room and row["starts_at"] < other["ends_at"] and other["starts_at"] < row["ends_at"]:
+                    raise ValidationError(
+                        _("%(room)s is already taken by “%(title)s” at that time.")
+                        % {"room": other["room"], "title": row["title"]}
+                    )
+
+
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
+    formset = AgendaItemFormSet
     extra = 1
     fields = ["starts_at", "ends_at", "title", "kind", "room", "speakers", "speaker_organisations", "position"]
     autocomplete_fields = ["speakers", "speaker_organisations"]
@@ -51,8 +77,21 @@ class MeetingDocumentInline(admin.TabularInline):
     fields = ["title", "kind", "visibility", "agenda_item", "file"]
 
 
-class TransitionForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+# How each inline's rows are saved and deleted: (save, delete), each called with the row and the user.
+INLINE_SERVICES: dict[type[Any], tuple[Callable[[Any, Any], Any], Callable[[Any, Any], None]]] = {
+    AgendaItem: (
+        lambda item, by: services.agenda_item_save(item=item, by=by),
+        lambda item, by: services.agenda_item_delete(item=item, by=by),
+    ),
+    ReminderRule: (
+        lambda rule, by: services.reminder_rule_save(rule=rule, by=by),
+        lambda rule, by: services.reminder_rule_delete(rule=rule, by=by),
+    ),
+    MeetingDocument: (
+        lambda document, by: services.document_save(document=document, by=by),
+        lambda document, by: services.document_delete(document=document, by=by),
+    ),
+}
 
 
 @admin.register(Meeting)
@@ -79,15 +118,20 @@ class MeetingAdmin(ScopedAdmin):
         ),
     ]
 
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """Dates and agenda times are entered and shown in the venue's time zone, as on the agenda."""
-        meeting = self.get_object(request, object_id)
+        """Dates and agenda times are entered and shown in the venue's time zone, as on the agenda; a new
+        meeting has no venue yet and uses the site's."""
+        meeting = self.get_object(request, object_id) if object_id is not None else None
         if meeting is None:
-            return super().change_view(request, object_id, form_url, extra_context)
+            return super().changeform_view(request, object_id, form_url, extra_context)
         with timezone.override(meeting.zone):
-            response = super().change_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):
                 response.render()
         return response
@@ -106,30 +150,18 @@ class MeetingAdmin(ScopedAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        moved = change and {"starts_at", "ends_at"} & set(form.changed_data) and obj.state != Meeting.State.DRAFT
-        if not moved:
-            super().save_model(request, obj, form, change)
-            if not change:
-                services.reminder_rules_ensure_defaults(meeting=obj)
-            return
-        # A published meeting moved in time is rescheduled: agenda, reminders and calendar entries follow.
-        starts_at, ends_at, deadline = obj.starts_at, obj.ends_at, obj.registration_deadline
-        original = Meeting.objects.get(pk=obj.pk)
-        obj.starts_at, obj.ends_at, obj.registration_deadline = (
-            original.starts_at,
-            original.ends_at,
-            original.registration_deadline,
-        )
-        super().save_model(request, obj, form, change)
-        services.meeting_reschedule(
-            meeting=obj,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            registration_deadline=deadline if "registration_deadline" in form.changed_data else None,
-            reason=str(_("Changed by the coordinators.")),
-            by=request.user,
-        )
-        obj.refresh_from_db()
+        services.meeting_save(meeting=obj, by=request.user, changed=form.changed_data if change else ())
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """The agenda, reminder rules and documents are saved and deleted through the services (audited)."""
+        save, delete = INLINE_SERVICES[formset.model]
+        saved = formset.save(commit=False)
+        # Deletions first, so a row may take the room and time of one removed in the same edit.
+        for part in formset.deleted_objects:
+            delete(part, request.user)
+        for part in saved:
+            save(part, request.user)
+        formset.save_m2m()
 
     def _transition(self, request: HttpRequest, queryset: QuerySet[Meeting], to_state: str) -> None:
         done = 0
@@ -182,7 +214,7 @@ class AgendaItemAdmin(ScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "meeting" and not request.user.is_superuser:
-            kwargs["queryset"] = Meeting.objects.filter(partnership__in=self.coordinated(request))
+            kwargs["queryset"] = selectors.meetings_coordinated(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description=_("Shift the selected items in time"), permissions=["change"])

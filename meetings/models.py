@@ -254,6 +254,38 @@ class Registration(models.Model):
     def holds_place(self) -> bool:
         return self.state in self.HOLDS_PLACE
 
+    # One state each, for templates; the workflow's tables of states are in meetings/workflow.py.
+
+    @property
+    def is_invited(self) -> bool:
+        """Invited and not yet answered."""
+        return self.state == self.State.INVITED
+
+    @property
+    def is_registered(self) -> bool:
+        """Registered, whether or not the organisers have confirmed it."""
+        return self.state in (self.State.REGISTERED, self.State.CONFIRMED)
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.state == self.State.WAITLISTED
+
+    @property
+    def is_attended(self) -> bool:
+        return self.state == self.State.ATTENDED
+
+    @property
+    def is_no_show(self) -> bool:
+        return self.state == self.State.NO_SHOW
+
+    @property
+    def is_declined(self) -> bool:
+        return self.state == self.State.DECLINED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == self.State.CANCELLED
+
 
 class ReminderLink(models.Model):
     """A personal link sent in a reminder to answer. Each reminder gets its own, and every one keeps

@@ -1,31 +1,170 @@
-"""Reads of meetings, scoped to what the user may see."""
+"""Reads of meetings, scoped to what the user may see, and who may open which meeting page.
+
+Each page about one meeting starts with an access function here (`meeting_access`, `registration_access`,
+`document_access`, ...): it returns what the page is about or raises `Http404` (the user may not know it
+exists) or, through `partnership.access.refuse`, a 403 (they may see it but not do this).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
+from meetings import workflow
+from meetings.models import (
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    MeetingDocument,
+    MeetingTransition,
+    Minutes,
+    Registration,
+)
+from partnership import access
 from partnership import selectors as partner_selectors
+from partnership.models import Membership, Person
+from partnership.tokens import token_hash
 
 Vis = MeetingDocument.Visibility
+MeetingNeed = Literal["view", "coordinate"]
+
+# Where a personal link leaves, in the invitee's session, the ids of the registrations it opened.
+INVITEE_SESSION_KEY = "meeting_registrations"
+
+
+# Who may open what ----------------------------------------------------------------------------
+
+
+def meeting_access(user: Any, pk: int, *, need: MeetingNeed = "view", session: SessionBase | None = None) -> Meeting:
+    """The meeting `pk`, if the user may `need` it.
+
+    "view": a meeting the user may see, or one that a personal link kept in `session` invited them to
+    (not a draft); otherwise 404. "coordinate": a visitor is sent to log in first; a meeting the user may
+    not see is 404, one they may see but whose partnership they do not coordinate is 403.
+    """
+    if need == "coordinate":
+        access.signed_in(user)
+        meeting = meetings_visible(user).filter(pk=pk).first()
+        if meeting is None:
+            raise Http404
+        if not can_coordinate(user, meeting):
+            access.refuse(user, _("Only the partnership's coordinators can do this."))
+        return meeting
+    shown = Meeting.objects.select_related("partnership", "host", "minutes")
+    meeting = shown.filter(pk__in=meetings_visible(user).values("pk"), pk=pk).first()
+    # The session is read only when needed, so a page it does not change does not vary by cookie.
+    if meeting is None and session is not None and session.get(INVITEE_SESSION_KEY):
+        invited = session[INVITEE_SESSION_KEY]
+        meeting = shown.filter(pk=pk, registrations__pk__in=invited).exclude(state__in=workflow.UNPUBLISHED).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def registration_access(user: Any, pk: int, *, session: SessionBase) -> tuple[Meeting, Registration | None]:
+    """The registration page of meeting `pk`: the meeting and the registration it is about.
+
+    That is the one a personal link kept in `session` opened, else the user's own; with neither, a
+    member of the partnership may register (the registration is None): a visitor is sent to log in,
+    a meeting the user may not see is 404, and anyone else who is not a member is 403.
+    """
+    meeting = Meeting.objects.select_related("partnership").filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    registration = registration_for(user=user, meeting=meeting, session=session, link_first=True)
+    if registration is None:
+        access.signed_in(user)
+        if not meetings_visible(user).filter(pk=meeting.pk).exists():
+            raise Http404
+        if partner_selectors.person_for(user) is None or not partner_selectors.is_member(user, meeting.partnership):
+            access.refuse(user, _("Only invited people and members of the partnership can register."))
+    return meeting, registration
+
+
+def document_access(user: Any, pk: int, *, session: SessionBase | None = None) -> MeetingDocument:
+    """A document of a meeting the user may see (as `meeting_access` "view"), if its visibility lets them
+    see it; otherwise 404, the same as for a missing one."""
+    document = MeetingDocument.objects.select_related("meeting").filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    meeting_access(user, document.meeting_id, session=session)
+    if document.visibility not in document_visibilities(user=user, meeting=document.meeting):
+        raise Http404
+    return document
+
+
+def personal_link_access(token: str) -> Registration:
+    """The registration a personal link opens (the invitation's, or a reminder's), while the link works;
+    a guessed, expired or cancelled link is the same 404."""
+    digest = token_hash(token)
+    registration = (
+        Registration.objects.select_related("meeting")
+        .filter(Q(token_hash=digest) | Q(reminder_links__token_hash=digest))
+        .first()
+    )
+    if registration is None or not personal_link_works(registration.meeting):
+        raise Http404
+    return registration
+
+
+def personal_link_works(meeting: Meeting) -> bool:
+    """A link works until the registration deadline (or the meeting's end), and not while the meeting is
+    a draft or once it is cancelled."""
+    if meeting.state in workflow.CLOSED_TO_INVITEES:
+        return False
+    limit = meeting.registration_deadline or meeting.ends_at
+    return timezone.now() <= limit
+
+
+def calendar_feed_access(token: str) -> CalendarFeed:
+    """The feed a calendar-feed address names, unless it was revoked; any other address is 404."""
+    feed = (
+        CalendarFeed.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .select_related("person")
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    return feed
+
+
+def calendar_feeds_access(user: Any) -> Person:
+    """The person whose feed addresses the user manages: their own; a visitor is sent to log in, and an
+    account without a person in the partner records is 403."""
+    access.signed_in(user)
+    person = partner_selectors.person_for(user)
+    if person is None:
+        access.refuse(user, _("Your account is not linked to a person in the partner records."))
+    return person
+
+
+def can_coordinate(user: Any, meeting: Meeting) -> bool:
+    """Whether the user coordinates the meeting's partnership (a superuser coordinates all)."""
+    return meetings_coordinated(user).filter(pk=meeting.pk).exists()
+
+
+# Meetings -------------------------------------------------------------------------------------
 
 
 def meetings_visible(user: Any) -> QuerySet[Meeting]:
     """Meetings of the user's partnerships (drafts only for their coordinators) and public ones."""
-    public = Q(is_public=True, partnership__is_public=True) & ~Q(state=Meeting.State.DRAFT)
+    published = ~Q(state__in=workflow.UNPUBLISHED)
+    public = Q(is_public=True, partnership__is_public=True) & published
     if not getattr(user, "is_authenticated", False):
         return Meeting.objects.filter(public)
     if user.is_superuser:
         return Meeting.objects.all()
     member = partner_selectors.partnerships_member_of(user).values("pk")
     coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
-    published = ~Q(state=Meeting.State.DRAFT)
     return Meeting.objects.filter(
         Q(partnership__in=coordinated)
         | (published & Q(partnership__in=member))
@@ -156,7 +295,11 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
     return list(days.items())
 
 
+# Documents ------------------------------------------------------------------------------------
+
+
 def document_visibilities(*, user: Any, meeting: Meeting) -> list[str]:
+    """The visibilities of the meeting's documents the user may see."""
     if not getattr(user, "is_authenticated", False):
         return [Vis.PUBLIC]
     if partner_selectors.partnerships_coordinated(user).filter(pk=meeting.partnership_id).exists():
@@ -170,11 +313,76 @@ def documents_visible(*, user: Any, meeting: Meeting) -> QuerySet[MeetingDocumen
     return meeting.documents.filter(visibility__in=document_visibilities(user=user, meeting=meeting))
 
 
+def documents_of_the_meeting(*, meeting: Meeting, visibilities: Iterable[str]) -> QuerySet[MeetingDocument]:
+    """Documents of the whole meeting rather than of one agenda item, of the given visibilities."""
+    return meeting.documents.filter(agenda_item__isnull=True, visibility__in=list(visibilities)).order_by(
+        "kind", "title"
+    )
+
+
+# The meeting page and the coordinators' page -----------------------------------------------------
+
+
+def linked_meetings_visible(*, user: Any, meeting: Meeting) -> QuerySet[Meeting]:
+    """The meetings linked with this one that the user may see."""
+    return meeting.linked_meetings.filter(pk__in=meetings_visible(user).values("pk"))
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    return Minutes.objects.filter(meeting=meeting).first()
+
+
+def meeting_history(meeting: Meeting) -> list[tuple[MeetingTransition, str, str]]:
+    """The meeting's state changes, oldest first, each with the labels of the states it went from and to."""
+    labels = dict(Meeting.State.choices)
+    return [
+        (
+            change,
+            str(labels.get(change.from_state, change.from_state)),
+            str(labels.get(change.to_state, change.to_state)),
+        )
+        for change in meeting.transitions.select_related("by")
+    ]
+
+
+def registration_counts(meeting: Meeting) -> list[tuple[str, int]]:
+    """How many of the meeting's registrations are in each state (every state listed, in workflow order)."""
+    counts = dict.fromkeys(Registration.State.values, 0)
+    for state in meeting.registrations.values_list("state", flat=True):
+        counts[state] += 1
+    return [(str(Registration.State(state).label), count) for state, count in counts.items()]
+
+
+# Registrations and invitations --------------------------------------------------------------------
+
+
 def registration_of(*, user: Any, meeting: Meeting) -> Registration | None:
+    """The user's own registration for the meeting, through their person in the partner records."""
     person = partner_selectors.person_for(user)
     if person is None:
         return None
     return Registration.objects.filter(meeting=meeting, person=person).first()
+
+
+def registration_opened_by_link(*, session: SessionBase, meeting: Meeting) -> Registration | None:
+    """The registration for the meeting that a personal link kept in the session opened."""
+    ids = session.get(INVITEE_SESSION_KEY, [])
+    if not ids:
+        return None
+    return Registration.objects.filter(pk__in=ids, meeting=meeting).select_related("person").first()
+
+
+def registration_for(
+    *, user: Any, meeting: Meeting, session: SessionBase, link_first: bool = False
+) -> Registration | None:
+    """The registration a page about the meeting is about: the user's own or the one their personal link
+    opened. The registration page puts the link first (an invitee answers for the invited person); the
+    meeting page the user's own."""
+    if link_first:
+        return registration_opened_by_link(session=session, meeting=meeting) or registration_of(
+            user=user, meeting=meeting
+        )
+    return registration_of(user=user, meeting=meeting) or registration_opened_by_link(session=session, meeting=meeting)
 
 
 def registrations_open_for(user: Any) -> QuerySet[Registration]:
@@ -184,7 +392,7 @@ def registrations_open_for(user: Any) -> QuerySet[Registration]:
         return Registration.objects.none()
     return (
         Registration.objects.filter(person=person, meeting__ends_at__gte=timezone.now())
-        .exclude(meeting__state__in=(Meeting.State.DRAFT, Meeting.State.CANCELLED))
+        .exclude(meeting__state__in=workflow.CLOSED_TO_INVITEES)
         .select_related("meeting", "meeting__partnership")
         .order_by("meeting__starts_at")
     )
@@ -192,3 +400,67 @@ def registrations_open_for(user: Any) -> QuerySet[Registration]:
 
 def participants(meeting: Meeting) -> QuerySet[Registration]:
     return meeting.registrations.select_related("person", "person__organisation").order_by("person__name")
+
+
+def check_in_list(*, meeting: Meeting, query: str = "") -> QuerySet[Registration]:
+    """The people who may be checked in at the door, by name; `query` matches a name or an organisation."""
+    registrations = participants(meeting).filter(state__in=workflow.AT_THE_DOOR)
+    if query:
+        registrations = registrations.filter(
+            Q(person__name__icontains=query) | Q(person__organisation__name__icontains=query)
+        )
+    return registrations
+
+
+def attended_count(meeting: Meeting) -> int:
+    return meeting.registrations.filter(state=Registration.State.ATTENDED).count()
+
+
+def people_to_invite(meeting: Meeting) -> QuerySet[Person]:
+    """People of the organisations that are or were members of the meeting's partnership, not erased."""
+    return (
+        Person.objects.filter(organisation__memberships__partnership=meeting.partnership, erased_at__isnull=True)
+        .select_related("organisation")
+        .distinct()
+        .order_by("name")
+    )
+
+
+def people_with_roles(*, meeting: Meeting, roles: Iterable[str]) -> QuerySet[Person]:
+    """People of organisations that hold one of the roles in the meeting's partnership today."""
+    today = timezone.localdate()
+    memberships = Membership.objects.filter(
+        partnership=meeting.partnership, role__in=list(roles), since__lte=today
+    ).filter(Q(until__isnull=True) | Q(until__gte=today))
+    return Person.objects.filter(
+        organisation__in=memberships.values("organisation"), erased_at__isnull=True
+    ).select_related("organisation")
+
+
+# Calendar feeds -------------------------------------------------------------------------------------
+
+
+def calendar_feeds_active(person: Person) -> QuerySet[CalendarFeed]:
+    return CalendarFeed.objects.filter(person=person, revoked_at__isnull=True)
+
+
+def calendar_feed_of(*, person: Person, pk: Any) -> CalendarFeed:
+    """One of the person's own feeds (revoked or not); another's is 404."""
+    feed = CalendarFeed.objects.filter(pk=pk, person=person).first()
+    if feed is None:
+        raise Http404
+    return feed
+
+
+def calendar_feed_meetings(feed: CalendarFeed) -> tuple[list[Meeting], set[int]]:
+    """The published meetings the feed's person is invited to or registered for and has not withdrawn
+    from, and the ids of those where they hold a place (whose join link the feed may show)."""
+    registrations = (
+        Registration.objects.filter(person=feed.person)
+        .exclude(state__in=workflow.WITHDRAWN)
+        .exclude(meeting__state__in=workflow.UNPUBLISHED)
+        .select_related("meeting")
+    )
+    meetings = [registration.meeting for registration in registrations]
+    holding = {registration.meeting_id for registration in registrations if registration.holds_place}
+    return meetings, holding

@@ -22,7 +22,7 @@ from mail_checks import (
 )
 from mail_checks import worker_env as shared_worker_env
 
-from meetings import services
+from meetings import selectors, services
 from meetings.models import Meeting, Registration, ReminderRule
 from meetings.tests.factories import MeetingFactory
 from partnership.models import Membership, Organisation, OutboundMessage, Person
@@ -148,7 +148,7 @@ def test_a_thousand_invitations_survive_a_killed_worker_exactly_once(
     worker = celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink))
 
     killed_during = kill_when_received(smtp_sink, worker, after=KILL_AFTER)
-    partners = services.people_with_roles(meeting=meeting, roles=[Membership.Role.PARTNER])
+    partners = selectors.people_with_roles(meeting=meeting, roles=[Membership.Role.PARTNER])
     assert services.meeting_invite(meeting=meeting, people=partners, by=coordinator) == INVITEES
     assert OutboundMessage.objects.filter(key__startswith=invitations).count() == INVITEES
 

@@ -1,0 +1,47 @@
+"""The mails the meeting services queue for one registration (invitation, confirmation, changes, minutes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meetings import calendar
+from meetings.models import Registration
+from partnership import outbox
+from partnership.models import OutboundMessage
+from partnership.services import absolute_url
+
+# Mails that carry the meeting as a calendar entry (a cancellation removes it).
+WITH_CALENDAR_ENTRY = ("confirmation", "promoted", "rescheduled", "cancelled")
+
+
+def registration_mail_queue(
+    *, registration: Registration, kind: str, key_suffix: str, extra: dict[str, Any] | None = None
+) -> OutboundMessage | None:
+    """Queue one meeting mail for one registration; the key makes a repeat do nothing."""
+    meeting = registration.meeting
+    person = registration.person
+    attachments: tuple[outbox.Attachment, ...] = ()
+    if kind in WITH_CALENDAR_ENTRY:
+        method = "CANCEL" if kind == "cancelled" else "REQUEST"
+        ics = calendar.meeting_calendar(meetings=[meeting], include_join_url=registration.holds_place, method=method)
+        attachments = (outbox.Attachment("meeting.ics", ics, f"text/calendar; method={method}; charset=utf-8"),)
+    context = {
+        "meeting": meeting,
+        "person": person,
+        "registration": registration,
+        "meeting_url": absolute_url(meeting.get_absolute_url()),
+        "starts_local": meeting.local(meeting.starts_at),
+        "ends_local": meeting.local(meeting.ends_at),
+        "deadline_local": meeting.local(meeting.registration_deadline) if meeting.registration_deadline else None,
+        **(extra or {}),
+    }
+    key = f"meeting:{meeting.pk}:{kind}:{registration.pk}" + (f":{key_suffix}" if key_suffix else "")
+    return outbox.message_queue(
+        key=key,
+        to_email=person.email,
+        template=f"meetings/email/{kind}",
+        language=person.language,
+        context=context,
+        attachments=attachments,
+        partnership_id=meeting.partnership_id,
+    )

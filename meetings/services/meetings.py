@@ -1,0 +1,193 @@
+"""Meetings: creation and edits, the workflow's moves, rescheduling and cancelling, the agenda."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meetings import workflow
+from meetings.models import AgendaItem, Meeting, MeetingTransition, Minutes, Registration, ReminderRule
+from meetings.services.mail import registration_mail_queue
+from meetings.services.registrations import no_shows_derive, registrations_kept_informed
+from meetings.services.reminders import reminder_rules_ensure_defaults, reminders_void_moved
+from partnership import outbox
+from partnership.services import Actor, actor_user, audit_record, record_delete, record_save
+
+State = Meeting.State
+
+
+@transaction.atomic
+def meeting_create(*, by: Actor, reminders: bool = True, **fields: Any) -> Meeting:
+    """Create a meeting in draft, with the default reminder rules."""
+    meeting = Meeting(**fields)
+    record_save(instance=meeting, by=by)
+    if reminders:
+        reminder_rules_ensure_defaults(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_save(*, meeting: Meeting, by: Actor, changed: Iterable[str] = ()) -> Meeting:
+    """Save a meeting edited as a whole (the admin's form), `changed` naming the fields edited.
+
+    A new meeting gets the default reminder rules. A published meeting moved in time is rescheduled,
+    so its agenda, reminders and the registered people's calendar entries follow.
+    """
+    if meeting.pk is None:
+        record_save(instance=meeting, by=by)
+        reminder_rules_ensure_defaults(meeting=meeting)
+        return meeting
+    changed = set(changed)
+    if not ({"starts_at", "ends_at"} & changed) or meeting.state in workflow.UNPUBLISHED:
+        record_save(instance=meeting, by=by)
+        return meeting
+    starts_at, ends_at, deadline = meeting.starts_at, meeting.ends_at, meeting.registration_deadline
+    original = Meeting.objects.get(pk=meeting.pk)
+    meeting.starts_at, meeting.ends_at, meeting.registration_deadline = (
+        original.starts_at,
+        original.ends_at,
+        original.registration_deadline,
+    )
+    record_save(instance=meeting, by=by)
+    meeting_reschedule(
+        meeting=meeting,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        registration_deadline=deadline if "registration_deadline" in changed else None,
+        reason=str(_("Changed by the coordinators.")),
+        by=by,
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+@transaction.atomic
+def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: str = "") -> Meeting:
+    """Move a meeting to another state, if the workflow allows it from where it is."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if to_state not in State.values:
+        raise ValidationError(_("“%(state)s” is not a state of a meeting.") % {"state": to_state})
+    if to_state not in workflow.MEETING_TRANSITIONS[meeting.state]:
+        raise ValidationError(
+            _("A meeting cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": meeting.get_state_display(), "to": State(to_state).label}
+        )
+    if to_state in workflow.NEEDS_REASON and not reason.strip():
+        raise ValidationError(_("Say why the meeting is cancelled; the registered people will read it."))
+    if to_state == State.MINUTES_PUBLISHED and not Minutes.objects.filter(meeting=meeting).exists():
+        raise ValidationError(_("Write the minutes before publishing them."))
+    from_state = meeting.state
+    meeting.state = to_state
+    if to_state == State.CANCELLED:
+        meeting.sequence += 1
+    meeting.save(update_fields=["state", "sequence"])
+    MeetingTransition.objects.create(
+        meeting=meeting, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
+    )
+    audit_record(
+        by=by, verb="transition", instance=meeting, changes={"state": [from_state, to_state], "reason": reason}
+    )
+    if to_state == State.CANCELLED:
+        _notify_cancelled(meeting=meeting, reason=reason)
+    elif to_state == State.HELD:
+        no_shows_derive(meeting=meeting, by=by)
+    elif to_state == State.MINUTES_PUBLISHED:
+        Minutes.objects.filter(meeting=meeting).update(published_at=timezone.now())
+        _notify_minutes(meeting=meeting)
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting, by: Actor, reason: str) -> Meeting:
+    return meeting_transition(meeting=meeting, to_state=State.CANCELLED, by=by, reason=reason)
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *,
+    meeting: Meeting,
+    starts_at: datetime,
+    ends_at: datetime,
+    by: Actor,
+    reason: str = "",
+    registration_deadline: datetime | None = None,
+) -> Meeting:
+    """Move a meeting (and its agenda) in time: reminders follow, the registered get a new calendar entry."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.state not in workflow.PLANNED:
+        raise ValidationError(_("A cancelled or past meeting cannot be rescheduled."))
+    old_start, old_end, old_deadline = meeting.starts_at, meeting.ends_at, meeting.registration_deadline
+    delta = starts_at - old_start
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    if registration_deadline is not None:
+        meeting.registration_deadline = registration_deadline
+    elif meeting.registration_deadline is not None:
+        meeting.registration_deadline += delta
+    meeting.sequence += 1
+    meeting.full_clean()
+    meeting.save()
+    if delta:
+        meeting.agenda_items.update(
+            starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
+        )
+    reminders_void_moved(
+        meeting=meeting, old_anchors={ReminderRule.Anchor.START: old_start, ReminderRule.Anchor.DEADLINE: old_deadline}
+    )
+    audit_record(
+        by=by,
+        verb="reschedule",
+        instance=meeting,
+        changes={"starts_at": [old_start, starts_at], "ends_at": [old_end, ends_at], "reason": reason},
+    )
+    for registration in registrations_kept_informed(meeting):
+        registration_mail_queue(
+            registration=registration,
+            kind="rescheduled",
+            key_suffix=f"seq{meeting.sequence}",
+            extra={"reason": reason, "old_start": meeting.local(old_start)},
+        )
+    return meeting
+
+
+def _notify_cancelled(*, meeting: Meeting, reason: str) -> None:
+    outbox.messages_cancel(keys_startwith=f"meeting:{meeting.pk}:")
+    for registration in registrations_kept_informed(meeting):
+        registration_mail_queue(registration=registration, kind="cancelled", key_suffix="", extra={"reason": reason})
+
+
+def _notify_minutes(*, meeting: Meeting) -> None:
+    attendees = meeting.registrations.filter(state=Registration.State.ATTENDED).select_related("person", "meeting")
+    for registration in attendees:
+        registration_mail_queue(registration=registration, kind="minutes", key_suffix="")
+
+
+# The agenda ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def agenda_shift(*, items: Iterable[AgendaItem], minutes: int, by: Actor) -> int:
+    """Move a block of agenda items earlier or later by a number of minutes."""
+    ids = [item.pk for item in items]
+    delta = timedelta(minutes=minutes)
+    count = AgendaItem.objects.filter(pk__in=ids).update(
+        starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
+    )
+    for item in AgendaItem.objects.filter(pk__in=ids).select_related("meeting"):
+        audit_record(by=by, verb="shift", instance=item, changes={"minutes": minutes})
+    return count
+
+
+def agenda_item_save(*, item: AgendaItem, by: Actor) -> AgendaItem:
+    """Validate and save an agenda item edited with its meeting, audited."""
+    record_save(instance=item, by=by)
+    return item
+
+
+def agenda_item_delete(*, item: AgendaItem, by: Actor) -> None:
+    record_delete(instance=item, by=by)

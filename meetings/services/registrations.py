@@ -1,0 +1,196 @@
+"""Invitations, registrations and the waitlist, check-in and no-shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from meetings import workflow
+from meetings.models import Meeting, Registration, RegistrationChange
+from meetings.services.mail import registration_mail_queue
+from partnership.models import Person
+from partnership.services import Actor, absolute_url, actor_user, audit_record
+from partnership.tokens import token_new
+
+RegState = Registration.State
+
+
+def _change(registration: Registration, to_state: str, by: Actor, reason: str = "") -> RegistrationChange:
+    change = RegistrationChange.objects.create(
+        registration=registration, from_state=registration.state, to_state=to_state, by=actor_user(by), reason=reason
+    )
+    registration.state = to_state
+    return change
+
+
+@transaction.atomic
+def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor) -> int:
+    """Invite people who are not yet invited; each gets an e-mail with a personal link."""
+    if meeting.state not in workflow.ACTIVE:
+        raise ValidationError(_("Announce the meeting or open its registration before inviting people."))
+    invited = 0
+    existing = set(meeting.registrations.values_list("person_id", flat=True))
+    for person in people:
+        if person.pk in existing or person.erased_at is not None:
+            continue
+        raw, digest = token_new()
+        registration = Registration.objects.create(
+            meeting=meeting, person=person, state=RegState.INVITED, token_hash=digest, invited_at=timezone.now()
+        )
+        RegistrationChange.objects.create(
+            registration=registration, from_state="", to_state=RegState.INVITED, by=actor_user(by)
+        )
+        registration_mail_queue(
+            registration=registration,
+            kind="invitation",
+            key_suffix="",
+            extra={"personal_url": absolute_url(reverse("meetings:personal_link", kwargs={"token": raw}))},
+        )
+        invited += 1
+    audit_record(by=by, verb="invite", instance=meeting, changes={"invited": invited})
+    return invited
+
+
+@transaction.atomic
+def registration_for_member(*, meeting: Meeting, person: Person, by: Actor) -> Registration:
+    """A member who was not invited registers on their own: create their (invited) row first."""
+    registration, created = Registration.objects.get_or_create(
+        meeting=meeting, person=person, defaults={"state": RegState.INVITED, "invited_at": timezone.now()}
+    )
+    if created:
+        RegistrationChange.objects.create(
+            registration=registration, from_state="", to_state=RegState.INVITED, by=actor_user(by)
+        )
+    return registration
+
+
+def _places_taken(meeting: Meeting) -> int:
+    return meeting.registrations.filter(state__in=workflow.HOLDS_PLACE).count()
+
+
+@transaction.atomic
+def registration_submit(
+    *,
+    registration: Registration,
+    by: Actor,
+    days: list[str],
+    site_visit: bool,
+    dietary_needs: str,
+    accessibility_needs: str,
+    consent_participant_list: bool,
+) -> Registration:
+    """Register (or change a registration) until the deadline; beyond capacity, join the waitlist."""
+    meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if not meeting.registration_is_open:
+        raise ValidationError(_("Registration for this meeting is closed."))
+    valid_days = {day.isoformat() for day in meeting.days}
+    if not days or not set(days) <= valid_days:
+        raise ValidationError({"days": _("Choose at least one day of the meeting.")})
+    registration.days = sorted(days)
+    registration.site_visit = site_visit
+    registration.dietary_needs = dietary_needs.strip()
+    registration.accessibility_needs = accessibility_needs.strip()
+    registration.consent_participant_list = consent_participant_list
+    newly = registration.state in workflow.REGISTERS_ANEW
+    if newly:
+        full = meeting.capacity is not None and _places_taken(meeting) >= meeting.capacity
+        _change(registration, RegState.WAITLISTED if full else RegState.REGISTERED, by)
+        registration.registered_at = timezone.now()
+    registration.full_clean()
+    registration.save()
+    audit_record(by=by, verb="register" if newly else "update_registration", instance=registration)
+    changes = registration.changes.count()
+    registration_mail_queue(
+        registration=registration,
+        kind="waitlisted" if registration.state == RegState.WAITLISTED else "confirmation",
+        key_suffix=f"c{changes}" if newly else f"u{registration.updated_at.timestamp():.0f}",
+    )
+    return registration
+
+
+@transaction.atomic
+def registration_decline(*, registration: Registration, by: Actor, reason: str = "") -> Registration:
+    """Decline an invitation, or cancel a registration; a freed place goes to the waitlist."""
+    meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.state in workflow.SETTLED:
+        raise ValidationError(_("The meeting has taken place; attendance can no longer be changed here."))
+    if meeting.registration_deadline and timezone.now() > meeting.registration_deadline:
+        raise ValidationError(_("The registration deadline has passed; write to the organisers."))
+    freed = registration.holds_place
+    target = workflow.withdrawal(registration)
+    if registration.state in workflow.WITHDRAWN:
+        return registration
+    _change(registration, target, by, reason)
+    registration.save()
+    audit_record(by=by, verb=target, instance=registration, changes={"reason": reason})
+    if freed:
+        waitlist_promote(meeting=meeting, by=by)
+    return registration
+
+
+def waitlist_promote(*, meeting: Meeting, by: Actor) -> list[Registration]:
+    """Fill free places from the waitlist, first come first served; each promoted person is told once."""
+    promoted: list[Registration] = []
+    if meeting.capacity is None:
+        free = meeting.registrations.filter(state=RegState.WAITLISTED).count()
+    else:
+        free = max(meeting.capacity - _places_taken(meeting), 0)
+    if not free:
+        return promoted
+    waiting = (
+        meeting.registrations.select_for_update()
+        .filter(state=RegState.WAITLISTED)
+        .order_by("registered_at", "pk")[:free]
+    )
+    for registration in waiting:
+        change = _change(registration, RegState.REGISTERED, by, "promoted from the waitlist")
+        registration.save(update_fields=["state", "updated_at"])
+        registration_mail_queue(registration=registration, kind="promoted", key_suffix=f"{change.pk}")
+        promoted.append(registration)
+    return promoted
+
+
+@transaction.atomic
+def registration_check_in(*, registration: Registration, by: Actor) -> Registration:
+    """Mark someone at the door as attended; checking in someone already in changes nothing."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.state not in workflow.AT_THE_DOOR:
+        raise ValidationError(_("Only registered people can be checked in."))
+    if registration.state != RegState.ATTENDED:
+        _change(registration, RegState.ATTENDED, by, "checked in")
+        registration.checked_in_at = timezone.now()
+        registration.save()
+    return registration
+
+
+@transaction.atomic
+def registration_undo_check_in(*, registration: Registration, by: Actor) -> Registration:
+    """Undo a check-in made by mistake: the person is registered again."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.state == RegState.ATTENDED:
+        _change(registration, RegState.REGISTERED, by, "check-in undone")
+        registration.checked_in_at = None
+        registration.save()
+    return registration
+
+
+def no_shows_derive(*, meeting: Meeting, by: Actor) -> None:
+    """Once the meeting is held, who neither came nor withdrew is a no-show."""
+    for registration in meeting.registrations.filter(state__in=workflow.NO_SHOW_FROM):
+        _change(registration, RegState.NO_SHOW, by, "not checked in")
+        registration.save(update_fields=["state", "updated_at"])
+
+
+def registrations_kept_informed(meeting: Meeting) -> QuerySet[Registration]:
+    """The registrations told of a reschedule or a cancellation: with a place, or waiting for one."""
+    return meeting.registrations.filter(state__in=workflow.KEPT_INFORMED).select_related(
+        "person", "person__organisation", "meeting"
+    )
