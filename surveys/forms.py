@@ -19,7 +19,7 @@ LIKERT_LABELS = {
 
 
 class SectionForm(forms.Form):
-    """The questions of one section as form fields; validation itself is the service's `clean_answer`."""
+    """The questions of one section as form fields; validation itself is `surveys.answers.clean_answer`."""
 
     def __init__(
         self, *args: Any, section: Section, language: str, initial_answers: dict[int, tuple[Any, str]], **kwargs: Any

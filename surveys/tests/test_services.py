@@ -706,3 +706,25 @@ def test_a_respondent_is_added_only_in_one_of_the_surveys_languages(built):
         survey=survey, by=None, name="Ana", email="ana@example.org", language=survey.default_language
     )
     assert added.language == survey.default_language
+
+
+def test_a_long_respondent_list_is_queued_by_task_name_after_the_commit(
+    built, ministry, monkeypatch, django_capture_on_commit_callbacks
+):
+    from partnership import background
+    from surveys.services import invitations
+
+    monkeypatch.setattr(invitations, "INVITE_IN_REQUEST_LIMIT", 2)
+    queued: list[tuple[str, tuple[object, ...]]] = []
+    monkeypatch.setattr(background, "enqueue", lambda name, *args: queued.append((name, args)))
+    survey = open_survey(built.survey)
+    RespondentFactory.create_batch(3, survey=survey)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitations_dispatch(survey=survey, by=ministry) == (3, True)
+
+    assert queued == [("surveys.tasks.invitations_send", (survey.pk, ministry.pk))]
+    assert not Invitation.objects.filter(survey=survey).exists(), "the worker writes them, not the request"
+    RespondentFactory.create_batch(1, survey=built.survey)
+    monkeypatch.setattr(invitations, "INVITE_IN_REQUEST_LIMIT", 10)
+    assert services.invitations_dispatch(survey=survey, by=ministry) == (4, False)
