@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from actions.models import Action, ActionEvent
-from actions.services import code_is_valid
-from partnership.models import AuditLog, Organisation, Partnership, Pillar, PriorityArea
+from actions import selectors, services
+from actions.models import Action
+from partnership.models import Organisation, Partnership, Pillar, PriorityArea
 
 
 class ByNameWidget(widgets.ForeignKeyWidget):
@@ -145,9 +145,7 @@ class ActionResource(resources.ModelResource):
                 % {"missing": ", ".join(missing), "expected": ", ".join(ALL_COLUMNS)}
             )
         if self.partnership is not None:
-            self.codes_taken = set(
-                Action.objects.filter(partnership=self.partnership).exclude(code="").values_list("code", flat=True)
-            )
+            self.codes_taken = selectors.codes_taken(self.partnership)
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         if self.partnership is None:
@@ -155,7 +153,7 @@ class ActionResource(resources.ModelResource):
         code = str(row.get("code") or "").strip().upper()
         row["code"] = code
         if code:
-            if not code_is_valid(code):
+            if not services.code_is_valid(code):
                 raise ValidationError(
                     _("The code %(code)s is not of the form A-07 (letters, a hyphen, a number).") % {"code": code}
                 )
@@ -210,24 +208,7 @@ class ActionResource(resources.ModelResource):
         super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
         if not actions or any(action.pk is None for action in actions):
             return  # not written: a dry run without transactions, or a failed batch already reported
-        actor = self.user if getattr(self.user, "is_authenticated", False) else None
-        ActionEvent.objects.bulk_create(
-            [
-                ActionEvent(
-                    action=action, kind=ActionEvent.Kind.CREATED, by=self.user, to_state=action.state, reason="imported"
-                )
-                for action in actions
-            ]
-        )
-        label = Action._meta.label_lower
-        AuditLog.objects.bulk_create(
-            [
-                AuditLog(
-                    actor=actor, verb="import", model=label, object_id=str(action.pk), object_repr=str(action)[:200]
-                )
-                for action in actions
-            ]
-        )
+        services.imported_actions_record(actions=actions, by=self.user)
 
 
 class ActionImportForm(ImportForm):

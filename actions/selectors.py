@@ -396,6 +396,11 @@ def published_actions(partnership: Partnership) -> QuerySet[Action]:
     )
 
 
+def codes_taken(partnership: Partnership) -> set[str]:
+    """The codes the partnership's actions already have."""
+    return set(Action.objects.filter(partnership=partnership).exclude(code="").values_list("code", flat=True))
+
+
 def filter_choices(partnership: Partnership) -> dict[str, list[tuple[Any, str]]]:
     """The leader, country and meeting choices of the long-list filters.
 

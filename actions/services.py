@@ -16,7 +16,7 @@ from actions import workflow
 from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
 from partnership import outbox
 from partnership.documents import document_file
-from partnership.models import Organisation, Partnership, Person
+from partnership.models import AuditLog, Organisation, Partnership, Person
 from partnership.services import Actor, absolute_url, actor_user, audit_record, record_save
 
 State = Action.State
@@ -154,6 +154,25 @@ def action_admin_save(
     }
     ActionEvent.objects.create(action=action, kind=ActionEvent.Kind.EDITED, by=actor_user(by), changes=changes)
     return action
+
+
+def imported_actions_record(*, actions: list[Action], by: Actor) -> None:
+    """Enter actions the Teaser import has just written in their history and the audit log: two inserts
+    for a whole batch, not two per action."""
+    user = actor_user(by)
+    ActionEvent.objects.bulk_create(
+        [
+            ActionEvent(action=action, kind=ActionEvent.Kind.CREATED, by=user, to_state=action.state, reason="imported")
+            for action in actions
+        ]
+    )
+    label = Action._meta.label_lower
+    AuditLog.objects.bulk_create(
+        [
+            AuditLog(actor=user, verb="import", model=label, object_id=str(action.pk), object_repr=str(action)[:200])
+            for action in actions
+        ]
+    )
 
 
 @transaction.atomic

@@ -1,13 +1,17 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import Http404
 from django.urls import reverse
 
 from actions import search as action_search
 from actions import selectors, services, workflow
-from actions.models import Action
+from actions.models import Action, ActionDocument
 from actions.tests.factories import ActionFactory, member_organisation, organisation_of
 from meetings.tests.factories import MeetingFactory
+from partnership import access
 from partnership.models import Membership
 from partnership.tests.factories import (
     OrganisationFactory,
@@ -359,3 +363,79 @@ def test_the_cached_filter_choices_follow_a_new_leader_and_a_new_meeting(partner
 
     assert choices["leaders"] == [(croatian.pk, "Grad Zagreb")]
     assert choices["meetings"] == [(meeting.pk, "Florence")]
+
+
+# The access calls at the top of the views
+
+
+def test_action_access_hides_what_the_user_may_not_see_and_refuses_what_they_may_not_do(
+    partnership, partner, other_partner
+):
+    draft = ActionFactory(partnership=partnership, owner=organisation_of(partner), state=State.DRAFT)
+    proposed = ActionFactory(partnership=partnership, owner=organisation_of(partner), state=State.PROPOSED)
+
+    assert selectors.action_access(partner, draft.pk, need="edit") == draft
+    with pytest.raises(Http404):
+        selectors.action_access(other_partner, draft.pk, need="view")
+    with pytest.raises(Http404):
+        selectors.action_access(other_partner, 0, need="view")
+    with pytest.raises(PermissionDenied) as refused:
+        selectors.action_access(other_partner, proposed.pk, need="withdraw")
+    assert not isinstance(refused.value, access.SignInRequired)
+    assert str(refused.value) == "Only the proposing organisation can withdraw this action, before it is selected."
+
+
+def test_action_access_sends_a_visitor_to_sign_in_before_looking_anything_up(partnership):
+    consulted = ActionFactory(partnership=partnership, state=State.PUBLIC_FEEDBACK)
+
+    assert selectors.action_access(ANONYMOUS, consulted.pk, need="feedback") == consulted
+    for need in selectors.ACTION_NEEDS:
+        with pytest.raises(access.SignInRequired):
+            selectors.action_access(ANONYMOUS, 0, need=need)
+
+
+def test_public_feedback_is_taken_only_during_the_consultation(partnership):
+    adopted = ActionFactory(partnership=partnership, state=State.ADOPTED)
+
+    assert selectors.action_access(ANONYMOUS, adopted.pk, need="view") == adopted
+    with pytest.raises(Http404):
+        selectors.action_access(ANONYMOUS, adopted.pk, need="feedback")
+
+
+def test_a_document_is_seen_by_its_visibility_and_removed_by_its_uploader(
+    partnership, partner, other_partner, coordinator
+):
+    action = ActionFactory(partnership=partnership, owner=organisation_of(partner), state=State.PROPOSED)
+    document = services.document_add(
+        action=action,
+        by=partner,
+        title="Note",
+        visibility=ActionDocument.Visibility.COORDINATORS,
+        file=SimpleUploadedFile("note.txt", b"A note"),
+    )
+
+    assert selectors.document_access(coordinator, document.pk, need="delete").action == action
+    with pytest.raises(Http404):
+        selectors.document_access(partner, document.pk)
+    with pytest.raises(access.SignInRequired):
+        selectors.document_access(ANONYMOUS, document.pk, need="delete")
+    ActionDocument.objects.filter(pk=document.pk).update(visibility=ActionDocument.Visibility.MEMBERS)
+    assert selectors.document_access(partner, document.pk, need="delete") == document
+    with pytest.raises(PermissionDenied, match="Only the person who added a document or a coordinator"):
+        selectors.document_access(other_partner, document.pk, need="delete")
+
+
+def test_partnership_access_gives_open_data_only_of_public_partnerships(partnership, outsider):
+    private = PartnershipFactory(is_public=False)
+    member = member_user(private)
+
+    assert selectors.partnership_access(member, private.slug, need="view") == private
+    assert selectors.partnership_access(ANONYMOUS, partnership.slug, need="open_data") == partnership
+    with pytest.raises(Http404):
+        selectors.partnership_access(member, private.slug, need="open_data")
+    with pytest.raises(Http404):
+        selectors.partnership_access(outsider, private.slug, need="propose")
+    with pytest.raises(PermissionDenied, match="The ranking is for members of the partnership"):
+        selectors.partnership_access(outsider, partnership.slug, need="rank")
+    with pytest.raises(access.SignInRequired):
+        selectors.partnership_access(ANONYMOUS, partnership.slug, need="export")

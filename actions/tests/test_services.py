@@ -309,6 +309,46 @@ def test_stale_edit_is_refused_and_keeps_the_first_editors_text(partnership, par
     assert [event.by for event in events(action, ActionEvent.Kind.EDITED)] == [coordinator]
 
 
+def test_an_admin_edit_moves_the_version_on_and_records_the_fields_it_changed(partnership, coordinator):
+    action = ActionFactory(partnership=partnership, title="Teaser title", code="A-01")
+    contributor = member_organisation(partnership, name="Eurocities")
+    edited = Action.objects.get(pk=action.pk)
+    edited.title, edited.code = "Coordinator's title", "A-07"
+
+    services.action_admin_save(
+        action=edited,
+        by=coordinator,
+        changed=["title", "code", "contributors"],
+        many={"contributors": ([], [contributor])},
+    )
+
+    action.refresh_from_db()
+    assert (action.title, action.code, action.version) == ("Coordinator's title", "A-07", 2)
+    [event] = events(action, ActionEvent.Kind.EDITED)
+    assert (event.by, event.changes) == (
+        coordinator,
+        {
+            "title": ["Teaser title", "Coordinator's title"],
+            "code": ["A-01", "A-07"],
+            "contributors": [[], ["Eurocities"]],
+        },
+    )
+    assert AuditLog.objects.filter(verb="update", object_id=str(action.pk)).exists()
+
+
+def test_an_admin_save_without_changes_or_of_a_new_action_enters_no_edit(partnership, coordinator):
+    action = ActionFactory(partnership=partnership)
+    new = Action(partnership=partnership, owner=action.owner, title="Added in the admin", state=State.DRAFT)
+
+    services.action_admin_save(action=action, by=coordinator)
+    services.action_admin_save(action=new, by=coordinator, changed=["title"])
+
+    action.refresh_from_db()
+    assert (action.version, new.version) == (1, 1)
+    assert not ActionEvent.objects.exists()
+    assert AuditLog.objects.filter(verb="create", object_id=str(new.pk)).exists()
+
+
 def test_update_refuses_fields_outside_the_text(partnership, partner):
     action = ActionFactory(partnership=partnership)
 
