@@ -1,13 +1,15 @@
-"""The question admin: options of a survey with answers can be reworded, not recoded."""
+"""The survey admin: options of a survey with answers can be reworded, not recoded; writes go through services."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
+from partnership.models import AuditLog
 from surveys import services
 from surveys.models import Choice, Question, Survey
 from surveys.tests.factories import open_survey
@@ -73,3 +75,53 @@ def test_a_locked_questions_options_can_be_reworded_but_not_recoded(client, buil
     reworded = client.post(address, change_form(built.single, some={"label": "In a few places"}))
     assert reworded.status_code == 302
     assert Choice.objects.get(question=built.single, value="some").label == "In a few places"
+
+
+def test_the_open_link_enabled_in_the_admin_is_shown_once_and_opens_the_survey(client, built, coordinator):
+    open_survey(built.survey)
+    client.force_login(coordinator)
+    changelist = reverse("admin:surveys_survey_changelist")
+
+    page = client.post(changelist, {"action": "enable_open_link", "_selected_action": [built.survey.pk]}, follow=True)
+
+    link = re.search(r"/surveys/o/[A-Za-z0-9_-]+/", page.content.decode())
+    assert link is not None
+    assert client.get(link.group(0)).status_code == 200
+    assert AuditLog.objects.filter(verb="enable_open_link", object_id=str(built.survey.pk), actor=coordinator).exists()
+
+
+def test_sections_saved_in_the_surveys_admin_are_recorded_in_the_audit_log(client, built, coordinator):
+    client.force_login(coordinator)
+    survey = built.survey
+    sections = [built.page1, built.page2]
+    data: dict[str, Any] = {
+        "partnership": survey.partnership_id,
+        "owner": survey.owner_id,
+        "country": survey.country.code,
+        "title": survey.title,
+        "introduction": survey.introduction,
+        "default_language": survey.default_language,
+        "languages": json.dumps(survey.languages),
+        "anonymity": survey.anonymity,
+        "reminder_after_days": survey.reminder_after_days,
+        "reminder_max": survey.reminder_max,
+        "reminder_gap_days": survey.reminder_gap_days,
+        "erase_after_months": survey.erase_after_months,
+        "translations": json.dumps(survey.translations),
+        "sections-TOTAL_FORMS": len(sections),
+        "sections-INITIAL_FORMS": len(sections),
+        "sections-MIN_NUM_FORMS": 0,
+        "sections-MAX_NUM_FORMS": 1000,
+    }
+    for index, section in enumerate(sections):
+        title = "Urban planning and lighting" if section == built.page1 else section.title
+        fields = {"id": section.pk, "survey": survey.pk, "position": section.position, "title": title}
+        data.update({f"sections-{index}-{name}": value for name, value in fields.items()})
+        data[f"sections-{index}-translations"] = json.dumps(section.translations)
+
+    response = client.post(reverse("admin:surveys_survey_change", args=[survey.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    built.page1.refresh_from_db()
+    assert built.page1.title == "Urban planning and lighting"
+    assert AuditLog.objects.filter(verb="update", model__iendswith="section", object_id=str(built.page1.pk)).exists()
