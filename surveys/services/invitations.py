@@ -127,6 +127,20 @@ def invitations_send(*, survey: Survey, by: Actor, respondents: Iterable[Respond
     return len(messages)
 
 
+def invitations_dispatch(*, survey: Survey, by: Actor) -> tuple[int, bool]:
+    """Invite the respondents not invited yet: at once for a list up to `INVITE_IN_REQUEST_LIMIT`, else by a
+    worker after the commit. Returns how many are invited, or are being invited, and whether a worker does it."""
+    waiting = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True).count()
+    if waiting <= INVITE_IN_REQUEST_LIMIT:
+        return invitations_send(survey=survey, by=by), False
+    if survey.state not in workflow.INVITING:
+        raise ValidationError(_("Open the survey before sending invitations."))
+    user = actor_user(by)
+    user_id = user.pk if user is not None else None
+    transaction.on_commit(lambda: background.enqueue("surveys.tasks.invitations_send", survey.pk, user_id), robust=True)
+    return waiting, True
+
+
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, by: Actor) -> None:
     """Send one invitation again (with a fresh link; earlier links keep working)."""
@@ -223,17 +237,3 @@ def invitation_opt_out(*, invitation: Invitation) -> None:
     """No more mail to this respondent about the survey: unsent reminders are cancelled."""
     Invitation.objects.filter(pk=invitation.pk).exclude(state=InvState.SUBMITTED).update(state=InvState.OPTED_OUT)
     outbox.messages_cancel(keys_startwith=f"survey:{invitation.survey_id}:reminder:{invitation.pk}:")
-
-
-def invitations_dispatch(*, survey: Survey, by: Actor) -> tuple[int, bool]:
-    """Invite the respondents not invited yet: at once for a list up to `INVITE_IN_REQUEST_LIMIT`, else by a
-    worker after the commit. Returns how many are invited, or are being invited, and whether a worker does it."""
-    waiting = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True).count()
-    if waiting <= INVITE_IN_REQUEST_LIMIT:
-        return invitations_send(survey=survey, by=by), False
-    if survey.state not in workflow.INVITING:
-        raise ValidationError(_("Open the survey before sending invitations."))
-    user = actor_user(by)
-    user_id = user.pk if user is not None else None
-    transaction.on_commit(lambda: background.enqueue("surveys.tasks.invitations_send", survey.pk, user_id), robust=True)
-    return waiting, True
