@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
@@ -233,13 +234,9 @@ def partnership_access(user: Any, slug: str, *, need: PartnershipNeed = "view") 
     if need in PARTNERSHIP_NEEDS:
         access.signed_in(user)
     if need == "open_data":
-        partnerships = Partnership.objects.filter(is_public=True)
+        partnership = partner_selectors.partnership_access(AnonymousUser(), slug)
     else:
-        partnerships = partner_selectors.partnerships_visible(user)
-    try:
-        partnership = partnerships.get(slug=slug)
-    except Partnership.DoesNotExist as error:
-        raise Http404 from error
+        partnership = partner_selectors.partnership_access(user, slug)
     if need in PARTNERSHIP_NEEDS:
         allowed, message = PARTNERSHIP_NEEDS[need]
         if not allowed(user, partnership):
@@ -324,6 +321,20 @@ def action_detail(*, user: Any, pk: int) -> Action:
             Prefetch("milestones", queryset=Milestone.objects.order_by("due_on")),
         )
         .get(pk=pk)
+    )
+
+
+def actions_in_hand(user: Any, *, limit: int) -> list[Action]:
+    """The actions the user's organisation proposed or leads and that are still going, latest change first."""
+    person = partner_selectors.person_for(user)
+    if person is None:
+        return []
+    return list(
+        actions_visible(user)
+        .filter(Q(owner=person.organisation) | Q(leader=person.organisation))
+        .exclude(state__in=workflow.CLOSED)
+        .select_related("partnership")
+        .order_by("-updated_at")[:limit]
     )
 
 

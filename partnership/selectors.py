@@ -55,6 +55,11 @@ def partnerships_visible(user: Any) -> QuerySet[Partnership]:
     return Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member_ids))
 
 
+def partnerships_public_besides(user: Any) -> QuerySet[Partnership]:
+    """Public partnerships the user is not a member of."""
+    return Partnership.objects.filter(is_public=True).exclude(pk__in=partnerships_member_of(user).values("pk"))
+
+
 def is_member(user: Any, partnership: Partnership) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -20,6 +20,7 @@ from surveys.selectors.manage import (
     invitation_of,
     invitations_listed,
     surveys_listed,
+    surveys_run_latest,
     uninvited_count,
 )
 from surveys.selectors.responses import (
@@ -73,5 +74,6 @@ __all__ = [
     "survey_structure",
     "surveys_listed",
     "surveys_run_by",
+    "surveys_run_latest",
     "uninvited_count",
 ]

@@ -21,6 +21,13 @@ def surveys_listed(user: Any) -> tuple[QuerySet[Survey], QuerySet[Survey]]:
     return run, published
 
 
+def surveys_run_latest(user: Any, *, limit: int) -> list[Survey]:
+    """The surveys the user runs, the latest opened first (the home page's short list)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(surveys_run_by(user).select_related("partnership").order_by("-opens_at")[:limit])
+
+
 def funnel(survey: Survey) -> list[tuple[str, str, int]]:
     """Invited, sent, opened, started, submitted, bounced, opted out: each stage counts those who reached it."""
     counts = Counter(dict(survey.invitations.values_list("state").annotate(n=Count("id"))))
