@@ -309,10 +309,6 @@ def document_visibilities(*, user: Any, meeting: Meeting) -> list[str]:
     return [Vis.PUBLIC]
 
 
-def documents_visible(*, user: Any, meeting: Meeting) -> QuerySet[MeetingDocument]:
-    return meeting.documents.filter(visibility__in=document_visibilities(user=user, meeting=meeting))
-
-
 def documents_of_the_meeting(*, meeting: Meeting, visibilities: Iterable[str]) -> QuerySet[MeetingDocument]:
     """Documents of the whole meeting rather than of one agenda item, of the given visibilities."""
     return meeting.documents.filter(agenda_item__isnull=True, visibility__in=list(visibilities)).order_by(
