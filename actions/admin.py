@@ -25,7 +25,7 @@ from actions.models import (
 )
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
 from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
-from partnership.documents import document_file_clean
+from partnership.documents import DocumentModelForm
 
 
 class MilestoneInline(admin.TabularInline):
@@ -39,13 +39,10 @@ class GroupOutcomeInline(admin.TabularInline):
     autocomplete_fields = ["action"]
 
 
-class ActionDocumentForm(forms.ModelForm):
+class ActionDocumentForm(DocumentModelForm):
     class Meta:
         model = ActionDocument
         fields = ["title", "visibility", "file"]
-
-    def clean_file(self) -> Any:
-        return document_file_clean(self.cleaned_data["file"])
 
 
 class ActionDocumentInline(admin.TabularInline):

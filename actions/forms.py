@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionDocument, Comment, Milestone
-from partnership.documents import ACCEPT_ATTRIBUTE, ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES
+from partnership.documents import ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES, DocumentModelForm
 from partnership.models import Organisation, Partnership
 
 
@@ -171,7 +171,7 @@ class ProgressForm(forms.Form):
         }
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(DocumentModelForm):
     class Meta:
         model = ActionDocument
         fields = ["title", "visibility", "file"]
@@ -182,4 +182,3 @@ class DocumentForm(forms.ModelForm):
             "types": ", ".join(ALLOWED_DOCUMENT_EXTENSIONS),
             "limit": MAX_DOCUMENT_BYTES // (1024 * 1024),
         }
-        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE

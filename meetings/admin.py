@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from meetings import selectors, services
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
 from partnership.admin import ScopedAdmin
-from partnership.documents import document_file_clean
+from partnership.documents import DocumentModelForm
 from partnership.models import Organisation
 
 
@@ -61,13 +61,10 @@ class ReminderRuleInline(admin.TabularInline):
     fields = ["days_before", "anchor", "audience"]
 
 
-class MeetingDocumentForm(forms.ModelForm):
+class MeetingDocumentForm(DocumentModelForm):
     class Meta:
         model = MeetingDocument
         fields = ["title", "kind", "visibility", "agenda_item", "file"]
-
-    def clean_file(self) -> Any:
-        return document_file_clean(self.cleaned_data["file"])
 
 
 class MeetingDocumentInline(admin.TabularInline):

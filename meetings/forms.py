@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
-from partnership.documents import ACCEPT_ATTRIBUTE, document_file_clean
+from partnership.documents import DocumentModelForm
 from partnership.models import Membership, Person
 
 
@@ -131,7 +131,7 @@ class InviteForm(forms.Form):
         return data
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(DocumentModelForm):
     class Meta:
         model = MeetingDocument
         fields = ["title", "kind", "visibility", "agenda_item", "file"]
@@ -141,12 +141,8 @@ class DocumentForm(forms.ModelForm):
         item_field = self.fields["agenda_item"]
         assert isinstance(item_field, forms.ModelChoiceField)
         item_field.queryset = meeting.agenda_items.all()
-        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
         self.helper = FormHelper()
         self.helper.add_input(Submit("upload", _("Upload")))
-
-    def clean_file(self) -> Any:
-        return document_file_clean(self.cleaned_data["file"])
 
 
 class MinutesForm(forms.Form):

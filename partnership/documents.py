@@ -113,3 +113,16 @@ def document_response(document: Any) -> FileResponse:
     `document_access` has decided the user may see it."""
     filename = document.file.name.rsplit("/", 1)[-1]
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+
+
+class DocumentModelForm(forms.ModelForm):
+    """The base of every document form, the portal's and the admin's: the file input offers the
+    accepted types, and a new upload is checked before anything is saved."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
+
+    def clean_file(self) -> Any:
+        return document_file_clean(self.cleaned_data["file"])
