@@ -16,6 +16,8 @@ from partnership.models import Document, Organisation, Partnership, Person, Pill
 
 
 class FundingOpportunity(models.Model):
+    partnership_path = "partnership"
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="funding_opportunities")
     provider = models.CharField(_("provider"), max_length=200, help_text=_("e.g. European Investment Bank"))
     programme = models.CharField(_("programme"), max_length=200)
@@ -36,6 +38,8 @@ class FundingOpportunity(models.Model):
 
 
 class Action(models.Model):
+    partnership_path = "partnership"
+
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PROPOSED = "proposed", _("Proposed")
@@ -180,6 +184,8 @@ class Action(models.Model):
 class ActionEvent(models.Model):
     """The history of an action: every change, who made it, when, and why."""
 
+    partnership_path = "action__partnership"
+
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
         EDITED = "edited", _("Edited")
@@ -210,6 +216,8 @@ class ActionEvent(models.Model):
 
 
 class Comment(models.Model):
+    partnership_path = "action__partnership"
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_comments")
     public_name = models.CharField(_("name"), max_length=100, blank=True)
@@ -234,6 +242,8 @@ class Comment(models.Model):
 class Support(models.Model):
     """One organisation's support and priority rating (1 to 5) for an action under discussion."""
 
+    partnership_path = "action__partnership"
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="supports")
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="action_supports")
     rating = models.PositiveSmallIntegerField(_("priority"), validators=[MinValueValidator(1), MaxValueValidator(5)])
@@ -248,6 +258,8 @@ class Support(models.Model):
 
 
 class WorkingGroup(models.Model):
+    partnership_path = "partnership"
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="working_groups")
     name = models.CharField(_("name"), max_length=200)
     session = models.ForeignKey(
@@ -265,6 +277,8 @@ class WorkingGroup(models.Model):
 
 class GroupOutcome(models.Model):
     """A working group's notes and outcome for one action."""
+
+    partnership_path = "group__partnership"
 
     class Outcome(models.TextChoices):
         PENDING = "pending", _("Not discussed yet")
@@ -286,6 +300,8 @@ class GroupOutcome(models.Model):
 
 
 class Milestone(models.Model):
+    partnership_path = "action__partnership"
+
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
@@ -312,6 +328,8 @@ class Milestone(models.Model):
 
 class ActionDocument(Document):
     """A file attached to an action (a concept note, a draft of the deliverable)."""
+
+    partnership_path = "action__partnership"
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public, once the action is published")

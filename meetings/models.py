@@ -21,6 +21,8 @@ TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones
 
 
 class Meeting(models.Model):
+    partnership_path = "partnership"
+
     class Kind(models.TextChoices):
         PARTNERSHIP_MEETING = "partnership_meeting", _("Partnership meeting")
         WORKSHOP = "workshop", _("Workshop")
@@ -132,6 +134,8 @@ class Meeting(models.Model):
 class MeetingTransition(StateChange):
     """A state change of a meeting: who, when, why."""
 
+    partnership_path = "meeting__partnership"
+
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="transitions")
 
     def __str__(self) -> str:
@@ -139,6 +143,8 @@ class MeetingTransition(StateChange):
 
 
 class AgendaItem(models.Model):
+    partnership_path = "meeting__partnership"
+
     class Kind(models.TextChoices):
         PLENARY = "plenary", _("Plenary")
         TEASER = "teaser", _("Teaser session")
@@ -212,6 +218,8 @@ class AgendaItem(models.Model):
 
 class Registration(models.Model):
     """One person's invitation to and registration for a meeting."""
+
+    partnership_path = "meeting__partnership"
 
     class State(models.TextChoices):
         INVITED = "invited", _("Invited")
@@ -291,6 +299,8 @@ class ReminderLink(models.Model):
     """A personal link sent in a reminder to answer. Each reminder gets its own, and every one keeps
     working as the invitation's own link does, until the registration deadline."""
 
+    partnership_path = "registration__meeting__partnership"
+
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reminder_links")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -300,6 +310,8 @@ class ReminderLink(models.Model):
 
 
 class RegistrationChange(StateChange):
+    partnership_path = "registration__meeting__partnership"
+
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="changes")
 
     def __str__(self) -> str:
@@ -308,6 +320,8 @@ class RegistrationChange(StateChange):
 
 class ReminderRule(models.Model):
     """Send a reminder so many days before the meeting start or the registration deadline."""
+
+    partnership_path = "meeting__partnership"
 
     class Audience(models.TextChoices):
         REGISTERED = "registered", _("Registered people")
@@ -345,6 +359,8 @@ class ReminderRule(models.Model):
 
 
 class MeetingDocument(Document):
+    partnership_path = "meeting__partnership"
+
     class Kind(models.TextChoices):
         AGENDA = "agenda", _("Agenda")
         PRESENTATION = "presentation", _("Presentation")
@@ -371,6 +387,8 @@ class MeetingDocument(Document):
 
 
 class Minutes(models.Model):
+    partnership_path = "meeting__partnership"
+
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="minutes")
     body = models.TextField(_("minutes"), help_text=_("Formatted text; scripts and styles are removed."))
     decisions = models.TextField(_("decisions"), blank=True)

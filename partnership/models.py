@@ -48,6 +48,8 @@ class Partnership(models.Model):
 
 
 class PriorityArea(models.Model):
+    partnership_path = "partnership"
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="priority_areas")
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -65,6 +67,8 @@ class PriorityArea(models.Model):
 
 class Pillar(models.Model):
     """A pillar of the Urban Agenda: Better regulation, Better funding, Better knowledge."""
+
+    partnership_path = "partnership"
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="pillars")
     name = models.CharField(_("name"), max_length=200)
@@ -161,6 +165,8 @@ class Person(models.Model):
 
 class Membership(models.Model):
     """An organisation's membership of a partnership; people take the role of their organisation."""
+
+    partnership_path = "partnership"
 
     class Role(models.TextChoices):
         COORDINATOR = "coordinator", _("Coordinator")
@@ -302,6 +308,8 @@ class AuditLog(models.Model):
 
 class OutboundMessage(models.Model):
     """An e-mail in the outbox: written in the transaction that causes it, sent by a Celery task."""
+
+    partnership_path = "partnership"
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -35,6 +35,8 @@ class Translatable(models.Model):
 
 
 class Survey(Translatable):
+    partnership_path = "partnership"
+
     class Anonymity(models.TextChoices):
         ANONYMOUS = "anonymous", _("Anonymous: answers are cut from the invitation at submission")
         CONFIDENTIAL = "confidential", _("Confidential: linked, but results show only aggregates")
@@ -106,6 +108,8 @@ class Survey(Translatable):
 class SurveyTransition(StateChange):
     """A state change of a survey: who, when, why."""
 
+    partnership_path = "survey__partnership"
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="transitions")
 
     def __str__(self) -> str:
@@ -113,6 +117,8 @@ class SurveyTransition(StateChange):
 
 
 class Section(Translatable):
+    partnership_path = "survey__partnership"
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=250)
@@ -131,6 +137,8 @@ class Section(Translatable):
 
 
 class Question(Translatable):
+    partnership_path = "section__survey__partnership"
+
     class Kind(models.TextChoices):
         SHORT_TEXT = "short_text", _("Short text")
         LONG_TEXT = "long_text", _("Long text")
@@ -188,6 +196,8 @@ class Question(Translatable):
 class Choice(Translatable):
     """An option of a choice or ranking question, or a row of a matrix."""
 
+    partnership_path = "question__section__survey__partnership"
+
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(default=0)
     value = models.SlugField(_("value"), max_length=60)
@@ -203,6 +213,8 @@ class Choice(Translatable):
 
 class Respondent(models.Model):
     """Someone a ministry asks to answer: no account, a personal link is their only key."""
+
+    partnership_path = "survey__partnership"
 
     class Kind(models.TextChoices):
         MUNICIPALITY = "municipality", _("Municipality")
@@ -237,6 +249,8 @@ class Respondent(models.Model):
 
 
 class Invitation(models.Model):
+    partnership_path = "survey__partnership"
+
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
@@ -268,6 +282,8 @@ class Invitation(models.Model):
 class InvitationToken(models.Model):
     """A personal link's token, as a SHA-256 hash; each mail carries a fresh one, all valid until the survey closes."""
 
+    partnership_path = "invitation__survey__partnership"
+
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -278,6 +294,8 @@ class InvitationToken(models.Model):
 
 class Response(models.Model):
     """One respondent's answers; for an anonymous survey the link to the invitation is cut at submission."""
+
+    partnership_path = "survey__partnership"
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     invitation = models.OneToOneField(
@@ -299,6 +317,8 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    partnership_path = "response__survey__partnership"
+
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     value = models.JSONField()
@@ -314,6 +334,8 @@ class Answer(models.Model):
 
 class NeedLink(models.Model):
     """A need found in the results, linked to the actions that address it."""
+
+    partnership_path = "survey__partnership"
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="need_links")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, null=True, blank=True)
@@ -335,6 +357,8 @@ class SurveyExport(models.Model):
     a newer export of the same survey and format is done, or for `RETENTION` after they were requested
     (`surveys.exports.exports_purge_expired`), whichever comes first; deleting the row deletes the file.
     """
+
+    partnership_path = "survey__partnership"
 
     RETENTION = timedelta(days=7)
     # A queued or running export older than this was lost with its worker: a new request starts another.
