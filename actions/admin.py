@@ -24,16 +24,16 @@ from actions.models import (
     WorkingGroup,
 )
 from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
-from partnership.admin import CoordinatedPartnershipFilter, ScopedAdmin
+from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.documents import DocumentModelForm
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ScopedTabularInline):
     model = Milestone
     extra = 0
 
 
-class GroupOutcomeInline(admin.TabularInline):
+class GroupOutcomeInline(ScopedTabularInline):
     model = GroupOutcome
     extra = 0
     autocomplete_fields = ["action"]
@@ -45,7 +45,7 @@ class ActionDocumentForm(DocumentModelForm):
         fields = ["title", "visibility", "file"]
 
 
-class ActionDocumentInline(admin.TabularInline):
+class ActionDocumentInline(ScopedTabularInline):
     model = ActionDocument
     form = ActionDocumentForm
     extra = 0
@@ -53,7 +53,7 @@ class ActionDocumentInline(admin.TabularInline):
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
-class ActionEventInline(admin.TabularInline):
+class ActionEventInline(ScopedTabularInline):
     model = ActionEvent
     extra = 0
     fields = ("at", "kind", "by", "from_state", "to_state", "reason", "changes")
@@ -105,7 +105,7 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
     list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated_at"]
     list_display_links = ["code", "title"]
     list_filter = (
-        ("partnership", CoordinatedPartnershipFilter),
+        "partnership",
         "state",
         ("priority_area", admin.RelatedOnlyFieldListFilter),
         ("pillar", admin.RelatedOnlyFieldListFilter),
@@ -229,22 +229,11 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
             "partnership": partnership,
         }
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name in ("priority_area", "pillar") and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(partnership__in=self.coordinated(request))
-        if db_field.name in ("origin_meeting",) and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(partnership__in=self.coordinated(request))
-        if db_field.name in ("origin_item",) and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(
-                meeting__partnership__in=self.coordinated(request)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(FundingOpportunity)
 class FundingOpportunityAdmin(ScopedAdmin):
     list_display = ["provider", "programme", "partnership", "deadline"]
-    list_filter = [("partnership", CoordinatedPartnershipFilter), "provider"]
+    list_filter = ["partnership", "provider"]
     list_select_related = ["partnership"]
     search_fields = ["provider", "programme"]
     filter_horizontal = ["eligible_priority_areas"]
@@ -253,6 +242,6 @@ class FundingOpportunityAdmin(ScopedAdmin):
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(ScopedAdmin):
     list_display = ["name", "partnership", "session"]
-    list_filter = [("partnership", CoordinatedPartnershipFilter)]
+    list_filter = ["partnership"]
     list_select_related = ["partnership", "session"]
     inlines = [GroupOutcomeInline]

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings import selectors, services
+from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
-from partnership.admin import ScopedAdmin
+from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.documents import DocumentModelForm
 from partnership.models import Organisation
 
@@ -47,7 +47,7 @@ class AgendaItemFormSet(forms.BaseInlineFormSet):
                     )
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(ScopedTabularInline):
     model = AgendaItem
     formset = AgendaItemFormSet
     extra = 1
@@ -55,7 +55,7 @@ class AgendaItemInline(admin.TabularInline):
     autocomplete_fields = ["speakers", "speaker_organisations"]
 
 
-class ReminderRuleInline(admin.TabularInline):
+class ReminderRuleInline(ScopedTabularInline):
     model = ReminderRule
     extra = 0
     fields = ["days_before", "anchor", "audience"]
@@ -67,7 +67,7 @@ class MeetingDocumentForm(DocumentModelForm):
         fields = ["title", "kind", "visibility", "agenda_item", "file"]
 
 
-class MeetingDocumentInline(admin.TabularInline):
+class MeetingDocumentInline(ScopedTabularInline):
     model = MeetingDocument
     form = MeetingDocumentForm
     extra = 0
@@ -141,11 +141,6 @@ class MeetingAdmin(ScopedAdmin):
     def manage_link(self, obj: Meeting) -> str:
         return format_html('<a href="{}">{}</a>', reverse("meetings:manage", args=[obj.pk]), _("Manage"))
 
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "linked_meetings" and not request.user.is_superuser:
-            kwargs["queryset"] = self.scope(Meeting.objects.all(), request)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.meeting_save(meeting=obj, by=request.user, changed=form.changed_data if change else ())
 
@@ -200,7 +195,6 @@ class ShiftForm(forms.Form):
 
 @admin.register(AgendaItem)
 class AgendaItemAdmin(ScopedAdmin):
-    partnership_path = "meeting__partnership"
     list_display = ["title", "meeting", "starts_at", "ends_at", "kind", "room", "position"]
     list_editable = ["position"]
     list_filter = ["meeting__partnership", "meeting", "kind"]
@@ -208,11 +202,6 @@ class AgendaItemAdmin(ScopedAdmin):
     search_fields = ["title", "meeting__title"]
     autocomplete_fields = ["speakers", "speaker_organisations"]
     actions = ["shift_items"]
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "meeting" and not request.user.is_superuser:
-            kwargs["queryset"] = selectors.meetings_coordinated(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description=_("Shift the selected items in time"), permissions=["change"])
     def shift_items(self, request: HttpRequest, queryset: QuerySet[AgendaItem]) -> HttpResponse | None:
@@ -230,7 +219,6 @@ class AgendaItemAdmin(ScopedAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(ScopedAdmin):
-    partnership_path = "meeting__partnership"
     list_display = ["person", "organisation", "meeting", "state", "registered_at", "checked_in_at"]
     list_filter = ["meeting__partnership", "meeting", "state", "site_visit"]
     list_select_related = ["person", "person__organisation", "meeting"]

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from partnership import outbox, selectors, services
+from partnership import outbox, scoping, selectors, services
 from partnership.models import (
     AuditLog,
     ConsentRecord,
@@ -29,20 +32,104 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-class CoordinatedPartnershipFilter(admin.RelatedFieldListFilter):
-    """A partnership filter that names only the partnerships the user runs, never the others."""
+class ScopedRelatedFilter(admin.RelatedFieldListFilter):
+    """A related-field filter that names only the records the user may reach, never the others."""
 
-    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, StrOrPromise]]:
-        return [(str(p.pk), str(p)) for p in selectors.partnerships_coordinated(request.user)]
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[Any, StrOrPromise]]:
+        allowed = reachable(field.related_model, request)
+        if allowed is None:
+            return list(super().field_choices(field, request, model_admin))
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            allowed = allowed.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in allowed]
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Saves and deletes through the audited services and scopes rows to the user's partnerships.
+# The name other apps' admins know it by.
+CoordinatedPartnershipFilter = ScopedRelatedFilter
 
-    `partnership_path` names the lookup from the model to its Partnership.
+
+class ScopedFormMixin:
+    """Every admin form refuses a record that points at another partnership's records, whoever
+    saves it (the choices already hide them from coordinators; superusers can still mix them up)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        form: Any = self
+        if form.instance is None or not hasattr(form, "cleaned_data"):
+            return
+        many = {
+            name: value
+            for name, value in form.cleaned_data.items()
+            if name in form.fields
+            and getattr(form.fields[name], "queryset", None) is not None
+            and hasattr(value, "__iter__")
+            and not isinstance(value, str)
+        }
+        for name, message in scoping.crossing_relations(form.instance, many).items():
+            if name in form.fields and name not in form.errors:
+                form.add_error(name, message)
+
+
+class ScopedMixin:
+    """What every admin and inline shares: the choices of each relation, whatever model it points at,
+    are the records of the partnerships the user runs (shared organisations and people by their own
+    rule), so a forged id in a POST is a field error, never a save."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs = _scoped_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        kwargs = _scoped_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        return type(form.__name__, (ScopedFormMixin, form), {})
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = type(formset.form.__name__, (ScopedFormMixin, formset.form), {})
+        return formset
+
+
+def reachable(model: Any, request: HttpRequest) -> QuerySet[Any] | None:
+    """The records of `model` the user may pick or filter by (None: no limit). A model with its own admin
+    follows that admin's rows (so other organisations' draft actions stay hidden); organisations and
+    people follow the rule of shared records."""
+    allowed = scoping.choices(model, request.user)
+    registered = admin.site._registry.get(model)
+    if allowed is not None and model not in (Organisation, Person) and isinstance(registered, ScopedAdmin):
+        return registered.scope(model._default_manager.all(), request)
+    return allowed
+
+
+def _scoped_choices(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> dict[str, Any]:
+    allowed = reachable(db_field.related_model, request)
+    if allowed is None:
+        return kwargs
+    given = kwargs.get("queryset")
+    return {**kwargs, "queryset": allowed if given is None else given.filter(pk__in=allowed.values("pk"))}
+
+
+class ScopedTabularInline(ScopedMixin, admin.TabularInline):
+    """The base of every tabular inline: its relations' choices scoped like the page's."""
+
+
+class ScopedStackedInline(ScopedMixin, admin.StackedInline):
+    """The base of every stacked inline: its relations' choices scoped like the page's."""
+
+
+class ScopedAdmin(ScopedMixin, admin.ModelAdmin):
+    """The base of every admin: rows, list filters and the choices of every relation scoped to the
+    partnerships the user runs; saves and deletes through the audited services.
+
+    Each model names its path to a partnership (`partnership_path` on the model); an admin may
+    narrow its rows further in `scope`.
     """
 
-    partnership_path = "partnership"
+    partnership_path: str | None = None
 
     def coordinated(self, request: HttpRequest) -> QuerySet[Partnership]:
         return selectors.partnerships_coordinated(request.user)
@@ -50,15 +137,16 @@ class ScopedAdmin(admin.ModelAdmin):
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         if request.user.is_superuser:
             return queryset
-        return queryset.filter(**{f"{self.partnership_path}__in": self.coordinated(request)}).distinct()
+        path = self.partnership_path or scoping.partnership_path(self.model)
+        if path is None:
+            return queryset.none()
+        return queryset.filter(**{f"{path}__in": self.coordinated(request).values("pk")}).distinct()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return self.scope(super().get_queryset(request), request)
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model is Partnership and not request.user.is_superuser:
-            kwargs["queryset"] = self.coordinated(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return [_scoped_filter(self.model, entry) for entry in super().get_list_filter(request)]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.record_save(instance=obj, by=request.user)
@@ -69,6 +157,31 @@ class ScopedAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
             services.record_delete(instance=obj, by=request.user)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Inline rows are saved and deleted through the audited services too."""
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.record_delete(instance=obj, by=request.user)
+        for obj in instances:
+            services.record_save(instance=obj, by=request.user)
+        formset.save_m2m()
+
+
+def _scoped_filter(model: Any, entry: Any) -> Any:
+    """A list filter over a relation, as a filter that names only what the user may reach."""
+    name, filter_class = (
+        (entry, None) if isinstance(entry, str) else (entry if isinstance(entry, tuple) else (None, None))
+    )
+    if name is None or filter_class not in (None, admin.RelatedFieldListFilter):
+        return entry
+    try:
+        field = get_fields_from_path(model, name)[-1]
+    except (FieldDoesNotExist, NotRelationField):
+        return entry
+    if getattr(field, "related_model", None) is None or not field.is_relation:
+        return entry
+    return (name, ScopedRelatedFilter)
 
 
 class PortalImportExportAdmin(ImportExportModelAdmin):
@@ -92,32 +205,26 @@ class PortalImportExportAdmin(ImportExportModelAdmin):
         super().add_data_read_fail_error_to_form(form, e)
 
 
-class PriorityAreaInline(admin.TabularInline):
+class PriorityAreaInline(ScopedTabularInline):
     model = PriorityArea
     extra = 0
 
 
-class PillarInline(admin.TabularInline):
+class PillarInline(ScopedTabularInline):
     model = Pillar
     extra = 0
 
 
 @admin.register(Partnership)
 class PartnershipAdmin(ScopedAdmin):
-    partnership_path = "pk"
     list_display = ["name", "theme", "starts_on", "ends_on", "is_public"]
     list_filter = ["is_public"]
     search_fields = ["name", "theme"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [PriorityAreaInline, PillarInline]
 
-    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=self.coordinated(request))
 
-
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = Membership
     extra = 0
     fields = ["partnership", "role", "since", "until"]
@@ -128,19 +235,21 @@ class MembershipInline(admin.TabularInline):
             return queryset
         return queryset.filter(partnership__in=selectors.partnerships_coordinated(request.user))
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "partnership" and not request.user.is_superuser:
-            kwargs["queryset"] = selectors.partnerships_coordinated(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 class OrganisationScope:
-    """Organisations are shared between partnerships: a coordinator sees the members of their
-    partnerships and organisations not yet in any partnership (just added or imported)."""
+    """Organisations are shared between partnerships: a coordinator's lists show the members of their
+    partnerships and organisations not yet in any partnership (just added or imported); a relation may
+    also name a member of a public partnership (`scoping.organisations_linkable`); a shared one is
+    changed or erased only by the coordinators of every partnership it belongs to."""
 
     @staticmethod
     def organisations(request: HttpRequest) -> QuerySet[Organisation]:
         return selectors.organisations_managed(request.user)
+
+    @staticmethod
+    def for_autocomplete(request: HttpRequest) -> bool:
+        """Whether the request is an autocomplete of a relation field, which offers `choices`."""
+        return getattr(request.resolver_match, "url_name", "") == "autocomplete"
 
 
 @admin.register(Organisation)
@@ -154,17 +263,19 @@ class OrganisationAdmin(PortalImportExportAdmin, ScopedAdmin):
     inlines = [MembershipInline]
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        if OrganisationScope.for_autocomplete(request):
+            return queryset.filter(pk__in=scoping.organisations_linkable(request.user).values("pk"))
         return queryset.filter(pk__in=OrganisationScope.organisations(request).values("pk"))
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and scoping.may_change_organisation(request.user, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and scoping.may_change_organisation(request.user, obj)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            services.record_delete(instance=obj, by=request.user)
-        for obj in instances:
-            services.record_save(instance=obj, by=request.user)
-            if isinstance(obj, Membership):
-                services.coordinator_access_sync(organisation=obj.organisation)
-        formset.save_m2m()
+        super().save_formset(request, form, formset, change)
+        services.coordinator_access_sync(organisation=form.instance)
 
 
 @admin.register(Person)
@@ -183,7 +294,15 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     actions = ["create_accounts", "erase_people"]
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        if OrganisationScope.for_autocomplete(request):
+            return queryset.filter(pk__in=scoping.people_linkable(request.user).values("pk"))
         return queryset.filter(organisation__in=OrganisationScope.organisations(request))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        organisation = obj.organisation if obj is not None else None
+        return super().has_change_permission(request, obj) and scoping.may_change_organisation(
+            request.user, organisation
+        )
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "organisation":
@@ -207,7 +326,8 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     @admin.action(description=_("Erase personal data (keeps anonymous stubs)"), permissions=["change"])
     def erase_people(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
         count = 0
-        for person in queryset.filter(erased_at__isnull=True):
+        changeable = scoping.organisations_changeable(request.user)
+        for person in queryset.filter(erased_at__isnull=True, organisation__in=changeable):
             services.person_erase(person=person, by=request.user)
             count += 1
         self.message_user(request, ngettext("%d person erased.", "%d people erased.", count) % count, messages.SUCCESS)
@@ -285,7 +405,7 @@ class PillarAdmin(ScopedAdmin):
     list_select_related = ["partnership"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ScopedAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -303,8 +423,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
     list_select_related = ["person"]
     search_fields = ["person__name", "person__email"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         return queryset.filter(person__organisation__in=OrganisationScope.organisations(request))
 
 
@@ -316,12 +435,18 @@ class AuditLogAdmin(ReadOnlyAdmin):
     search_fields = ["object_repr", "actor__username"]
     date_hierarchy = "at"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
+    def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
+        """An entry shows to those who may see its record now in the admin; an entry about a deleted record,
+        to the coordinators of the partnership it belonged to."""
         if request.user.is_superuser:
             return queryset
-        coordinated = selectors.partnerships_coordinated(request.user)
-        return queryset.filter(actor__person__organisation__memberships__partnership__in=coordinated).distinct()
+        visible = Q(verb="delete", partnership__in=self.coordinated(request).values("pk"))
+        for model, model_admin in self.admin_site._registry.items():
+            if isinstance(model_admin, ScopedAdmin) and model is not AuditLog:
+                rows = model_admin.scope(model._default_manager.all(), request)
+                ids = rows.annotate(text_id=Cast("pk", CharField())).values("text_id")
+                visible |= Q(model=model._meta.label_lower, object_id__in=ids)
+        return queryset.filter(visible)
 
 
 @admin.register(OutboundMessage)
@@ -344,12 +469,6 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
         "body_text",
     ]
     actions = ["retry_failed"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(partnership__in=selectors.partnerships_coordinated(request.user))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("partnership.view_outboundmessage") and obj is None

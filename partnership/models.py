@@ -295,6 +295,11 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=200)
     changes = models.JSONField(default=dict, blank=True)
+    # The partnership the record belonged to when it changed (none for shared organisations and people),
+    # so an entry about a deleted record stays with its partnership's coordinators.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from partnership import outbox
+from partnership import outbox, scoping
 from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
 
 User = get_user_model()
@@ -47,6 +47,7 @@ def audit_record(*, by: Actor, verb: str, instance: models.Model, changes: dict[
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
         changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder, default=str)),
+        partnership_id=scoping.partnership_id_of(instance),
     )
 
 

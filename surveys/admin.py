@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from partnership import services as partner_services
-from partnership.admin import ScopedAdmin
+from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.models import Organisation
 from surveys import services
 from surveys.models import SURVEY_LANGUAGES, Choice, NeedLink, Question, Respondent, Section, Survey, SurveyExport
@@ -34,7 +34,7 @@ class SurveyPartsAdmin(ScopedAdmin):
         formset.save_m2m()
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(ScopedTabularInline):
     model = Section
     extra = 0
     fields = ["position", "title", "priority_area", "translations"]
@@ -110,7 +110,7 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
                 raise forms.ValidationError(error.messages) from error
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(ScopedTabularInline):
     model = Choice
     formset = ChoiceFormSet
     extra = 0
@@ -146,7 +146,6 @@ class QuestionForm(forms.ModelForm):
 
 @admin.register(Question)
 class QuestionAdmin(SurveyPartsAdmin):
-    partnership_path = "section__survey__partnership"
     form = QuestionForm
     list_display = ["text", "section", "kind", "required", "position"]
     list_filter = ["section__survey", "kind"]
@@ -154,17 +153,9 @@ class QuestionAdmin(SurveyPartsAdmin):
     search_fields = ["text"]
     inlines = [ChoiceInline]
 
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "section" and not request.user.is_superuser:
-            kwargs["queryset"] = Section.objects.filter(survey__partnership__in=self.coordinated(request))
-        if db_field.name == "show_if_question" and not request.user.is_superuser:
-            kwargs["queryset"] = Question.objects.filter(section__survey__partnership__in=self.coordinated(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Respondent)
 class RespondentAdmin(ScopedAdmin):
-    partnership_path = "survey__partnership"
     list_display = ["name", "email", "organisation", "region", "kind", "language", "survey"]
     list_filter = ["survey", "kind", "language"]
     list_select_related = ["survey"]
@@ -173,7 +164,6 @@ class RespondentAdmin(ScopedAdmin):
 
 @admin.register(NeedLink)
 class NeedLinkAdmin(ScopedAdmin):
-    partnership_path = "survey__partnership"
     list_display = ["need", "survey"]
     list_select_related = ["survey"]
     autocomplete_fields = ["actions"]
@@ -183,7 +173,6 @@ class NeedLinkAdmin(ScopedAdmin):
 class SurveyExportAdmin(ScopedAdmin):
     """Background exports, to follow or delete (their file goes with them); files open through the owner's page."""
 
-    partnership_path = "survey__partnership"
     list_display = ["survey", "format", "state", "rows_done", "rows_total", "requested_by", "created_at", "download"]
     list_filter = ["state", "format"]
     list_select_related = ["survey", "requested_by"]

@@ -124,12 +124,16 @@ def test_membership_form_offers_only_coordinated_partnerships(client, coordinato
 
 def test_organisation_inline_offers_only_coordinated_partnerships(client, coordinator, ours, theirs, own):
     membership, _person = own
-    MembershipFactory(partnership=theirs, organisation=membership.organisation, role=Membership.Role.EXPERT)
     response = client.get(change("organisation", membership.organisation.pk))
     assert response.status_code == 200
     assert f'<option value="{ours.pk}"' in response.text
     assert f'<option value="{theirs.pk}"' not in response.text
-    assert "Hidden Housing Partnership" not in response.text
+
+    MembershipFactory(partnership=theirs, organisation=membership.organisation, role=Membership.Role.EXPERT)
+    shared = client.get(change("organisation", membership.organisation.pk))
+    assert shared.status_code == 200
+    assert "View organisation" in shared.text  # shared with a partnership the user does not run: read only
+    assert "Hidden Housing Partnership" not in shared.text
 
 
 def test_membership_added_in_admin_is_audited(client, coordinator, ours):

@@ -1,0 +1,224 @@
+"""Every admin, by construction: a coordinator of one partnership sees nothing of another, private one,
+and no id of it posted into any relation field is saved (DESIGN.md, Roles and permissions)."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from admin_world import World, coordinator_of, plant
+from django.contrib import admin
+from django.db.models import Model
+from django.urls import reverse
+
+from partnership.admin import ScopedAdmin, ScopedMixin
+from partnership.models import Organisation, Person
+
+pytestmark = pytest.mark.django_db
+APPS = ("partnership", "meetings", "actions", "surveys")
+# A word that appears in every record of the private partnership and nowhere else.
+SECRET = "Zanzibar"
+
+
+def _registered() -> list[tuple[type[Model], Any]]:
+    return sorted(
+        ((model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label in APPS),
+        key=lambda pair: pair[0]._meta.label,
+    )
+
+
+REGISTERED = [model._meta.label for model, _admin in _registered()]
+
+
+def _admin_of(label: str) -> tuple[type[Model], Any]:
+    return next((model, model_admin) for model, model_admin in _registered() if model._meta.label == label)
+
+
+def _url(model: type[Model], view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def ours() -> World:
+    return plant("Ourtown", is_public=True)
+
+
+@pytest.fixture
+def theirs() -> World:
+    return plant(SECRET, is_public=False)
+
+
+@pytest.fixture
+def coordinator_client(client: Any, ours: World, theirs: World) -> Any:
+    client.force_login(coordinator_of(ours.partnership, "ourtown-coordinator"))
+    return client
+
+
+def test_every_admin_and_inline_is_built_on_the_scoped_base():
+    unscoped = [
+        label
+        for label, (_model, model_admin) in ((label, _admin_of(label)) for label in REGISTERED)
+        if not isinstance(model_admin, ScopedAdmin)
+        or any(not issubclass(inline, ScopedMixin) for inline in model_admin.inlines)
+    ]
+    assert unscoped == []
+    assert len(REGISTERED) >= 20
+
+
+def test_the_world_has_a_record_of_every_model_with_an_admin(theirs):
+    assert [label for label in REGISTERED if _admin_of(label)[0] not in theirs.records] == []
+
+
+def _assert_secret_kept(response: Any, where: str) -> None:
+    assert response.status_code != 500, where
+    body = response.content.decode(errors="replace")
+    assert SECRET not in body, f"{where} shows a record of the private partnership"
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_a_coordinator_sees_nothing_of_another_partnership(coordinator_client, ours, theirs, label):
+    client = coordinator_client
+    model, model_admin = _admin_of(label)
+    mine, other = ours.records[model], theirs.records[model]
+
+    changelist = client.get(_url(model, "changelist"))
+    _assert_secret_kept(changelist, f"{label} changelist")
+    if changelist.status_code != 200:
+        return
+    assert changelist.context["cl"].result_count >= 1, f"{label}: the coordinator's own record is listed"
+    searched = client.get(_url(model, "changelist"), {"q": SECRET})
+    assert searched.status_code == 200
+    found = [row.pk for row in searched.context["cl"].result_list]
+    assert other.pk not in found, f"{label}: a search finds the private partnership's records"
+
+    for spec in changelist.context["cl"].filter_specs:
+        for parameter in spec.expected_parameters():
+            for value in (str(other.pk), str(getattr(theirs.partnership, "pk", "")), "not-a-number", "'"):
+                filtered = client.get(_url(model, "changelist"), {parameter: value})
+                assert filtered.status_code in (200, 302), f"{label} filter {parameter}={value}"
+                if filtered.status_code == 200:
+                    _assert_secret_kept(filtered, f"{label} filter {parameter}={value}")
+                    assert (
+                        filtered.context["cl"].result_count == 0
+                        or value in ("not-a-number", "'")
+                        or (str(ours.partnership.pk) == value)
+                    ), f"{label} filter {parameter}={value} lists records"
+
+    if model_admin.has_add_permission(changelist.wsgi_request):
+        _assert_secret_kept(client.get(_url(model, "add")), f"{label} add page")
+    _assert_secret_kept(client.get(_url(model, "change", mine.pk)), f"{label} change page")
+
+    for view in ("change", "history", "delete"):
+        response = client.get(_url(model, view, other.pk))
+        assert response.status_code in (302, 403, 404), f"{label} {view} page of the private partnership's record"
+        _assert_secret_kept(response, f"{label} {view} page of the private partnership's record")
+    client.post(_url(model, "delete", other.pk), {"post": "yes"})
+    assert model._default_manager.filter(pk=other.pk).exists(), f"{label}: deleted across partnerships"
+
+    for field_name in model_admin.get_autocomplete_fields(changelist.wsgi_request):
+        for term in ("", SECRET, SECRET[:3]):
+            response = client.get(
+                reverse("admin:autocomplete"),
+                {
+                    "app_label": model._meta.app_label,
+                    "model_name": model._meta.model_name,
+                    "field_name": field_name,
+                    "term": term,
+                },
+            )
+            _assert_secret_kept(response, f"{label}.{field_name} autocomplete")
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would post from the admin's change form, as it stands."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {key: value or "" for key, value in attrs}
+        if tag == "form" and attributes.get("id", "").endswith("_form"):
+            self._in_form = True
+        if not self._in_form:
+            return
+        name = attributes.get("name", "")
+        if tag == "input" and name and attributes.get("type") not in ("submit", "button", "file", "image"):
+            if attributes.get("type") in ("checkbox", "radio") and "checked" not in attributes:
+                return
+            self.values.setdefault(name, []).append(attributes.get("value", "on"))
+        elif tag == "select":
+            self._select = name
+            self.values.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.values[self._select].append(attributes.get("value", ""))
+        elif tag == "textarea":
+            self._textarea = name
+            self.values[name] = [""]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._in_form = False
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea][0] += data
+
+
+def _relation_fields(model_admin: Any, request: Any, obj: Model) -> list[Any]:
+    form = model_admin.get_form(request, obj, change=True)
+    fields = []
+    for name in form.base_fields:
+        field = next((f for f in obj._meta.get_fields() if f.name == name), None)
+        if field is not None and field.is_relation and (field.many_to_one or field.many_to_many or field.one_to_one):
+            fields.append(field)
+    return fields
+
+
+def _stored(obj: Model, field: Any) -> Any:
+    obj.refresh_from_db()
+    if field.many_to_many:
+        return sorted(getattr(obj, field.name).values_list("pk", flat=True))
+    return getattr(obj, field.attname)
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_no_id_of_another_partnership_is_saved_through_any_relation_field(coordinator_client, ours, theirs, label):
+    client = coordinator_client
+    model, model_admin = _admin_of(label)
+    mine = ours.records[model]
+    page = client.get(_url(model, "change", mine.pk))
+    if page.status_code != 200:
+        return
+    parser = _FormValues()
+    parser.feed(page.content.decode())
+    for field in _relation_fields(model_admin, page.wsgi_request, mine):
+        foreign = theirs.records.get(field.related_model)
+        if foreign is None and field.related_model in (Organisation, Person):
+            foreign = theirs.records[field.related_model]
+        if foreign is None:
+            continue
+        before = _stored(mine, field)
+        data = {**parser.values, field.name: [str(foreign.pk)], "_save": ["Save"]}
+        response = client.post(_url(model, "change", mine.pk), data)
+        assert response.status_code in (200, 403), f"{label}.{field.name}: {response.status_code}"
+        assert _stored(mine, field) == before, f"{label}.{field.name} saved another partnership's record"
+
+
+def test_an_autocomplete_answers_json_without_the_private_partnership(coordinator_client, ours):
+    response = coordinator_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "partnership", "model_name": "membership", "field_name": "organisation", "term": "Our"},
+    )
+    assert response.status_code == 200
+    names = [result["text"] for result in json.loads(response.content)["results"]]
+    assert "Ourtown City" in names
