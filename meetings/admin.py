@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -16,42 +18,21 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from meetings import services
-from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
+from meetings import services, times
+from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
+from meetings.models import TIMEZONE_CHOICES, AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
+from meetings.selectors import meetings_coordinated
 from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.documents import DocumentModelForm
 from partnership.models import Organisation
 
 
-class AgendaItemFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        """Rows of one edit may not share a room at the same time either: the model checks each row against
-        the saved agenda only, and the service that saves them checks again."""
-        super().clean()
-        rows = [
-            form.cleaned_data
-            for form in self.forms
-            if getattr(form, "cleaned_data", None)
-            and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("room")
-            and form.cleaned_data.get("starts_at")
-            and form.cleaned_data.get("ends_at")
-        ]
-        for index, row in enumerate(rows):
-            for other in rows[index + 1 :]:
-                same_room = row["room"].lower() == other["room"].lower()
-                if same_room and row["starts_at"] < other["ends_at"] and other["starts_at"] < row["ends_at"]:
-                    raise ValidationError(
-                        _("%(room)s is already taken by “%(title)s” at that time.")
-                        % {"room": other["room"], "title": row["title"]}
-                    )
-
-
 class AgendaItemInline(ScopedTabularInline):
     model = AgendaItem
+    form = AgendaItemForm
     formset = AgendaItemFormSet
     extra = 1
-    fields = ["starts_at", "ends_at", "title", "kind", "room", "speakers", "speaker_organisations", "position"]
+    fields = AGENDA_ITEM_FIELDS
     autocomplete_fields = ["speakers", "speaker_organisations"]
 
 
@@ -91,9 +72,31 @@ INLINE_SERVICES: dict[type[Any], tuple[Callable[[Any, Any], Any], Callable[[Any,
 }
 
 
+ZONES = {name for name, _label in TIMEZONE_CHOICES}
+
+
+def venue_zone_view(view: Callable[[], HttpResponse], zone: str) -> HttpResponse:
+    """Run an add or change view with `zone` active, so its forms read and show times in it; the page is
+    rendered before the zone is let go."""
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        response = view()
+        if hasattr(response, "render"):
+            response.render()
+    return response
+
+
+@admin.display(description=_("starts (venue time)"), ordering="starts_at")
+def venue_start(obj: Meeting | AgendaItem) -> str:
+    meeting = obj if isinstance(obj, Meeting) else obj.meeting
+    if isinstance(obj, AgendaItem) and obj.time_to_be_confirmed:
+        return f"{times.venue_time(meeting, obj.starts_at, times.DATE)}, {times.agenda_item_time(obj, meeting)}"
+    return f"{times.venue_time(meeting, obj.starts_at)} ({meeting.timezone})"
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ScopedAdmin):
-    list_display = ["title", "partnership", "number", "starts_at", "city", "state_label", "manage_link"]
+    form = MeetingAdminForm
+    list_display = ["title", "partnership", "number", venue_start, "city", "state_label", "manage_link"]
     list_filter = ["partnership", "state", "kind", "format"]
     list_select_related = ["partnership"]
     search_fields = ["title", "city", "venue"]
@@ -115,6 +118,9 @@ class MeetingAdmin(ScopedAdmin):
         ),
     ]
 
+    class Media:
+        js = ["meetings/venue_zone.js"]
+
     def changeform_view(
         self,
         request: HttpRequest,
@@ -122,16 +128,24 @@ class MeetingAdmin(ScopedAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """Dates and agenda times are entered and shown in the venue's time zone, as on the agenda; a new
-        meeting has no venue yet and uses the site's."""
-        meeting = self.get_object(request, object_id) if object_id is not None else None
-        if meeting is None:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        with timezone.override(meeting.zone):
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if hasattr(response, "render"):
-                response.render()
-        return response
+        """The meeting's dates and times, and its agenda's, are read and shown in the venue's time zone
+        (see `venue_zone`), on the add form as on the change form."""
+        return venue_zone_view(
+            lambda: super(MeetingAdmin, self).changeform_view(request, object_id, form_url, extra_context),
+            self.venue_zone(request, object_id),
+        )
+
+    def venue_zone(self, request: HttpRequest, object_id: str | None) -> str:
+        """The zone the page reads and shows times in: the zone field as posted, so the times typed are
+        read in the zone chosen beside them (changing the zone converts nothing: 10:00 stays 10:00, now in
+        the new zone); else the saved meeting's; else the one the address asks for, or the field's default."""
+        if request.method == "POST" and request.POST.get("timezone") in ZONES:
+            return request.POST["timezone"]
+        meeting = self.get_object(request, unquote(object_id)) if object_id is not None else None
+        if meeting is not None:
+            return meeting.timezone
+        asked = request.GET.get("timezone")
+        return asked if asked in ZONES else str(Meeting._meta.get_field("timezone").default)
 
     @admin.display(description=_("state"), ordering="state")
     def state_label(self, obj: Meeting) -> str:
@@ -195,13 +209,32 @@ class ShiftForm(forms.Form):
 
 @admin.register(AgendaItem)
 class AgendaItemAdmin(ScopedAdmin):
-    list_display = ["title", "meeting", "starts_at", "ends_at", "kind", "room", "position"]
+    form = AgendaItemForm
+    fields = ("meeting", *AGENDA_ITEM_FIELDS)
+    list_display = ["title", "meeting", venue_start, "kind", "room", "position"]
     list_editable = ["position"]
     list_filter = ["meeting__partnership", "meeting", "kind"]
     list_select_related = ["meeting"]
     search_fields = ["title", "meeting__title"]
     autocomplete_fields = ["speakers", "speaker_organisations"]
     actions = ["shift_items"]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """An item's times are read and shown in its meeting's zone, as on the meeting's page."""
+        item = self.get_object(request, unquote(object_id)) if object_id is not None else None
+        chosen = str(item.meeting_id) if item else request.POST.get("meeting") or request.GET.get("meeting") or ""
+        meeting = meetings_coordinated(request.user).filter(pk=chosen) if chosen.isdigit() else Meeting.objects.none()
+        zone = meeting.values_list("timezone", flat=True).first()
+        return venue_zone_view(
+            lambda: super(AgendaItemAdmin, self).changeform_view(request, object_id, form_url, extra_context),
+            zone or str(Meeting._meta.get_field("timezone").default),
+        )
 
     @admin.action(description=_("Shift the selected items in time"), permissions=["change"])
     def shift_items(self, request: HttpRequest, queryset: QuerySet[AgendaItem]) -> HttpResponse | None:

@@ -1,11 +1,21 @@
+"""The meetings' forms: the portal's pages and the admin's meeting and agenda forms."""
+
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.utils import formats
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
+from django.forms.utils import from_current_timezone
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
@@ -154,3 +164,176 @@ class MinutesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save the minutes")))
+
+
+# The admin's meeting and agenda forms -------------------------------------------------------------
+# The admin's meeting pages make the venue's time zone the active one (MeetingAdmin.changeform_view), so
+# these forms read and show every date and time in it, and say so in each label.
+
+
+def venue_zone_label(label: Any) -> SafeString:
+    """A date-time field's label naming the zone its value is read and shown in: the active one. The
+    zone is in a span that meetings/static/meetings/venue_zone.js keeps in step with the zone field."""
+    return format_html('{} (<span class="venue-zone">{}</span>)', capfirst(label), timezone.get_current_timezone_name())
+
+
+class VenueTimesMixin:
+    """Labels every date-time field of the form with the zone it is read and shown in."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField):
+                field.label = venue_zone_label(field.label)
+
+
+class MeetingAdminForm(VenueTimesMixin, forms.ModelForm):
+    """The meeting in the admin; its fieldsets choose the fields."""
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "partnership",
+            "number",
+            "title",
+            "kind",
+            "description",
+            "is_public",
+            "host",
+            "venue",
+            "address",
+            "city",
+            "country",
+            "timezone",
+            "starts_at",
+            "ends_at",
+            "format",
+            "join_url",
+            "capacity",
+            "registration_deadline",
+            "linked_meetings",
+        ]
+        help_texts = {
+            "timezone": _(
+                "The venue's time zone. Every date and time of this meeting, the agenda's too, is read and shown "
+                "in it. Changing it keeps the times as typed: 10:00 stays 10:00, now in the new zone."
+            )
+        }
+
+
+class DateWithOptionalTimeField(forms.SplitDateTimeField):
+    """A date and a time, where the time may be left empty: the value is then the date alone, for the
+    form to decide what that means."""
+
+    widget = AdminSplitDateTime
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(require_all_fields=False, **kwargs)
+        self.fields[1].required = False
+
+    def compress(self, data_list: Any) -> Any:
+        if data_list and data_list[0] and data_list[1] in self.empty_values:
+            return data_list[0]
+        return super().compress(data_list)
+
+
+def _date_only(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+# The agenda item's fields in the admin, in the order of the agenda inline's columns.
+AGENDA_ITEM_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "time_to_be_confirmed",
+    "title",
+    "kind",
+    "room",
+    "speakers",
+    "speaker_organisations",
+    "other_speakers",
+    "position",
+)
+
+
+class AgendaItemForm(VenueTimesMixin, forms.ModelForm):
+    """An agenda item in the admin, its times in the venue's zone (the active one).
+
+    The day is always needed. An item whose time is to be confirmed may leave its times empty: it is
+    kept at midnight of its day, ending when it starts, and the form shows those times empty again.
+    """
+
+    starts_at = DateWithOptionalTimeField(label=_("starts at"), required=False)
+    ends_at = DateWithOptionalTimeField(label=_("ends at"), required=False)
+
+    class Meta:
+        model = AgendaItem
+        fields = AGENDA_ITEM_FIELDS
+        widgets = {"other_speakers": forms.Textarea(attrs={"rows": 2, "cols": 24})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        item = self.instance
+        if item.pk and item.time_to_be_confirmed:
+            starts = timezone.localtime(item.starts_at)
+            if starts.time() == time.min:
+                self.initial["starts_at"] = [starts.date(), None]
+                if item.ends_at == item.starts_at:
+                    self.initial["ends_at"] = [starts.date(), None]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        to_confirm = data.get("time_to_be_confirmed", False)
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if "starts_at" not in self.errors:
+            if starts is None:
+                self.add_error("starts_at", _("Give the day, and the time unless it is to be confirmed."))
+            elif _date_only(starts) and to_confirm:
+                data["starts_at"] = starts = from_current_timezone(datetime.combine(starts, time.min))
+            elif _date_only(starts):
+                self.add_error("starts_at", _("Give the time, or tick “time to be confirmed”."))
+        if "ends_at" not in self.errors:
+            if to_confirm and (ends is None or _date_only(ends)):
+                data["ends_at"] = starts if isinstance(starts, datetime) else None
+            elif ends is None:
+                self.add_error("ends_at", _("Give the end's day and time, or tick “time to be confirmed”."))
+            elif _date_only(ends):
+                self.add_error("ends_at", _("Give the time, or tick “time to be confirmed”."))
+        return data
+
+
+class AgendaItemFormSet(forms.BaseInlineFormSet):
+    """The agenda edited with its meeting. Its rows' new times are checked against one another here, so
+    each row's own room check leaves the other rows of the edit out (their saved times are stale)."""
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        form.instance.edited_together = self._edited_ids
+
+    @cached_property
+    def _edited_ids(self) -> frozenset[int]:
+        return frozenset(item.pk for item in self.get_queryset())
+
+    def clean(self) -> None:
+        """Rows of one edit, with a time (not to be confirmed), may not share a room at the same time."""
+        super().clean()
+        rows = [
+            form.cleaned_data
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and not form.cleaned_data.get("time_to_be_confirmed")
+            and form.cleaned_data.get("room")
+            and isinstance(form.cleaned_data.get("starts_at"), datetime)
+            and isinstance(form.cleaned_data.get("ends_at"), datetime)
+        ]
+        for index, row in enumerate(rows):
+            for other in rows[index + 1 :]:
+                same_room = row["room"].lower() == other["room"].lower()
+                if same_room and row["starts_at"] < other["ends_at"] and other["starts_at"] < row["ends_at"]:
+                    raise ValidationError(
+                        _("%(room)s is already taken by “%(title)s” at that time.")
+                        % {"room": other["room"], "title": row["title"]}
+                    )

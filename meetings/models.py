@@ -42,6 +42,16 @@ class Meeting(models.Model):
         MINUTES_PUBLISHED = "minutes_published", _("Minutes published")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # An online or hybrid meeting in these states has a join link: a draft may wait for it, a cancelled
+    # meeting no longer needs it (the workflow's tables re-export this one).
+    NEEDS_JOIN_LINK = (
+        State.ANNOUNCED,
+        State.REGISTRATION_OPEN,
+        State.REGISTRATION_CLOSED,
+        State.HELD,
+        State.MINUTES_PUBLISHED,
+    )
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="meetings")
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True, help_text=_("3 for the 3rd meeting"))
     title = models.CharField(_("title"), max_length=200)
@@ -69,7 +79,14 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     format = models.CharField(_("format"), max_length=20, choices=Format.choices, default=Format.IN_PERSON)
-    join_url = models.URLField(_("join link"), blank=True, help_text=_("Shown only to registered people."))
+    join_url = models.URLField(
+        _("join link"),
+        blank=True,
+        help_text=_(
+            "Shown only to registered people. An online or hybrid meeting may be saved without it while it is a "
+            "draft, and needs it before it is announced."
+        ),
+    )
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit; beyond it people are waitlisted.")
     )
@@ -101,12 +118,17 @@ class Meeting(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.format in (self.Format.ONLINE, self.Format.HYBRID) and not self.join_url:
-            errors["join_url"] = _("An online or hybrid meeting needs a join link.")
+        if self.state in self.NEEDS_JOIN_LINK and self.lacks_join_link:
+            errors["join_url"] = _("An online or hybrid meeting needs its join link once it is announced.")
         if self.registration_deadline and self.starts_at and self.registration_deadline > self.starts_at:
             errors["registration_deadline"] = _("The registration deadline must be before the meeting starts.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def lacks_join_link(self) -> bool:
+        """Online or hybrid, and no join link yet."""
+        return self.format in (self.Format.ONLINE, self.Format.HYBRID) and not self.join_url
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -165,6 +187,19 @@ class AgendaItem(models.Model):
     speaker_organisations = models.ManyToManyField(
         Organisation, verbose_name=_("speaking organisations"), blank=True, related_name="agenda_items"
     )
+    other_speakers = models.TextField(
+        _("other speakers"),
+        blank=True,
+        help_text=_("Speakers not in the partner records, by name: one per line or separated by commas."),
+    )
+    time_to_be_confirmed = models.BooleanField(
+        _("time to be confirmed"),
+        default=False,
+        help_text=_(
+            "The agenda shows “Time to be confirmed” on the item's day, after the items with a time; "
+            "the time may be left empty."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,11 +218,24 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The ids of other items of the meeting edited together with this one (the admin's agenda formset sets
+    # them): their saved times are about to change, so the room check leaves them to the formset, which
+    # checks the edited rows' new times among themselves.
+    edited_together: frozenset[int] = frozenset()
+
+    @property
+    def other_speaker_names(self) -> list[str]:
+        """The free-text speakers, one name each, as typed (lines and commas both separate)."""
+        return [name.strip() for line in self.other_speakers.splitlines() for name in line.split(",") if name.strip()]
+
     def clean(self) -> None:
-        """An item lies within the meeting's days, and two items do not share a room at the same time."""
-        if not (self.meeting_id and self.starts_at and self.ends_at):
+        """An item lies within the meeting's days, and two items with a time do not share a room at the
+        same time (an item whose time is to be confirmed has only a placeholder time, which clashes with
+        nothing)."""
+        # A new meeting's agenda is checked against the meeting as entered beside it, before either is saved.
+        meeting = self.meeting if self.meeting_id or AgendaItem.meeting.is_cached(self) else None
+        if not (meeting and meeting.starts_at and meeting.ends_at and self.starts_at and self.ends_at):
             return
-        meeting = self.meeting
         zone = meeting.zone
         first, last = meeting.local(meeting.starts_at).date(), meeting.local(meeting.ends_at).date()
         if not (
@@ -200,10 +248,12 @@ class AgendaItem(models.Model):
                     % {"first": first.isoformat(), "last": last.isoformat()}
                 }
             )
-        if self.room:
+        if self.room and not self.time_to_be_confirmed and self.meeting_id:
             clash = (
                 AgendaItem.objects.filter(meeting_id=self.meeting_id, room__iexact=self.room)
+                .exclude(time_to_be_confirmed=True)
                 .exclude(pk=self.pk)
+                .exclude(pk__in=self.edited_together)
                 .filter(starts_at__lt=self.ends_at, ends_at__gt=self.starts_at)
                 .first()
             )

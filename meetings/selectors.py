@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import workflow
+from meetings import times, workflow
 from meetings.models import (
     AgendaItem,
     CalendarFeed,
@@ -235,12 +235,22 @@ def agenda_version(meeting: Meeting) -> str:
 
 
 def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any, list[list[AgendaRow]]]]:
-    """The agenda by local day and parallel slot, in four queries whatever its length.
+    """The agenda by the venue's day and parallel slot, in four queries whatever its length.
+
+    Items that start at the same time share a slot (they run in parallel). An item whose time is to be
+    confirmed has a slot of its own after the day's timed items, in its order field: its placeholder
+    time says nothing about what runs beside it.
 
     Speakers and documents are read with one query each and grouped here, rather than prefetched
     per item, which costs a queryset per row on long agendas.
     """
-    items = list(meeting.agenda_items.order_by("starts_at", "position", "id"))
+    zone = meeting.zone
+
+    def place(item: AgendaItem) -> tuple[Any, ...]:
+        when = (item.position, item.starts_at) if item.time_to_be_confirmed else (item.starts_at, item.position)
+        return (item.starts_at.astimezone(zone).date(), item.time_to_be_confirmed, *when, item.pk)
+
+    items = sorted(meeting.agenda_items.all(), key=place)
     ids = [item.pk for item in items]
     speakers: dict[int, list[str]] = defaultdict(list)
     people = AgendaItem.speakers.through.objects.filter(agendaitem_id__in=ids).order_by("person__name")
@@ -270,16 +280,14 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
         .values_list("pk", "n")
     )
     kinds = dict(AgendaItem.Kind.choices)
-    zone = meeting.zone
     rows = []
     for item in items:
-        starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
         rows.append(
             AgendaRow(
                 item=item,
-                time=f"{starts:%H:%M}–{ends:%H:%M}",
+                time=times.agenda_item_time(item, meeting),
                 kind=str(kinds.get(item.kind, item.kind)),
-                speakers=", ".join(speakers.get(item.pk, [])),
+                speakers=", ".join([*speakers.get(item.pk, []), *item.other_speaker_names]),
                 documents=documents.get(item.pk, []),
                 actions=discussed.get(item.pk, []),
                 proposed=proposed.get(item.pk, 0),
@@ -288,7 +296,12 @@ def agenda_rows(*, meeting: Meeting, visibilities: list[str]) -> list[tuple[Any,
     days: dict[Any, list[list[AgendaRow]]] = {}
     for row in rows:
         slots = days.setdefault(row.item.starts_at.astimezone(zone).date(), [])
-        if slots and slots[-1][0].item.starts_at == row.item.starts_at:
+        previous = slots[-1][0].item if slots else None
+        if (
+            previous is not None
+            and not (previous.time_to_be_confirmed or row.item.time_to_be_confirmed)
+            and previous.starts_at == row.item.starts_at
+        ):
             slots[-1].append(row)
         else:
             slots.append([row])

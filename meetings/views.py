@@ -83,8 +83,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage,
             "minutes": minutes if minutes and (minutes.published_at or can_manage) else None,
             "linked": selectors.linked_meetings_visible(user=request.user, meeting=meeting),
-            "starts_local": meeting.local(meeting.starts_at),
-            "ends_local": meeting.local(meeting.ends_at),
         },
     )
 
@@ -199,8 +197,6 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": workflow.registration_steps(registration),
             "form": form,
             "decline_form": DeclineForm(),
-            "starts_local": meeting.local(meeting.starts_at),
-            "ends_local": meeting.local(meeting.ends_at),
         },
     )
 

@@ -38,6 +38,8 @@ TAKEN_PLACE = (State.HELD, State.MINUTES_PUBLISHED)
 REGISTRATION_TO_OPEN = (State.ANNOUNCED,)
 # Closed to invitees: their personal links stop working and the home page no longer lists the invitation.
 CLOSED_TO_INVITEES = (State.DRAFT, State.CANCELLED)
+# An online or hybrid meeting needs its join link to be in these states (announced and after).
+NEEDS_JOIN_LINK = Meeting.NEEDS_JOIN_LINK
 # Moves that need a reason, which the registered people read.
 NEEDS_REASON = (State.CANCELLED,)
 # Moves made on a page of their own (a reason to give, minutes to write), not offered as plain buttons.

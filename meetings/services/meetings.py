@@ -70,7 +70,8 @@ def meeting_save(*, meeting: Meeting, by: Actor, changed: Iterable[str] = ()) ->
 
 @transaction.atomic
 def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: str = "") -> Meeting:
-    """Move a meeting to another state, if the workflow allows it from where it is."""
+    """Move a meeting to another state, if the workflow allows it from where it is; an online or hybrid
+    meeting is announced (or moved further) only once it has its join link."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if to_state not in State.values:
         raise ValidationError(_("“%(state)s” is not a state of a meeting.") % {"state": to_state})
@@ -78,6 +79,13 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
         raise ValidationError(
             _("A meeting cannot go from “%(from)s” to “%(to)s”.")
             % {"from": meeting.get_state_display(), "to": State(to_state).label}
+        )
+    if to_state in workflow.NEEDS_JOIN_LINK and meeting.lacks_join_link:
+        raise ValidationError(
+            {
+                "join_url": _("“%(title)s” is an online or hybrid meeting: add its join link before it is announced.")
+                % {"title": meeting.title}
+            }
         )
     if to_state in workflow.NEEDS_REASON and not reason.strip():
         raise ValidationError(_("Say why the meeting is cancelled; the registered people will read it."))

@@ -182,6 +182,38 @@ def test_a_meeting_added_in_the_admin_gets_the_default_reminders(client, partner
     assert AuditLog.objects.filter(verb="create", object_id=str(created.pk), actor=coordinator).exists()
 
 
+def test_an_online_draft_is_saved_in_the_admin_without_a_join_link_and_announcing_it_says_why_not(
+    client, partnership, coordinator
+):
+    client.force_login(coordinator)
+    data = change_form_data(client.get(reverse("admin:meetings_meeting_add")), Meeting(timezone="Europe/Brussels"))
+    data.update(
+        {
+            "partnership": str(partnership.pk),
+            "title": "Online partnership meeting",
+            "format": Meeting.Format.ONLINE,
+            "join_url": "",
+            "timezone": "Europe/Brussels",
+            "starts_at_0": "2031-06-06",
+            "starts_at_1": "10:00:00",
+            "ends_at_0": "2031-06-06",
+            "ends_at_1": "12:00:00",
+        }
+    )
+
+    assert client.post(reverse("admin:meetings_meeting_add"), data).status_code == 302
+    draft = Meeting.objects.get(title="Online partnership meeting")
+    response = client.post(
+        reverse("admin:meetings_meeting_changelist"),
+        {"action": "announce", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+
+    assert "add its join link before it is announced." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == State.DRAFT
+
+
 def test_agenda_rows_added_in_the_admin_are_saved_through_the_services(client, meeting, coordinator):
     client.force_login(coordinator)
     data = change_form_data(client.get(change_url(meeting)), meeting)

@@ -1,4 +1,5 @@
-"""Invariants of agenda items: inside the meeting's days, and no double-booked room."""
+"""Invariants of meetings (an announced online meeting has its join link) and of agenda items: inside the
+meeting's days, and no double-booked room."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, Meeting
 from meetings.tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +41,21 @@ def test_parallel_items_in_different_rooms_and_back_to_back_items_are_fine():
     _item(meeting, start, start + dt.timedelta(hours=1), room="Room A").save()
     _item(meeting, start, start + dt.timedelta(hours=1), room="Room B").full_clean()
     _item(meeting, start + dt.timedelta(hours=1), start + dt.timedelta(hours=2), room="Room A").full_clean()
+
+
+@pytest.mark.parametrize(
+    "state", ["announced", "registration_open", "registration_closed", "held", "minutes_published"]
+)
+def test_an_announced_online_meeting_keeps_its_join_link(state):
+    meeting = MeetingFactory(state=state, format=Meeting.Format.HYBRID, join_url="https://meet.example.eu/a")
+    meeting.full_clean()
+    meeting.join_url = ""
+
+    with pytest.raises(ValidationError) as error:
+        meeting.full_clean()
+
+    assert error.value.message_dict["join_url"] == [
+        "An online or hybrid meeting needs its join link once it is announced."
+    ]
+    meeting.state = Meeting.State.DRAFT
+    meeting.full_clean()

@@ -132,6 +132,47 @@ def test_cancelling_needs_a_reason(coordinator):
     assert meeting.state == State.REGISTRATION_OPEN
 
 
+JOIN = "https://meet.example.eu/security-partnership"
+
+
+@pytest.mark.parametrize("fmt", [Meeting.Format.ONLINE, Meeting.Format.HYBRID])
+@pytest.mark.parametrize("to_state", [State.ANNOUNCED, State.REGISTRATION_OPEN])
+def test_an_online_or_hybrid_meeting_is_announced_only_once_it_has_its_join_link(fmt, to_state, coordinator):
+    meeting = MeetingFactory(state=State.DRAFT, format=fmt, join_url="", title="Online meeting")
+
+    with pytest.raises(ValidationError) as error:
+        services.meeting_transition(meeting=meeting, to_state=to_state, by=coordinator)
+
+    assert error.value.message_dict == {
+        "join_url": ["“Online meeting” is an online or hybrid meeting: add its join link before it is announced."]
+    }
+    meeting.refresh_from_db()
+    assert meeting.state == State.DRAFT
+    assert not meeting.transitions.exists()
+    meeting.join_url = JOIN
+    services.meeting_save(meeting=meeting, by=coordinator, changed=["join_url"])
+    services.meeting_transition(meeting=meeting, to_state=to_state, by=coordinator)
+    meeting.refresh_from_db()
+    assert meeting.state == to_state
+
+
+def test_an_online_draft_is_saved_without_its_join_link_and_may_be_cancelled(partnership, coordinator):
+    start = timezone.now() + dt.timedelta(days=30)
+    meeting = services.meeting_create(
+        by=coordinator,
+        partnership=partnership,
+        title="Online meeting",
+        format=Meeting.Format.ONLINE,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )
+
+    assert (meeting.state, meeting.join_url) == (State.DRAFT, "")
+    services.meeting_cancel(meeting=meeting, by=coordinator, reason="No date suits the partners.")
+    meeting.refresh_from_db()
+    assert meeting.state == State.CANCELLED
+
+
 def test_publishing_minutes_needs_minutes(coordinator):
     meeting = MeetingFactory(state=State.HELD)
     with pytest.raises(ValidationError, match="minutes"):

@@ -1,0 +1,50 @@
+"""How a meeting's times read wherever they are shown: in the venue's time zone, labelled with it.
+
+The meeting page, the agenda and the registration page format through these functions (templates
+through the `meeting_times` library), and mails are to do the same. They return text, never a
+datetime, because Django's `date` filter first converts an aware datetime to the active time zone
+(the server's, in a request or a task): `{{ meeting.local(...)|date }}` shows the server's time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from meetings.models import AgendaItem, Meeting
+
+DATE = "l j F Y"  # Thursday 6 June 2019
+DATETIME = "l j F Y, H:i"  # Thursday 6 June 2019, 09:30
+CLOCK = "H:i"  # 09:30
+
+
+def venue_time(meeting: Meeting, moment: datetime, fmt: str = DATETIME) -> str:
+    """`moment` as the venue's clock and calendar show it, in the `date` filter's format `fmt`."""
+    return formats.date_format(meeting.local(moment), fmt)
+
+
+def meeting_when(meeting: Meeting) -> str:
+    """The meeting's start and end in the venue's time zone: "Thursday 6 June 2019, 09:30 – 17:00" on
+    one day, "Thursday 6 June 2019, 09:30 – Friday 7 June 2019, 13:00" over several."""
+    starts, ends = meeting.local(meeting.starts_at), meeting.local(meeting.ends_at)
+    end_format = CLOCK if starts.date() == ends.date() else DATETIME
+    return f"{formats.date_format(starts, DATETIME)} – {formats.date_format(ends, end_format)}"
+
+
+def zone_label(meeting: Meeting) -> str:
+    """What follows a time to say which clock it is on: "Europe/Helsinki time"."""
+    return _("%(zone)s time") % {"zone": meeting.timezone}
+
+
+def meeting_when_labelled(meeting: Meeting) -> str:
+    """`meeting_when` followed by its zone: "… 09:30 – 17:00 (Europe/Helsinki time)"."""
+    return f"{meeting_when(meeting)} ({zone_label(meeting)})"
+
+
+def agenda_item_time(item: AgendaItem, meeting: Meeting) -> str:
+    """An agenda item's time on the venue's clock, "09:30–10:15", or that it is to be confirmed."""
+    if item.time_to_be_confirmed:
+        return _("Time to be confirmed")
+    return f"{venue_time(meeting, item.starts_at, CLOCK)}–{venue_time(meeting, item.ends_at, CLOCK)}"
