@@ -69,6 +69,8 @@ class ScopedFormMixin:
         for name, message in scoping.crossing_relations(form.instance, many).items():
             if name in form.fields and name not in form.errors:
                 form.add_error(name, message)
+        if scoping.moves_partnership(form.instance):
+            form.add_error(None, _("A record cannot move to another partnership."))
 
 
 class ScopedMixin:
@@ -466,9 +468,16 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
         "created_at",
         "sent_at",
         "last_error",
-        "body_text",
+        "body",
     ]
+    readonly_fields = ["body"]
     actions = ["retry_failed"]
+
+    @admin.display(description=_("text"))
+    def body(self, obj: OutboundMessage) -> str:
+        """The mail's text with its personal links masked: whoever reads the outbox must not be able to
+        open a respondent's or invitee's page with them (unsent mails keep them for sending)."""
+        return outbox.redact_tokens(obj.body_text)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("partnership.view_outboundmessage") and obj is None

@@ -168,16 +168,25 @@ def _hand_to_tasks(ids: list[int]) -> None:
 
 
 def messages_cancel_for(*, to_email: str) -> int:
-    return OutboundMessage.objects.filter(to_email__iexact=to_email, status=Status.PENDING).update(
-        status=Status.CANCELLED
-    )
+    return _cancel(OutboundMessage.objects.filter(to_email__iexact=to_email, status=Status.PENDING))
 
 
 def messages_cancel(*, keys_startwith: str) -> int:
     """Cancel the unsent messages whose key starts with a prefix (e.g. a meeting's old reminders)."""
-    return OutboundMessage.objects.filter(key__startswith=keys_startwith, status=Status.PENDING).update(
-        status=Status.CANCELLED
-    )
+    return _cancel(OutboundMessage.objects.filter(key__startswith=keys_startwith, status=Status.PENDING))
+
+
+def _cancel(pending: Any) -> int:
+    """Cancel messages and drop the personal links' tokens from their bodies: a cancelled mail never
+    leaves, so nothing needs the links in clear any more."""
+    with transaction.atomic():
+        rows = list(pending.select_for_update().only("pk", "body_text", "body_html"))
+        for row in rows:
+            row.status = Status.CANCELLED
+            row.body_text = redact_tokens(row.body_text)
+            row.body_html = redact_tokens(row.body_html)
+        OutboundMessage.objects.bulk_update(rows, ["status", "body_text", "body_html"], batch_size=500)
+    return len(rows)
 
 
 def message_claim(*, message_id: int) -> bool:

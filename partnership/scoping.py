@@ -125,3 +125,12 @@ def crossing_relations(instance: Model, many: dict[str, Any] | None = None) -> d
         if any(partnership_id_of(value) not in (None, own) for value in values or ()):
             errors[name] = str(message)
     return errors
+
+
+def moves_partnership(instance: Model) -> bool:
+    """Whether a stored record is being moved to another partnership (through the link its path follows)."""
+    if instance.pk is None or partnership_path(type(instance)) in (None, "pk"):
+        return False
+    previous = type(instance)._default_manager.filter(pk=instance.pk).first()
+    was = partnership_id_of(previous) if previous is not None else None
+    return was is not None and partnership_id_of(instance) != was

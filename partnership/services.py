@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from partnership import outbox, scoping
 from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
@@ -61,12 +63,18 @@ def _field_values(instance: models.Model) -> dict[str, Any]:
 
 @transaction.atomic
 def record_save(*, instance: models.Model, by: Actor) -> models.Model:
-    """Validate and save any partner record, logging which fields changed from what to what."""
+    """Validate and save any record, logging which fields changed from what to what. A record never points
+    at another partnership's records, nor moves to another partnership."""
     instance.full_clean()
+    errors = scoping.crossing_relations(instance)
     before: dict[str, Any] = {}
     if instance.pk is not None:
         previous = type(instance)._default_manager.filter(pk=instance.pk).first()
         before = _field_values(previous) if previous is not None else {}
+    if scoping.moves_partnership(instance):
+        errors[NON_FIELD_ERRORS] = _("A record cannot move to another partnership.")
+    if errors:
+        raise ValidationError(errors)
     creating = not before
     instance.save()
     after = _field_values(instance)
