@@ -126,6 +126,11 @@ class Meeting(models.Model):
             raise ValidationError(errors)
 
     @property
+    def place(self) -> str:
+        """Venue, address and city, those given, in that order."""
+        return ", ".join(part for part in (self.venue, self.address, self.city) if part)
+
+    @property
     def lacks_join_link(self) -> bool:
         """Online or hybrid, and no join link yet."""
         return self.format in (self.Format.ONLINE, self.Format.HYBRID) and not self.join_url

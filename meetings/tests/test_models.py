@@ -59,3 +59,11 @@ def test_an_announced_online_meeting_keeps_its_join_link(state):
     ]
     meeting.state = Meeting.State.DRAFT
     meeting.full_clean()
+
+
+def test_the_place_names_only_the_parts_given():
+    assert Meeting(city="Helsinki").place == "Helsinki"
+    assert Meeting(venue="City Hall", city="Helsinki").place == "City Hall, Helsinki"
+    assert Meeting(venue="City Hall", address="Pohjoisesplanadi 11", city="Helsinki").place == (
+        "City Hall, Pohjoisesplanadi 11, Helsinki"
+    )
