@@ -226,15 +226,26 @@ class AgendaItemAdmin(ScopedAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        """An item's times are read and shown in its meeting's zone, as on the meeting's page."""
-        item = self.get_object(request, unquote(object_id)) if object_id is not None else None
-        chosen = str(item.meeting_id) if item else request.POST.get("meeting") or request.GET.get("meeting") or ""
-        meeting = meetings_coordinated(request.user).filter(pk=chosen) if chosen.isdigit() else Meeting.objects.none()
-        zone = meeting.values_list("timezone", flat=True).first()
+        """An item's times are read and shown in its meeting's zone, as on the meeting's page: the saved
+        item's meeting, else the meeting posted or asked for in the address."""
+        zone = self.meeting_zone(request, object_id)
         return venue_zone_view(
             lambda: super(AgendaItemAdmin, self).changeform_view(request, object_id, form_url, extra_context),
             zone or str(Meeting._meta.get_field("timezone").default),
         )
+
+    def meeting_zone(self, request: HttpRequest, object_id: str | None) -> str | None:
+        """The zone of the item's meeting, if the page knows the meeting yet (one the user coordinates)."""
+        item = self.get_object(request, unquote(object_id)) if object_id is not None else None
+        chosen = str(item.meeting_id) if item else request.POST.get("meeting") or request.GET.get("meeting") or ""
+        meeting = meetings_coordinated(request.user).filter(pk=chosen) if chosen.isdigit() else Meeting.objects.none()
+        return meeting.values_list("timezone", flat=True).first()
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None and self.meeting_zone(request, None) is None:
+            return type(form.__name__, (form,), {"zone_known": False})
+        return form
 
     @admin.action(description=_("Shift the selected items in time"), permissions=["change"])
     def shift_items(self, request: HttpRequest, queryset: QuerySet[AgendaItem]) -> HttpResponse | None:

@@ -171,9 +171,12 @@ class MinutesForm(forms.Form):
 # these forms read and show every date and time in it, and say so in each label.
 
 
-def venue_zone_label(label: Any) -> SafeString:
+def venue_zone_label(label: Any, *, zone_known: bool = True) -> SafeString:
     """A date-time field's label naming the zone its value is read and shown in: the active one. The
-    zone is in a span that meetings/static/meetings/venue_zone.js keeps in step with the zone field."""
+    zone is in a span that meetings/static/meetings/venue_zone.js keeps in step with the zone field.
+    While the meeting is not chosen yet, the label says its zone will be the meeting's."""
+    if not zone_known:
+        return format_html("{} ({})", capfirst(label), _("the meeting's time zone"))
     return format_html('{} (<span class="venue-zone">{}</span>)', capfirst(label), timezone.get_current_timezone_name())
 
 
@@ -181,12 +184,13 @@ class VenueTimesMixin:
     """Labels every date-time field of the form with the zone it is read and shown in."""
 
     fields: dict[str, forms.Field]
+    zone_known = True  # False on a page where the meeting, and so its zone, is still to be chosen
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field, forms.DateTimeField | forms.SplitDateTimeField):
-                field.label = venue_zone_label(field.label)
+                field.label = venue_zone_label(field.label, zone_known=self.zone_known)
 
 
 class MeetingAdminForm(VenueTimesMixin, forms.ModelForm):

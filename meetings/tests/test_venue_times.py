@@ -221,6 +221,33 @@ def test_an_agenda_item_on_its_own_admin_page_is_in_its_meetings_zone(client, pa
     assert "Thursday 5 June 2031, 10:00 (Europe/Helsinki)" in listed
 
 
+def test_a_new_agenda_item_is_in_the_zone_of_the_meeting_chosen_for_it(client, partnership, coordinator):
+    start = dt.datetime(2031, 6, 5, 10, 0, tzinfo=HELSINKI)
+    meeting = MeetingFactory(
+        partnership=partnership, timezone="Europe/Helsinki", starts_at=start, ends_at=start + dt.timedelta(hours=7)
+    )
+    client.force_login(coordinator)
+    add = reverse("admin:meetings_agendaitem_add")
+    page = client.get(add)
+    assert "Starts at (the meeting's time zone)" in page_text(page.content.decode())
+    fields = form_fields(page)
+    fields.update(
+        {
+            "meeting": [str(meeting.pk)],
+            "title": ["Welcome"],
+            **split("starts_at", "2031-06-05", "10:00"),
+            **split("ends_at", "2031-06-05", "11:00"),
+        }
+    )
+
+    response = client.post(add, fields)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert meeting.agenda_items.get().starts_at == start
+    asked = client.get(add, {"meeting": meeting.pk}).content.decode()
+    assert 'Starts at (<span class="venue-zone">Europe/Helsinki</span>)' in asked
+
+
 def test_the_meeting_and_registration_pages_show_the_venues_time(client, partnership, partner):
     start = dt.datetime(2031, 6, 5, 10, 0, tzinfo=HELSINKI)
     meeting = MeetingFactory(
