@@ -7,10 +7,10 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
     default_auto_field = "django.db.models.BigAutoField"
 
-    # Coordinators build and clone surveys in the admin (scoped to their partnerships there);
-    # partnership.services collects this from every app at start-up.
+    # Coordinators build, clone and delete surveys in the admin (scoped to their partnerships there; a survey
+    # with answers is never deleted); partnership.services collects this from every app at start-up.
     coordinator_permissions = {
-        "survey": ("view", "add", "change"),
+        "survey": ("view", "add", "change", "delete"),
         "section": ("view", "add", "change", "delete"),
         "question": ("view", "add", "change", "delete"),
         "choice": ("view", "add", "change", "delete"),

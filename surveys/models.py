@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Q
@@ -135,6 +136,13 @@ class Section(Translatable):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        """A section's priority area is one of its survey's partnership, whatever the form offered."""
+        if self.priority_area_id and self.survey_id:
+            partnerships = Survey.objects.filter(pk=self.survey_id).values("partnership_id")
+            if not PriorityArea.objects.filter(pk=self.priority_area_id, partnership_id__in=partnerships).exists():
+                raise ValidationError({"priority_area": _("Choose a priority area of the survey's partnership.")})
+
 
 class Question(Translatable):
     partnership_path = "section__survey__partnership"
@@ -173,6 +181,12 @@ class Question(Translatable):
         related_name="dependants",
     )
     show_if_value = models.CharField(_("has this answer"), max_length=100, blank=True)
+    likert_low_label = models.CharField(
+        _("label of 1 on the scale"), max_length=100, blank=True, help_text=_("Left empty: “strongly disagree”.")
+    )
+    likert_high_label = models.CharField(
+        _("label of 5 on the scale"), max_length=100, blank=True, help_text=_("Left empty: “strongly agree”.")
+    )
 
     class Meta:
         ordering = ["section__position", "position", "id"]
@@ -194,17 +208,23 @@ class Question(Translatable):
 
 
 class Choice(Translatable):
-    """An option of a choice or ranking question, or a row of a matrix."""
+    """An option of a choice or ranking question, or a row of a matrix.
+
+    `value` is what answers store: made from the label once when the option is created (`services.question_save`)
+    and never regenerated, so a reworded label keeps the answers given to it.
+    """
 
     partnership_path = "question__section__survey__partnership"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
     value = models.SlugField(_("value"), max_length=60)
     label = models.CharField(_("label"), max_length=250)
 
     class Meta:
         ordering = ["question", "position", "id"]
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
         constraints = [models.UniqueConstraint(fields=["question", "value"], name="choice_unique_value")]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@ from django.urls import path
 from surveys import views
 
 app_name = "surveys"
+SECTION, QUESTION = {"part": "section"}, {"part": "question"}
 
 urlpatterns = [
     path("", views.survey_list, name="list"),
@@ -10,6 +11,21 @@ urlpatterns = [
     path("<int:pk>/respondents/upload/", views.respondents_upload, name="upload"),
     path("<int:pk>/respondents/add/", views.respondent_add, name="respondent_add"),
     path("<int:pk>/preview/", views.preview, name="preview"),
+    path("<int:pk>/build/", views.build, name="build"),
+    path("<int:pk>/build/texts/", views.texts, name="build_texts"),
+    path("<int:pk>/build/sections/add/", views.section_edit, name="section_add"),
+    path("<int:pk>/build/sections/<int:section_id>/", views.section_edit, name="section_edit"),
+    path(
+        "<int:pk>/build/sections/<int:part_id>/delete/", views.part_delete, {"part": "section"}, name="section_delete"
+    ),
+    path("<int:pk>/build/questions/add/", views.question_edit, name="question_add"),
+    path("<int:pk>/build/questions/<int:question_id>/", views.question_edit, name="question_edit"),
+    path(
+        "<int:pk>/build/questions/<int:part_id>/delete/",
+        views.part_delete,
+        {"part": "question"},
+        name="question_delete",
+    ),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/compare/", views.compare, name="compare"),
     path("<int:pk>/export.csv", views.export, {"fmt": "csv"}, name="export"),

@@ -1,6 +1,7 @@
 """Every non-trivial read of surveys, by concern: access (who may run, read or answer a survey, and the access
-call that opens each page), the owners' pages (lists, the funnel, exports), one respondent's answers, and the
-results. Callers import from here: `from surveys import selectors; selectors.survey_access(...)`."""
+call that opens each page), the builder (the outline, the order conditions follow, a survey's own sections and
+questions), the owners' pages (lists, the funnel, exports), one respondent's answers, and the results.
+Callers import from here: `from surveys import selectors; selectors.survey_access(...)`."""
 
 from surveys.selectors.access import (
     can_link_needs,
@@ -13,6 +14,14 @@ from surveys.selectors.access import (
     session_key,
     survey_access,
     surveys_run_by,
+)
+from surveys.selectors.building import (
+    order_key,
+    question_of,
+    section_of,
+    survey_has_responses,
+    survey_outline,
+    survey_questions,
 )
 from surveys.selectors.manage import (
     exports_of,
@@ -62,15 +71,21 @@ __all__ = [
     "missing_required",
     "need_links",
     "open_link_access",
+    "order_key",
+    "question_of",
     "questions_locked",
     "regions",
     "respondent_access",
     "results",
+    "section_of",
     "session_key",
     "stored_answers",
     "submitted_response_of",
     "submitted_responses",
     "survey_access",
+    "survey_has_responses",
+    "survey_outline",
+    "survey_questions",
     "survey_structure",
     "surveys_listed",
     "surveys_run_by",

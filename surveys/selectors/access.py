@@ -16,7 +16,7 @@ from partnership.tokens import token_hash
 from surveys import workflow
 from surveys.models import Invitation, InvitationToken, Response, Survey, SurveyExport
 
-SurveyNeed = Literal["run", "results", "thanks"]
+SurveyNeed = Literal["run", "build", "results", "thanks"]
 
 
 def surveys_run_by(user: Any) -> QuerySet[Survey]:
@@ -71,7 +71,8 @@ def can_link_needs(user: Any, survey: Survey) -> bool:
 def survey_access(user: Any, pk: int, *, need: SurveyNeed) -> Survey:
     """The survey, for what the user needs of it.
 
-    "run" (its owner pages): the owner organisation or the partnership's coordinators. "results": those, or a
+    "run" (its owner pages) and "build" (its builder: sections, questions, options, translations): the owner
+    organisation or the partnership's coordinators. "results": those, or a
     member of the partnership once the results are published. Other members get 403, anyone else 404 as for a
     missing survey, and an anonymous visitor is sent to log in. "thanks" (the pages after answering): anyone,
     as they show only what the visitor's own session holds; 404 for a missing survey.

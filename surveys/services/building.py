@@ -1,4 +1,4 @@
-"""Building surveys: state transitions, the structure locked once answers exist, clones, the open link."""
+"""Running surveys: state transitions, clones, the open link."""
 
 from __future__ import annotations
 
@@ -13,47 +13,9 @@ from partnership import outbox
 from partnership.services import Actor, actor_user, audit_record
 from partnership.tokens import token_new
 from surveys import workflow
-from surveys.models import Choice, Invitation, Question, Survey, SurveyTransition
-from surveys.selectors import questions_locked
+from surveys.models import Invitation, Question, Survey, SurveyTransition
 
 State = Survey.State
-
-STRUCTURAL_FIELDS = (
-    "kind",
-    "required",
-    "has_other",
-    "min_value",
-    "max_value",
-    "show_if_question_id",
-    "show_if_value",
-    "section_id",
-)
-
-
-def question_check_change(*, question: Question) -> None:
-    """Refuse a structural change to a question of a survey that has answers."""
-    if question.pk is None:
-        if questions_locked(question.section.survey):
-            raise ValidationError(_("This survey has answers: questions can no longer be added."))
-        return
-    stored = Question.objects.get(pk=question.pk)
-    if not questions_locked(stored.section.survey):
-        return
-    changed = [name for name in STRUCTURAL_FIELDS if getattr(stored, name) != getattr(question, name)]
-    if changed:
-        raise ValidationError(
-            _("This survey has answers: only the wording of a question can change, not its %(fields)s.")
-            % {"fields": ", ".join(name.replace("_id", "").replace("_", " ") for name in changed)}
-        )
-
-
-def choice_check_change(*, choice: Choice, delete: bool = False) -> None:
-    """Refuse adding, removing or recoding an option of a survey that has answers; rewording is fine."""
-    if not questions_locked(choice.question.section.survey):
-        return
-    stored = Choice.objects.filter(pk=choice.pk).values_list("value", flat=True).first() if choice.pk else None
-    if delete or stored is None or stored != choice.value:
-        raise ValidationError(_("This survey has answers: options can be reworded but not added, removed or recoded."))
 
 
 @transaction.atomic

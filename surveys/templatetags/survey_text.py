@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils import translation
 
-from surveys.models import Translatable
+from surveys.models import SURVEY_LANGUAGES, Translatable
 
 register = template.Library()
 
@@ -14,3 +14,17 @@ register = template.Library()
 def translated(item: Translatable, field: str) -> str:
     """The field in the language of the page when the survey has that translation, else as written."""
     return item.text_in(field, translation.get_language() or "")
+
+
+@register.filter
+def survey_language(code: str) -> str:
+    """A survey language's own name (Hrvatski, Italiano)."""
+    return dict(SURVEY_LANGUAGES).get(code, code)
+
+
+@register.simple_tag
+def missing_translations(item: Translatable, field: str, languages: list[str]) -> list[str]:
+    """The names of the languages among `languages` in which the item's field has no translation yet."""
+    names = dict(SURVEY_LANGUAGES)
+    stored = item.translations or {}
+    return [names.get(code, code) for code in languages if getattr(item, field) and not stored.get(code, {}).get(field)]

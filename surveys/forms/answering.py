@@ -1,4 +1,4 @@
-"""Forms of the surveys: one page of questions for a respondent, respondent upload, owner tools."""
+"""Forms of the respondents' and owners' pages: one page of questions, the language, respondent upload."""
 
 from __future__ import annotations
 
@@ -16,6 +16,18 @@ LIKERT_LABELS = {
     4: _("4"),
     5: _("5 – strongly agree"),
 }
+
+
+def likert_choices(question: Question, language: str) -> list[tuple[str, Any]]:
+    """The five points of a scale, its ends labelled as the question says, else "strongly (dis)agree"."""
+    low = question.text_in("likert_low_label", language)
+    high = question.text_in("likert_high_label", language)
+    choices: list[tuple[str, Any]] = [(str(n), label) for n, label in LIKERT_LABELS.items()]
+    if low:
+        choices[0] = ("1", f"1 – {low}")
+    if high:
+        choices[4] = ("5", f"5 – {high}")
+    return choices
 
 
 class SectionForm(forms.Form):
@@ -56,7 +68,7 @@ class SectionForm(forms.Form):
         elif kind == Question.Kind.LIKERT:
             self.fields[name] = forms.ChoiceField(
                 widget=forms.RadioSelect,
-                choices=[(str(n), label) for n, label in LIKERT_LABELS.items()],
+                choices=likert_choices(question, self.language),
                 initial=value,
                 **common,
             )
