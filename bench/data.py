@@ -28,6 +28,8 @@ def prepare(env: dict[str, str], args: argparse.Namespace, database_url: str) ->
     step(f"generate {args.actions} actions over {args.action_partnerships} partnerships")
     manage(env, "generate_actions", "--count", str(args.actions), "--partnerships", str(args.action_partnerships))
     area_id = priority_area_id(database_url, ACTIONS_PARTNERSHIP)
+    step(f"sign in a coordinator of {ACTIONS_PARTNERSHIP}")
+    cookie = manage(env, "bench_login", "--partnership", ACTIONS_PARTNERSHIP, capture=True).split()[-1]
     step("collectstatic")
     manage(env, "collectstatic", "--no-input", "-v0")
-    return measured_pages(florence=florence, large=large, area_id=area_id)
+    return measured_pages(florence=florence, large=large, area_id=area_id, coordinator_cookie=cookie)

@@ -78,6 +78,7 @@ def measure(wrk: str, port: int, page: Page, *, duration: int) -> Result:
         str(LUA_SCRIPT),
         "-H",
         f"{FORWARDED_HEADER[0]}: {FORWARDED_HEADER[1]}",
+        *(["-H", f"Cookie: {page.cookie}"] if page.cookie else []),
         f"http://{HOST}:{port}{page.path}",
     ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)

@@ -149,6 +149,13 @@ def render_report(
             f"| {r.page.label} | `{r.page.path}` | {r.requests} | {r.rps:.1f} | {r.p50_us / 1000:.2f} "
             f"| {r.p95_us / 1000:.2f} | {rps_ratio:.2f}× | {p95_ratio:.1f}× | {r.not_2xx + r.socket_errors} |"
         )
+    long_list = next((r for r in results if r.page.label == "Generated long list, visitor"), None)
+    admin_rows = [
+        f"| {r.page.label} | {r.p95_us / 1000:.2f} ms | {r.p95_us / long_list.p95_us:.1f}× "
+        f"| within 3× | {_met(r.p95_us <= 3 * long_list.p95_us)} |"
+        for r in results
+        if long_list is not None and long_list.p95_us and r.page.label.startswith("Admin action changelist")
+    ]
     smoke_note = (
         "\n**Smoke run** (CI): little data and short runs; these figures only show that the benchmark works.\n"
         if args.smoke
@@ -206,6 +213,14 @@ How fast the portal's pages answer under load. This file is written by `make ben
 | Page | URL | Requests | req/s | p50 (ms) | p95 (ms) | req/s ratio | p95 ratio | Failed |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {chr(10).join(rows)}
+
+The coordinators' admin over the same generated long list, signed in as a coordinator of
+`{ACTIONS_PARTNERSHIP}` (`manage.py bench_login`), against the visitor's long list in the same run
+(p95 of the admin page over the long list's p95):
+
+| Admin page | p95 | Ratio to the long list | Target | Met |
+| --- | ---: | ---: | --- | --- |
+{chr(10).join(admin_rows)}
 
 ## In-process figures
 

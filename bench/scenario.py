@@ -15,6 +15,7 @@ COMMON_WORD = "security"
 class Page:
     label: str
     path: str
+    cookie: str = ""  # a signed-in user's session cookie, `name=value`, for pages behind the login
 
 
 BASELINE = Page("Bare view (baseline)", "/ping/")
@@ -25,9 +26,11 @@ PAGES = [
 ]
 
 
-def measured_pages(*, florence: str, large: str, area_id: int) -> list[Page]:
-    """Every page wrk measures, the baseline first, given the generated meetings' ids and a priority area's id."""
+def measured_pages(*, florence: str, large: str, area_id: int, coordinator_cookie: str) -> list[Page]:
+    """Every page wrk measures, the baseline first, given the generated meetings' ids, a priority area's id and
+    the session cookie of a coordinator of the generated long list's partnership."""
     long_list = f"/actions/p/{ACTIONS_PARTNERSHIP}/"
+    changelist = "/admin/actions/action/"
     return [
         *PAGES,
         Page("Meeting page, 25 agenda items, visitor", f"/meetings/{florence}/"),
@@ -45,5 +48,21 @@ def measured_pages(*, florence: str, large: str, area_id: int) -> list[Page]:
         ),
         Page(
             f"Generated long list, visitor, searched for a common word ({COMMON_WORD})", f"{long_list}?q={COMMON_WORD}"
+        ),
+        Page("Admin action changelist, coordinator", changelist, coordinator_cookie),
+        Page(
+            "Admin action changelist, coordinator, one priority area, adopted",
+            f"{changelist}?priority_area__id__exact={area_id}&state__exact=adopted",
+            coordinator_cookie,
+        ),
+        Page(
+            f"Admin action changelist, coordinator, searched for a selective word ({SELECTIVE_WORD})",
+            f"{changelist}?q={SELECTIVE_WORD}",
+            coordinator_cookie,
+        ),
+        Page(
+            f"Admin action changelist, coordinator, searched for a common word ({COMMON_WORD})",
+            f"{changelist}?q={COMMON_WORD}",
+            coordinator_cookie,
         ),
     ]

@@ -76,10 +76,11 @@ def stop_process_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def get(port: int, path: str, timeout: float = 10) -> http.client.HTTPResponse:
-    """GET the path as through the TLS proxy; the response, its body already read."""
+def get(port: int, path: str, timeout: float = 10, cookie: str = "") -> http.client.HTTPResponse:
+    """GET the path as through the TLS proxy (with a session cookie if given); the response, its body read."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    connection.request("GET", path, headers=dict([FORWARDED_HEADER]))
+    headers = dict([FORWARDED_HEADER]) | ({"Cookie": cookie} if cookie else {})
+    connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -106,7 +107,7 @@ def wait_for_health(process: subprocess.Popen[bytes], port: int, *, timeout: flo
 
 def check_answers_200(port: int, page: Page) -> None:
     """Fail early, with the reason, if a page redirects or errs instead of rendering."""
-    response = get(port, page.path)
+    response = get(port, page.path, cookie=page.cookie)
     if response.status != 200:
         location = response.getheader("Location")
         where = f" to {location}" if location else ""

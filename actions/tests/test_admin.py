@@ -146,3 +146,44 @@ def test_the_admin_does_not_empty_a_submitted_actions_problem(client, partnershi
     assert "A submitted action needs this." in response.content.decode()
     action.refresh_from_db()
     assert action.problem == "Dark squares"
+
+
+@pytest.mark.parametrize("how_many", [10, 120])
+def test_the_action_changelist_reads_the_same_number_of_queries_however_long_the_list(
+    client, partnership, coordinator, how_many, django_assert_max_num_queries
+):
+    area = ActionFactory(partnership=partnership).priority_area
+    owner = organisation_of(coordinator)
+    ActionFactory.create_batch(how_many, partnership=partnership, priority_area=area, owner=owner)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(18):
+        plain = client.get(reverse("admin:actions_action_changelist"))
+    with django_assert_max_num_queries(18):
+        searched = client.get(reverse("admin:actions_action_changelist"), {"q": "Action"})
+    assert plain.status_code == searched.status_code == 200
+    assert plain.context["cl"].result_count == how_many + 1
+    assert len(plain.context["cl"].result_list) == min(how_many + 1, 50)
+
+
+def test_the_action_changelist_searches_like_the_long_list(client, partnership, coordinator):
+    ActionFactory(partnership=partnership, title="Lighting of squares", problem="Dark corners invite crime.")
+    ActionFactory(partnership=partnership, title="Sensors in parks", problem="Nobody knows how busy parks are.")
+    client.force_login(coordinator)
+    found = client.get(reverse("admin:actions_action_changelist"), {"q": '"dark corners" -parks'})
+    assert [action.title for action in found.context["cl"].result_list] == ["Lighting of squares"]
+
+
+def test_a_long_changelist_is_counted_by_the_planners_estimate(client, partnership, coordinator, uses_postgres):
+    from partnership.admin import EstimatedCountPaginator
+
+    ActionFactory.create_batch(30, partnership=partnership)
+    queryset = Action.objects.filter(partnership=partnership)
+    exact = EstimatedCountPaginator(queryset, 10)
+    assert exact.count == 30  # below the threshold: counted
+    EstimatedCountPaginator.EXACT_BELOW, before = 1, EstimatedCountPaginator.EXACT_BELOW
+    try:
+        estimated = EstimatedCountPaginator(queryset, 10)
+        assert estimated.count >= 1
+        assert estimated.count != 0
+    finally:
+        EstimatedCountPaginator.EXACT_BELOW = before
