@@ -155,6 +155,13 @@ class MeetingAdmin(ScopedAdmin):
     def manage_link(self, obj: Meeting) -> str:
         return format_html('<a href="{}">{}</a>', reverse("meetings:manage", args=[obj.pk]), _("Manage"))
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        linked = form.base_fields.get("linked_meetings")
+        if obj is not None and linked is not None:
+            linked.queryset = linked.queryset.exclude(pk=obj.pk)  # a meeting is not linked to itself
+        return form
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.meeting_save(meeting=obj, by=request.user, changed=form.changed_data if change else ())
 

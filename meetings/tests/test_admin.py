@@ -279,3 +279,17 @@ def test_the_bulk_workflow_action_moves_meetings_through_the_service(client, par
     assert (announced.state, held.state) == (State.REGISTRATION_OPEN, State.HELD)
     assert announced.transitions.get().by == coordinator
     assert "Already held: A meeting cannot go from" in response.content.decode()
+
+
+def test_a_meeting_is_not_offered_as_linked_to_itself(client, coordinator, partnership):
+    from django.urls import reverse
+
+    from meetings.tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(partnership=partnership, title="Florence meeting")
+    other = MeetingFactory(partnership=partnership, title="Brussels meeting")
+    client.force_login(coordinator)
+    page = client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
+    choices = [value for value, _label in page.context["adminform"].form.fields["linked_meetings"].choices]
+    assert other.pk in [getattr(value, "value", value) for value in choices]
+    assert meeting.pk not in [getattr(value, "value", value) for value in choices]
