@@ -455,7 +455,7 @@ def calendar_feeds_active(person: Person) -> QuerySet[CalendarFeed]:
 
 def calendar_feed_of(*, person: Person, pk: Any) -> CalendarFeed:
     """One of the person's own feeds (revoked or not); another's is 404."""
-    feed = CalendarFeed.objects.filter(pk=pk, person=person).first()
+    feed = CalendarFeed.objects.filter(pk=access.posted_id(pk), person=person).first()
     if feed is None:
         raise Http404
     return feed

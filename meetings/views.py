@@ -369,7 +369,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Check-in on a phone: search by name, mark attended (or undo)."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     if request.method == "POST":
-        registration = get_object_or_404(meeting.registrations, pk=request.POST.get("registration"))
+        registration = get_object_or_404(meeting.registrations, pk=access.posted_id(request.POST.get("registration")))
         try:
             if request.POST.get("undo"):
                 services.registration_undo_check_in(registration=registration, by=request.user)

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 
 class SignInRequired(PermissionDenied):
@@ -35,6 +35,14 @@ def refuse(user: Any, message: str = "") -> NoReturn:
     """The user may see the object but not do this: 403, or the login page for a visitor."""
     signed_in(user)
     raise PermissionDenied(message)
+
+
+def posted_id(value: Any) -> int:
+    """An id a form posted, as a number; anything else names nothing, so it is answered like a missing object."""
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        raise Http404
+    return int(text)
 
 
 class AccessMiddleware:

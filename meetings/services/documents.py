@@ -41,7 +41,10 @@ def document_add(
 
 
 def document_save(*, document: MeetingDocument, by: Actor) -> MeetingDocument:
-    """Validate and save a document edited with its meeting (its file already checked by the form), audited."""
+    """Validate and save a document edited with its meeting (its file already checked by the form), audited;
+    a new one is recorded as uploaded by the acting user."""
+    if document.pk is None and document.uploaded_by_id is None:
+        document.uploaded_by = actor_user(by)
     record_save(instance=document, by=by)
     return document
 

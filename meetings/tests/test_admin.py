@@ -293,3 +293,33 @@ def test_a_meeting_is_not_offered_as_linked_to_itself(client, coordinator, partn
     choices = [value for value, _label in page.context["adminform"].form.fields["linked_meetings"].choices]
     assert other.pk in [getattr(value, "value", value) for value in choices]
     assert meeting.pk not in [getattr(value, "value", value) for value in choices]
+
+
+def test_a_document_added_in_the_meeting_admin_is_saved_with_its_uploader(client, coordinator, partnership):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from meetings.models import MeetingDocument
+    from meetings.tests.factories import MeetingFactory
+    from meetings.tests.pages import form_fields
+
+    meeting = MeetingFactory(partnership=partnership, title="Florence meeting")
+    MeetingDocument.objects.create(meeting=meeting, title="From the demo", file=SimpleUploadedFile("a.txt", b"demo"))
+    client.force_login(coordinator)
+    change = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    data = form_fields(client.get(change))
+    data.update(
+        {
+            "documents-TOTAL_FORMS": ["2"],
+            "documents-1-title": ["Welcome slides"],
+            "documents-1-kind": ["presentation"],
+            "documents-1-visibility": ["members"],
+            "documents-0-title": ["From the demo, renamed"],
+            "_save": ["Save"],
+        }
+    )
+    response = client.post(change, {**data, "documents-1-file": SimpleUploadedFile("slides.txt", b"Welcome")})
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    added = MeetingDocument.objects.get(title="Welcome slides")
+    assert added.uploaded_by == coordinator
+    assert MeetingDocument.objects.filter(title="From the demo, renamed", uploaded_by=None).exists()

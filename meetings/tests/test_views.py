@@ -610,6 +610,13 @@ def test_calendar_feeds_page_needs_a_person_and_only_revokes_ones_own(client, pa
     assert other.calendar_feeds.get().revoked_at is None
 
 
+@pytest.mark.parametrize("forged", ["abc", "", "1 OR 1=1", "99999999999999999999999"])
+def test_forged_ids_posted_to_the_check_in_and_feed_pages_are_404_not_500(client, meeting, coordinator, forged):
+    client.force_login(coordinator)
+    assert client.post(url("check_in", meeting), {"registration": forged}).status_code == 404
+    assert client.post(reverse("meetings:calendar_feeds"), {"revoke": forged}).status_code == 404
+
+
 # Query counts -------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from partnership import access
 from surveys import workflow
 from surveys.models import Invitation, Survey, SurveyExport
 from surveys.selectors.access import surveys_published_to, surveys_run_by
@@ -66,7 +67,7 @@ def uninvited_count(survey: Survey) -> int:
 
 def invitation_of(survey: Survey, pk: Any) -> Invitation:
     """An invitation of this survey; 404 for any other."""
-    return get_object_or_404(Invitation, survey=survey, pk=pk)
+    return get_object_or_404(Invitation, survey=survey, pk=access.posted_id(pk))
 
 
 def exports_of(survey: Survey) -> QuerySet[SurveyExport]:

@@ -23,6 +23,8 @@ def survey_transition(*, survey: Survey, to_state: str, by: Actor, reason: str =
     """Move the survey on as `workflow.TRANSITIONS` allows; closing it expires the open invitations and cancels
     their unsent mail."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if to_state not in State.values:
+        raise ValidationError(_("“%(state)s” is not a state of a survey.") % {"state": to_state})
     if not workflow.transition_allowed(survey.state, to_state):
         raise ValidationError(
             _("A survey cannot go from “%(from)s” to “%(to)s”.")

@@ -567,3 +567,19 @@ def test_a_confidential_export_carries_no_names(client, live, ministry):
     export = client.get(url("export", live.survey))
     header = next(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert "name" not in header and "email" not in header
+
+
+@pytest.mark.parametrize("field", ["resend", "bounced"])
+@pytest.mark.parametrize("forged", ["abc", "", "-1", "99999999999999999999999"])
+def test_forged_invitation_ids_on_the_manage_page_are_404_not_500(client, live, ministry, field, forged):
+    client.force_login(ministry)
+    assert client.post(reverse("surveys:manage", args=[live.survey.pk]), {field: forged}).status_code == 404
+
+
+def test_an_unknown_state_on_the_manage_page_is_explained_not_a_500(client, live, ministry):
+    client.force_login(ministry)
+    response = client.post(reverse("surveys:manage", args=[live.survey.pk]), {"to_state": "zzz"}, follow=True)
+    assert response.status_code == 200
+    assert "“zzz” is not a state of a survey." in response.content.decode()
+    live.survey.refresh_from_db()
+    assert live.survey.state == Survey.State.OPEN
