@@ -147,6 +147,7 @@ class SurveyTextsForm(TranslatedFieldsMixin, forms.ModelForm):
         self.initial.setdefault("languages", list(self.instance.languages or []))
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(*_translation_rows(self, "title", "introduction"), "languages")
 
     def clean_languages(self) -> list[str]:
@@ -206,6 +207,7 @@ class SectionEditForm(TranslatedFieldsMixin, forms.ModelForm):
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(*_translation_rows(self, "title", "description"), "priority_area")
 
     def clean_position(self) -> int | None:
@@ -288,6 +290,7 @@ class QuestionEditForm(TranslatedFieldsMixin, forms.ModelForm):
             condition.queryset = (condition.queryset or Question.objects.all()).filter(pk__in=self._earlier())
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(Column("section", css_class="col-md"), Column("kind", css_class="col-md")),
             *_translation_rows(self, "text", "help_text"),
@@ -357,10 +360,24 @@ class ChoiceEditForm(TranslatedFieldsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         translations = [translation_field("label", code) for code in self.text_languages]
         self.order_fields(["position", "label", *translations, "value"])
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
-            if name == "position":
-                field.widget.attrs["size"] = 3
+        # Narrow in both places: Bootstrap's w-auto on the portal, the admin's own integer width in the admin.
+        self.fields["position"].widget.attrs.update(
+            {"class": "form-control form-control-sm w-auto vIntegerField", "size": 3}
+        )
+        self._name_row()
+
+    def _name_row(self) -> None:
+        """Name each input with its row ("Label, option 2"): in a table of options, a column heading alone names
+        nothing for a screen reader, and the admin's inline rows have no labels of their own."""
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        if row.isdigit():
+            for field in self.fields.values():
+                field.widget.attrs["aria-label"] = _("%(field)s, option %(row)s") % {
+                    "field": field.label,
+                    "row": int(row) + 1,
+                }
 
     def clean_value(self) -> str:
         typed = (self.cleaned_data.get("value") or "").strip()
@@ -400,6 +417,11 @@ class ChoiceFormSet(forms.BaseInlineFormSet):
             position = form.cleaned_data.get("position")
             entries.append((math.inf if position is None else position, index, form.instance))
         return [choice for _position, _index, choice in sorted(entries, key=lambda e: e[:2])], removed
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        if index is not None and "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete option %(row)s") % {"row": index + 1}
 
     def validate_unique(self) -> None:
         """Duplicate values are found by `services.choices_problems`, which names the value next to its option."""

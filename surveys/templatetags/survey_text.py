@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils import translation
+from django.utils.translation import gettext as _
 
-from surveys.models import SURVEY_LANGUAGES, Translatable
+from surveys.models import SURVEY_LANGUAGES, Question, Translatable
 
 register = template.Library()
 
@@ -28,3 +29,15 @@ def missing_translations(item: Translatable, field: str, languages: list[str]) -
     names = dict(SURVEY_LANGUAGES)
     stored = item.translations or {}
     return [names.get(code, code) for code in languages if getattr(item, field) and not stored.get(code, {}).get(field)]
+
+
+@register.filter
+def condition_answer(question: Question) -> str:
+    """The answer a conditional question waits for, as the respondent reads it in the page's language."""
+    target, value = question.show_if_question, question.show_if_value
+    if target is None:
+        return value
+    if target.kind == Question.Kind.YES_NO:
+        return str(_("Yes") if value == "yes" else _("No"))
+    choice = next((c for c in target.choices.all() if c.value == value), None)
+    return choice.text_in("label", translation.get_language() or "") if choice is not None else value

@@ -255,6 +255,7 @@ def test_likert_end_labels_of_the_question_show_on_the_respondents_page_in_its_l
     assert "1 – Never" in english and "5 – Always" in english
     assert "strongly disagree" not in english
     assert "1 – Nikad" in croatian and "5 – Always" in croatian
+    assert "„Da”" in croatian, "a condition names the answer as the respondent reads it, not its stored value"
 
 
 # The lock once answered ---------------------------------------------------------------------
