@@ -22,6 +22,7 @@ from partnership import outbox, scoping, selectors, services
 from partnership.models import (
     AuditLog,
     ConsentRecord,
+    Job,
     Membership,
     Organisation,
     OutboundMessage,
@@ -524,3 +525,31 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
         for message in failed:
             outbox.message_retry(message=message)
         self.message_user(request, _("%(count)d e-mails queued again.") % {"count": len(failed)}, messages.SUCCESS)
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    """Background jobs as their requesters see them: queued, progress, done or failed with the reason."""
+
+    list_display = ["kind", "partnership", "requested_by", "state", "done", "total", "created_at", "finished_at"]
+    list_filter = ["state", "partnership"]
+    list_select_related = ["partnership", "requested_by"]
+    fields = [
+        "kind",
+        "partnership",
+        "requested_by",
+        "key",
+        "params",
+        "state",
+        "done",
+        "total",
+        "result",
+        "result_file",
+        "error",
+        "attempts",
+        "created_at",
+        "enqueued_at",
+        "started_at",
+        "claimed_until",
+        "finished_at",
+    ]

@@ -361,3 +361,66 @@ class OutboundMessage(models.Model):
     def message_id(self) -> str:
         digest = hashlib.sha256(self.key.encode()).hexdigest()[:40]
         return f"<{digest}@{settings.MESSAGE_ID_DOMAIN}>"
+
+
+class Job(models.Model):
+    """A request for background work (send invitations, an export, an import), written with the click.
+
+    Celery only carries it: a worker claims the row with a lease that it renews while it reports progress,
+    and the sweep hands a job that no worker took, or whose lease ran out, to a task again.
+    """
+
+    partnership_path = "partnership"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=200)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    key = models.CharField(_("key"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    result_file = models.FileField(_("result file"), upload_to="jobs/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        constraints = [
+            # A repeated click finds the open job of its key instead of starting a second one.
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(state__in=["queued", "running"]) & ~Q(key=""), name="job_open_key_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["enqueued_at"], name="job_queued", condition=Q(state="queued")),
+            models.Index(fields=["claimed_until"], name="job_running", condition=Q(state="running")),
+            models.Index(fields=["key", "-created_at"], name="job_key_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0

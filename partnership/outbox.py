@@ -132,10 +132,11 @@ def messages_enqueue_bulk(messages: list[OutboundMessage]) -> int:
     keys = [message.key for message in messages]
     OutboundMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
     now = timezone.now()
+    # Oldest first, whatever the model's (newest-first) default ordering: the first respondent is invited first.
     ids = list(
-        OutboundMessage.objects.filter(key__in=keys, status=Status.PENDING, send_after__lte=now).values_list(
-            "pk", flat=True
-        )
+        OutboundMessage.objects.filter(key__in=keys, status=Status.PENDING, send_after__lte=now)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
     )
     _enqueue_on_commit(ids)
     return len(ids)

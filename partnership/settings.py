@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "survey-reminders": {"task": "surveys.tasks.reminders_sweep", "schedule": 60.0},
     "survey-erase-respondents": {"task": "surveys.tasks.erase_expired_respondents", "schedule": 24 * 3600.0},
     "survey-exports-purge": {"task": "surveys.tasks.survey_exports_purge", "schedule": 24 * 3600.0},
+    "jobs-sweep": {"task": "partnership.tasks.jobs_sweep", "schedule": 20.0},
 }
 
 # The outbox: a row left in "sending" this long is taken to be lost by a dead worker.
@@ -172,6 +173,13 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 # Many messages at once (a survey's invitations) go in tasks of this many, over one SMTP connection each.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
+
+# Background jobs (partnership.jobs): a worker holds a job for this long and renews it as it reports progress,
+# so a killed worker's job is taken over within about a minute; a job handed to the broker and not taken
+# this long is handed again (the broker may have lost it); a job lost this many times is marked failed.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
+JOB_HANDOFF_SECONDS = env.int("JOB_HANDOFF_SECONDS", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 
 # Consent texts: bump the version when the wording changes, so old consents are known for what they were.
 CONSENT_TEXT_VERSION = "2026-11"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from partnership import outbox, services
+from partnership import jobs, outbox, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -35,3 +35,16 @@ def outbox_sweep() -> dict[str, int]:
 def coordinator_access_sweep() -> int:
     """Admin access follows memberships that end or begin with the calendar (hourly, for Beat)."""
     return services.coordinator_access_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def job_run(job_id: int) -> bool:
+    """Run one background job; running it twice has the effect of once, since the row is claimed first."""
+    return jobs.job_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def jobs_sweep() -> dict[str, int]:
+    """Hand lost and abandoned jobs to workers again (Beat, every 20 s)."""
+    result = jobs.jobs_sweep()
+    return {"enqueued": result.enqueued, "failed": result.failed}

@@ -17,7 +17,7 @@ from actions.tests.factories import ActionFactory, CommentFactory
 from meetings.models import MeetingDocument, Minutes, ReminderRule
 from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
 from partnership import services
-from partnership.models import AuditLog, ConsentRecord, Membership, OutboundMessage, Partnership
+from partnership.models import AuditLog, ConsentRecord, Job, Membership, OutboundMessage, Partnership
 from partnership.tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -61,6 +61,7 @@ def plant(marker: str, *, is_public: bool = False) -> World:
         body_text=f"{marker} body",
         partnership=partnership,
     )
+    job = Job.objects.create(kind=f"{marker}.job", partnership=partnership, key=f"{marker}:job")
     meeting = MeetingFactory.create(partnership=partnership, title=f"{marker} meeting", is_public=is_public)
     item = AgendaItemFactory.create(meeting=meeting, title=f"{marker} session")
     item.speakers.add(person)
@@ -108,6 +109,7 @@ def plant(marker: str, *, is_public: bool = False) -> World:
         Membership: membership,
         ConsentRecord: consent,
         OutboundMessage: message,
+        Job: job,
         AuditLog: audit,
         type(meeting): meeting,
         type(item): item,

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partnership import background, outbox
-from partnership.models import OutboundMessage
+from partnership import jobs, outbox
+from partnership.models import Job, OutboundMessage
 from partnership.services import Actor, absolute_url, actor_user, audit_record
 from partnership.tokens import token_new
 from surveys import workflow
@@ -25,6 +25,8 @@ InvState = Invitation.State
 
 # Above this many new respondents the invitations are written by a worker, not inside the request.
 INVITE_IN_REQUEST_LIMIT = 1000
+# A background job invites this many respondents per transaction, reporting its progress after each.
+INVITE_CHUNK = 200
 
 
 @transaction.atomic
@@ -127,18 +129,44 @@ def invitations_send(*, survey: Survey, by: Actor, respondents: Iterable[Respond
     return len(messages)
 
 
+def invitations_job_key(survey: Survey) -> str:
+    return f"survey:{survey.pk}:invitations"
+
+
 def invitations_dispatch(*, survey: Survey, by: Actor) -> tuple[int, bool]:
-    """Invite the respondents not invited yet: at once for a list up to `INVITE_IN_REQUEST_LIMIT`, else by a
-    worker after the commit. Returns how many are invited, or are being invited, and whether a worker does it."""
+    """Invite the respondents not invited yet: at once for a list up to `INVITE_IN_REQUEST_LIMIT`, else through a
+    background job committed with the click (a second click while it runs finds the same job). Returns how many
+    are invited, or are to be invited, and whether a job does it."""
     waiting = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True).count()
     if waiting <= INVITE_IN_REQUEST_LIMIT:
         return invitations_send(survey=survey, by=by), False
     if survey.state not in workflow.INVITING:
         raise ValidationError(_("Open the survey before sending invitations."))
-    user = actor_user(by)
-    user_id = user.pk if user is not None else None
-    transaction.on_commit(lambda: background.enqueue("surveys.tasks.invitations_send", survey.pk, user_id), robust=True)
+    jobs.job_request(
+        kind="surveys.services.invitations.invitations_job",
+        partnership=survey.partnership,
+        by=actor_user(by),
+        params={"survey": survey.pk},
+        key=invitations_job_key(survey),
+    )
     return waiting, True
+
+
+@jobs.job_handler
+def invitations_job(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """The background job behind "Send invitations": invite in chunks, each committed with its outbox rows, so
+    a worker killed midway leaves whole chunks, and the run that takes over invites only those still waiting."""
+    survey = Survey.objects.get(pk=job.params["survey"])
+    waiting = survey.respondents.filter(invitation__isnull=True, erased_at__isnull=True).order_by("pk")
+    remaining = waiting.count()
+    total = max(job.total, remaining)  # a run that takes over keeps the first run's total
+    done = total - remaining
+    progress(done, total)
+    while chunk := list(waiting[:INVITE_CHUNK]):
+        done += invitations_send(survey=survey, by=job.requested_by, respondents=chunk)
+        total = max(total, done + waiting.count())  # respondents added meanwhile are invited too
+        progress(done, total)
+    return {"invited": done}
 
 
 @transaction.atomic

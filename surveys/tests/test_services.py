@@ -11,7 +11,7 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from partnership.models import OutboundMessage
+from partnership.models import Job, OutboundMessage
 from partnership.tokens import token_hash
 from surveys import answers, selectors, services
 from surveys.models import Answer, Invitation, InvitationToken, Question, Respondent, Response, Survey
@@ -708,7 +708,7 @@ def test_a_respondent_is_added_only_in_one_of_the_surveys_languages(built):
     assert added.language == survey.default_language
 
 
-def test_a_long_respondent_list_is_queued_by_task_name_after_the_commit(
+def test_a_long_respondent_list_is_a_job_committed_with_the_click_and_queued_by_task_name_after_the_commit(
     built, ministry, monkeypatch, django_capture_on_commit_callbacks
 ):
     from partnership import background
@@ -723,8 +723,18 @@ def test_a_long_respondent_list_is_queued_by_task_name_after_the_commit(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.invitations_dispatch(survey=survey, by=ministry) == (3, True)
 
-    assert queued == [("surveys.tasks.invitations_send", (survey.pk, ministry.pk))]
+    job = Job.objects.get()
+    assert (job.kind, job.params, job.state, job.requested_by) == (
+        "surveys.services.invitations.invitations_job",
+        {"survey": survey.pk},
+        Job.State.QUEUED,
+        ministry,
+    )
+    assert queued == [("partnership.tasks.job_run", (job.pk,))]
     assert not Invitation.objects.filter(survey=survey).exists(), "the worker writes them, not the request"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitations_dispatch(survey=survey, by=ministry) == (3, True)
+    assert Job.objects.get() == job, "a second click while the job is open finds the same job"
     RespondentFactory.create_batch(1, survey=built.survey)
     monkeypatch.setattr(invitations, "INVITE_IN_REQUEST_LIMIT", 10)
     assert services.invitations_dispatch(survey=survey, by=ministry) == (4, False)

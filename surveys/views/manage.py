@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from partnership import access
+from partnership import access, jobs
 from surveys import importer, selectors, services, workflow
 from surveys.forms import RespondentForm, RespondentUploadForm, SectionForm
 from surveys.models import Invitation, Survey
+from surveys.services.invitations import invitations_job_key
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:
@@ -29,7 +30,10 @@ def _invite(request: HttpRequest, survey: Survey) -> None:
         return
     messages.success(
         request,
-        _("The invitations to %(count)d respondents are being written and sent; the funnel fills as they go out.")
+        _(
+            "The invitations to %(count)d respondents are being written and sent; this page shows their progress and "
+            "the funnel fills as they go out."
+        )
         % {"count": count},
     )
 
@@ -82,6 +86,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "inviting": survey.state in workflow.INVITING,
             "no_resend": workflow.NO_RESEND,
             "bounced_state": Invitation.State.BOUNCED,
+            "invite_job": jobs.job_latest(key=invitations_job_key(survey)),
         },
     )
 
