@@ -15,10 +15,13 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -37,6 +40,7 @@ DIRECT_LIMIT = 2000
 CHUNK_SIZE = 1000
 PROGRESS_EVERY = 500
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_TASK = "surveys.tasks.survey_export_run"
 
 Progress = Callable[[int], None]
 
@@ -224,45 +228,77 @@ def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
     export = SurveyExport(survey=survey, format=fmt, requested_by=by if getattr(by, "pk", None) else None)
     export.full_clean()
     export.save()
-    transaction.on_commit(lambda: background.enqueue("surveys.tasks.survey_export_run", export.pk))
+    # Robust: with the broker down the request still commits its export; `exports_sweep` hands it over later.
+    transaction.on_commit(lambda: _hand_to_task(export.pk), robust=True)
     return export
+
+
+def _hand_to_task(export_id: int) -> None:
+    background.enqueue(EXPORT_TASK, export_id)
+    SurveyExport.objects.filter(pk=export_id, state=SurveyExport.State.QUEUED).update(enqueued_at=timezone.now())
+
+
+def _lease_end() -> Any:
+    return timezone.now() + timedelta(seconds=settings.JOB_LEASE_SECONDS)
+
+
+def _lease_expired(now: Any) -> Q:
+    return Q(state=SurveyExport.State.RUNNING) & (Q(claimed_until__lt=now) | Q(claimed_until__isnull=True))
 
 
 def export_run(*, export: SurveyExport) -> SurveyExport:
     """Write the export's file, counting progress; running it again once it is done or failed does nothing.
 
-    A queued export, or one left running by a worker that died, is (re)written from the start.
+    A queued export, or one whose worker died (its lease ran out), is (re)written from the start; one that a
+    live worker holds is left to it. Only the claim's holder (its `started_at`) may record the outcome.
     """
     survey = export.survey
     total = submitted_count(survey)
-    claimed = SurveyExport.objects.filter(pk=export.pk, state__in=workflow.EXPORT_UNDER_WAY).update(
-        state=SurveyExport.State.RUNNING, started_at=timezone.now(), rows_done=0, rows_total=total, error=""
+    now = timezone.now()
+    claimed = (
+        SurveyExport.objects.filter(pk=export.pk)
+        .filter(Q(state=SurveyExport.State.QUEUED) | _lease_expired(now))
+        .update(
+            state=SurveyExport.State.RUNNING,
+            started_at=now,
+            claimed_until=_lease_end(),
+            rows_done=0,
+            rows_total=total,
+            error="",
+        )
     )
     if not claimed:
         export.refresh_from_db()
         return export
+    mine = SurveyExport.objects.filter(pk=export.pk, state=SurveyExport.State.RUNNING, started_at=now)
 
     def progress(done: int) -> None:
-        SurveyExport.objects.filter(pk=export.pk).update(rows_done=done, rows_total=max(total, done))
+        mine.update(rows_done=done, rows_total=max(total, done), claimed_until=_lease_end())
 
     storage = export.file.storage
     try:
         with tempfile.TemporaryFile() as handle:
             rows = write(survey, export.format, handle, progress=progress)
+            mine.update(claimed_until=_lease_end())  # the upload to the store may take a while
             handle.seek(0)
             name = storage.save(
                 export.file.field.generate_filename(export, filename(survey, export.format)), File(handle)
             )
     except Exception as error:  # whatever went wrong is shown to the owner, who may try again
         logger.exception("Export %s of survey %s failed", export.pk, survey.pk)
-        SurveyExport.objects.filter(pk=export.pk).update(
+        mine.update(
             state=SurveyExport.State.FAILED, error=f"{type(error).__name__}: {error}"[:1000], finished_at=timezone.now()
         )
         export.refresh_from_db()
         return export
     with transaction.atomic():
-        finished = SurveyExport.objects.filter(pk=export.pk, state=SurveyExport.State.RUNNING).update(
-            state=SurveyExport.State.DONE, file=name, rows_done=rows, rows_total=rows, finished_at=timezone.now()
+        finished = mine.update(
+            state=SurveyExport.State.DONE,
+            file=name,
+            rows_done=rows,
+            rows_total=rows,
+            finished_at=timezone.now(),
+            claimed_until=None,
         )
         if finished:
             # A newer file replaces the earlier finished ones of the same survey and format.
@@ -276,6 +312,30 @@ def export_run(*, export: SurveyExport) -> SurveyExport:
         storage.delete(name)  # the export was deleted or taken over while this run wrote its file
     export.refresh_from_db()
     return export
+
+
+def exports_sweep(*, now: Any = None) -> int:
+    """Hand again to tasks the exports the broker lost and those whose worker died (Beat, every 20 s): the
+    jobs' sweep for exports, which keep their own model (see SurveyExport)."""
+    now = now or timezone.now()
+    handed_before = now - timedelta(seconds=settings.JOB_HANDOFF_SECONDS)
+    lost = Q(state=SurveyExport.State.QUEUED) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=handed_before))
+    with transaction.atomic():
+        ids = list(
+            SurveyExport.objects.filter(lost | _lease_expired(now))
+            .order_by("created_at", "pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:100]
+        )
+        SurveyExport.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for index, export_id in enumerate(ids):
+        try:
+            background.enqueue(EXPORT_TASK, export_id)
+        except Exception:  # the broker is still down: the next sweep tries these again
+            SurveyExport.objects.filter(pk__in=ids[index:]).update(enqueued_at=None)
+            logger.warning("Could not hand export %s to the broker", export_id, exc_info=True)
+            break
+    return len(ids)
 
 
 def exports_purge_expired(*, now: Any = None) -> int:

@@ -405,6 +405,10 @@ class SurveyExport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Handed to the broker at; held by a worker until (renewed with its progress): the jobs' lease, see
+    # surveys.exports.exports_sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

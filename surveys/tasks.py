@@ -28,6 +28,12 @@ def survey_export_run(export_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def survey_exports_sweep() -> int:
+    """Hand lost and abandoned background exports to workers again (Beat, every 20 s)."""
+    return exports.exports_sweep()
+
+
+@shared_task(ignore_result=True)
 def survey_exports_purge() -> int:
     """Delete export files past their retention (for Beat, daily)."""
     return exports.exports_purge_expired()

@@ -127,3 +127,31 @@ def test_a_job_whose_worker_is_killed_midway_is_finished_by_another_once_its_lea
     assert (job.done, job.total, job.attempts, job.error) == (respondents, respondents, 2, "")
     assert Invitation.objects.filter(survey=survey).count() == respondents
     assert OutboundMessage.objects.filter(key__startswith=f"survey:{survey.pk}:invitation:").count() == respondents
+
+
+def test_an_export_requested_while_the_broker_is_down_is_kept_and_written_by_the_sweep(
+    client, partnership, coordinator
+):
+    from partnership.celery import app
+    from surveys import exports
+    from surveys.models import SurveyExport
+
+    survey = survey_with_respondents(partnership, 0)
+    client.force_login(coordinator)
+    address = reverse("surveys:exports", kwargs={"pk": survey.pk})
+    app.conf.task_always_eager = False  # published to the (unreachable) broker, as in production
+
+    with broker_unreachable():
+        page = client.post(address, {"format": "csv"}, follow=True)
+        assert page.status_code == 200
+        assert "The export is being prepared" in page.content.decode()
+        export = SurveyExport.objects.get()
+        assert (export.state, export.enqueued_at) == (SurveyExport.State.QUEUED, None)
+        assert exports.exports_sweep() == 1  # still down: kept for the next sweep
+        export.refresh_from_db()
+        assert export.enqueued_at is None
+
+    app.conf.task_always_eager = True  # the broker is back; here the task runs in this process
+    assert exports.exports_sweep() == 1
+    export.refresh_from_db()
+    assert export.state == SurveyExport.State.DONE

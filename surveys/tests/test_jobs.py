@@ -1,5 +1,5 @@
 """The "Send invitations" job of a long respondent list: run once however often it is started, and shown truthfully
-on the manage page to the survey's owner and coordinators only."""
+on the manage page to the survey's owner and coordinators only; background exports recovered by their sweep."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils import timezone
 from partnership import jobs
 from partnership.models import Job, OutboundMessage
 from surveys import services
-from surveys.models import Invitation, Survey
+from surveys.models import Invitation, Survey, SurveyExport
 from surveys.services import invitations
 from surveys.tests.factories import RespondentFactory, open_survey
 
@@ -108,3 +108,39 @@ def test_only_the_owner_and_the_coordinators_see_the_job(client, long_list, mini
     assert client.get(address).status_code == 404
     assert client.post(address, {"invite": "1"}).status_code == 404
     assert Job.objects.count() == 1
+
+
+def test_an_export_held_by_a_live_worker_is_left_to_it_and_handed_again_once_its_lease_runs_out(built, ministry):
+    from surveys import exports
+
+    export = SurveyExport.objects.create(survey=built.survey, format="csv", requested_by=ministry)
+    holder_started = timezone.now() - timedelta(seconds=5)
+    SurveyExport.objects.filter(pk=export.pk).update(
+        state=SurveyExport.State.RUNNING, started_at=holder_started, claimed_until=timezone.now() + timedelta(minutes=1)
+    )
+
+    assert exports.exports_sweep() == 0
+    exports.export_run(export=export)  # a second delivery of the task while the first worker writes
+    export.refresh_from_db()
+    assert (export.state, export.started_at) == (SurveyExport.State.RUNNING, holder_started)
+
+    SurveyExport.objects.filter(pk=export.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert exports.exports_sweep() == 1  # eager here: the export is written at once
+    export.refresh_from_db()
+    assert export.state == SurveyExport.State.DONE
+    assert export.file.name and export.claimed_until is None
+
+
+def test_an_export_the_broker_never_got_is_handed_over_by_the_sweep_and_a_recent_hand_off_is_left(built, ministry):
+    from surveys import exports
+
+    lost = SurveyExport.objects.create(survey=built.survey, format="csv", requested_by=ministry)
+    handed = SurveyExport.objects.create(
+        survey=built.survey, format="xlsx", requested_by=ministry, enqueued_at=timezone.now()
+    )
+
+    assert exports.exports_sweep() == 1
+
+    lost.refresh_from_db()
+    handed.refresh_from_db()
+    assert (lost.state, handed.state) == (SurveyExport.State.DONE, SurveyExport.State.QUEUED)
