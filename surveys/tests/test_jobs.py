@@ -75,6 +75,7 @@ def test_the_manage_page_shows_the_job_queued_then_its_progress_then_done_or_fai
     assert 'data-state="queued"' in page
     assert "Waiting for a worker to start" in page
     assert 'name="invite"' not in page, "no second send while the job is open"
+    assert 'http-equiv="refresh"' in page
 
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, done=2, total=5)
     page = manage_page(client, long_list)
@@ -85,6 +86,7 @@ def test_the_manage_page_shows_the_job_queued_then_its_progress_then_done_or_fai
     Job.objects.filter(pk=job.pk).update(state=Job.State.FAILED, error="Open the survey before sending invitations.")
     page = manage_page(client, long_list)
     assert 'data-state="failed"' in page
+    assert 'http-equiv="refresh"' not in page
     assert "Failed: Open the survey before sending invitations. (2 invitations were written before.)" in page
     assert 'name="invite"' in page, "the owner may try again"
 
