@@ -19,4 +19,5 @@ class PartnershipConfig(AppConfig):
         "consentrecord": ("view",),
         "auditlog": ("view",),
         "outboundmessage": ("view",),
+        "job": ("view",),
     }
