@@ -136,6 +136,20 @@ class SmtpSink:
     on_receive: Callable[[Message], None] | None = None
     # The client's address of each message received or refused: one per SMTP connection used.
     peers: list[Any] = field(default_factory=list)
+    # The running aiosmtpd controller (None while connections are refused) and how to start another.
+    controller: Any = None
+    serve: Callable[[], Any] | None = None
+
+    def refuse_connections(self) -> None:
+        """Stop listening, so connecting fails with "connection refused" until accept_connections().
+        Not from inside on_receive (the server's own thread): call it from another thread."""
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def accept_connections(self) -> None:
+        if self.controller is None and self.serve is not None:
+            self.controller = self.serve()
 
     @property
     def url(self) -> str:
@@ -174,10 +188,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
                     sink.refused += 1
             return reply
 
-    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
-    controller.start()
+    def serve() -> Any:
+        controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+        controller.start()
+        return controller
+
+    sink.serve = serve
+    sink.accept_connections()
     yield sink
-    controller.stop()
+    sink.refuse_connections()
 
 
 @pytest.fixture
@@ -299,6 +318,69 @@ def celery_worker_factory(
     log = tmp_path / "worker.log"
     if log.exists():
         sys.stdout.write(log.read_text(errors="replace")[-4000:])
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of the test's own on a free port, without persistence: kill() and start() give
+    a broker restarted empty. Never the shared Redis on 6379, which the rest of the suite uses."""
+
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [*command, "--daemonize", "no"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + 10
+        while not _redis_reachable(self.url):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    require(shutil.which("redis-server") is not None, "needs redis-server (Debian's redis-server package)")
+    server = RedisServer(port=free_port(), log_path=tmp_path / "redis.log")
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def own_broker(redis_server: RedisServer, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
+    """This test's process and its workers use the test's own redis-server as the broker. Request it
+    before celery_worker_factory, which reads the broker from the settings."""
+    from partnership.celery import app
+
+    def fresh_connections() -> None:
+        # What Celery does after a fork: the next publish connects to the broker configured now.
+        if app._pool is not None:  # type: ignore[attr-defined]
+            app._pool.force_close_all()  # type: ignore[attr-defined]
+        app._pool = None  # type: ignore[attr-defined]
+        app.amqp._producer_pool = None  # type: ignore[attr-defined]
+
+    previous = app.conf.broker_url
+    monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)  # Celery reads it before its own setting
+    settings.CELERY_BROKER_URL = redis_server.url
+    app.conf.update(broker_url=redis_server.url)
+    fresh_connections()
+    yield redis_server
+    app.conf.update(broker_url=previous)
+    fresh_connections()
 
 
 @pytest.fixture(scope="session")

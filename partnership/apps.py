@@ -21,3 +21,6 @@ class PartnershipConfig(AppConfig):
         "outboundmessage": ("view",),
         "job": ("view",),
     }
+
+    def ready(self) -> None:
+        from partnership import checks  # noqa: F401  # registers the system checks

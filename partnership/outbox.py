@@ -2,20 +2,27 @@
 
 Apps write complete messages here with a unique key; the outbox knows nothing of meetings or
 surveys. A row is claimed atomically (pending -> sending) before it is sent, so overlapping tasks
-and sweeps never send it twice; a row left in sending by a killed worker is reclaimed by the sweep.
+and sweeps never send it twice. A claim is a lease (`OUTBOX_RECLAIM_AFTER_SECONDS`), renewed right
+before each send and compared when the outcome is recorded: the sweep takes back a row whose lease
+ran out (a killed worker), and only the claim's current holder may mark it. A row handed to the
+broker that no worker has claimed within `OUTBOX_HANDOFF_LEASE_SECONDS` (a broker that lost it) is
+handed again by the sweep; the claim still lets only one task send it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import re
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -147,12 +154,23 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         return
 
     def enqueue() -> None:
-        OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING).update(enqueued_at=timezone.now())
-        _hand_to_tasks(ids)
+        _hand_over(ids, handed_at=timezone.now())
 
     # Robust: if the broker is down, the rows are saved and the sweep hands them to a task later;
     # the change that caused the mail must not fail because of it.
     transaction.on_commit(enqueue, robust=True)
+
+
+def _hand_over(ids: list[int], *, handed_at: datetime) -> None:
+    """Mark the rows handed to the broker and hand them; if the broker refuses, unmark them, so the
+    next sweep hands them again instead of waiting for the hand-off lease."""
+    handed = OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING)
+    handed.update(enqueued_at=handed_at)
+    try:
+        _hand_to_tasks(ids)
+    except Exception:
+        handed.filter(enqueued_at=handed_at).update(enqueued_at=None)
+        raise
 
 
 def _hand_to_tasks(ids: list[int]) -> None:
@@ -245,8 +263,12 @@ def retry_delay(attempts: int) -> float:
 def message_send(*, message_id: int, connection: Any = None) -> bool:
     """Claim and send one message. Returns True if this call sent it, False if someone else has it.
 
-    Raises TransientSendError after putting the row back to pending with a later send_after.
+    Raises TransientSendError after putting the row back to pending with a later send_after, and
+    without claiming the row while a batch has paused SMTP after errors.
     """
+    paused = smtp_paused_for()
+    if paused > 0:
+        raise TransientSendError(message_id, paused, "SMTP paused after errors")
     claimed_at = _claim(message_id)
     if claimed_at is None:
         return False
@@ -287,43 +309,108 @@ def _deliver(message: OutboundMessage, claimed_at: datetime, connection: Any) ->
 
 
 def messages_send_batch(*, message_ids: list[int]) -> int:
-    """Send several messages over one SMTP connection; transient failures are left for the sweep.
+    """Send several messages over one SMTP connection, oldest first; never raises for SMTP trouble.
 
     The batch is claimed with one UPDATE and read with one SELECT. Right before each send the row's
-    claim is renewed, only if this batch still holds it: a batch slowed down past the reclaim timeout
-    (a slow or failing SMTP relay) may have lost its later rows to the sweep, and must then leave them
-    to whoever took them. Each message is marked sent on its own, so a crash repeats at most the one
-    in flight.
+    claim is renewed and its attempt counted, only if this batch still holds it: a batch slowed down
+    past the lease may have lost its later rows to the sweep, and must then leave them to whoever took
+    them. Each message is marked sent on its own, so a crash repeats at most the one in flight.
+
+    When the server cannot be reached, drops the connection, or refuses for now twice in a row, the
+    batch stops: its unsent rows go back to pending with backoff (no attempt counted for rows not
+    tried), and every worker leaves SMTP alone for that long (`smtp_paused_for`), so a 4xx storm
+    slows the workers down instead of burning through the queue.
     """
     batch_claim = timezone.now()
     OutboundMessage.objects.filter(pk__in=message_ids, status=Status.PENDING, send_after__lte=batch_claim).update(
-        status=Status.SENDING, claimed_at=batch_claim, attempts=F("attempts") + 1
+        status=Status.SENDING, claimed_at=batch_claim
     )
-    claimed = OutboundMessage.objects.filter(
-        pk__in=message_ids, status=Status.SENDING, claimed_at=batch_claim
-    ).order_by("pk")
-    sent = 0
-    with get_connection() as connection:
-        for message in claimed:
+    claimed = list(
+        OutboundMessage.objects.filter(pk__in=message_ids, status=Status.SENDING, claimed_at=batch_claim).order_by("pk")
+    )
+    paused = smtp_paused_for()
+    if claimed and paused > 0:
+        _put_back(claimed, batch_claim, delay=paused, reason="SMTP paused after errors")
+        return 0
+    connection = get_connection()
+    sent = refusals_in_a_row = 0
+    try:
+        for index, message in enumerate(claimed):
+            try:
+                connection.open()  # a no-op while the connection is open
+            except (OSError, smtplib.SMTPException) as error:
+                _stop_batch(claimed[index:], batch_claim, delay=retry_delay(1), error=error)
+                return sent
             renewed = timezone.now()
             if not OutboundMessage.objects.filter(pk=message.pk, status=Status.SENDING, claimed_at=batch_claim).update(
-                claimed_at=renewed
+                claimed_at=renewed, attempts=F("attempts") + 1
             ):
                 continue  # reclaimed by the sweep meanwhile: another task has it now
+            message.attempts += 1
             try:
                 sent += _deliver(message, renewed, connection)
-            except TransientSendError:
-                _reconnect(connection)
+                refusals_in_a_row = 0
+            except TransientSendError as error:
+                refusals_in_a_row += 1
+                if _connection_lost(error.__cause__) or refusals_in_a_row >= STORM_REFUSALS:
+                    _stop_batch(claimed[index + 1 :], batch_claim, delay=error.retry_in, error=error)
+                    return sent
+                _close_quietly(connection)  # start the next message on a fresh connection
+    finally:
+        _close_quietly(connection)
     return sent
 
 
-def _reconnect(connection: Any) -> None:
-    """After a failure the connection may be broken; start the next message on a fresh one."""
+# Refusals for now in a row that make a batch stop and pause SMTP (one may be a single recipient's).
+STORM_REFUSALS = 2
+_PAUSE_KEY = "outbox:smtp-paused-until"
+
+
+def smtp_paused_for() -> float:
+    """Seconds left of a pause that a worker set after SMTP errors (shared through the cache)."""
     try:
+        until = cache.get(_PAUSE_KEY)
+    except Exception:  # noqa: BLE001  # a cache that is down pauses nothing; the send meets its own errors
+        return 0.0
+    return max(float(until) - time.time(), 0.0) if until else 0.0
+
+
+def _stop_batch(unsent: list[OutboundMessage], batch_claim: datetime, *, delay: float, error: Exception) -> None:
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    logger.warning("SMTP trouble, %s messages put back for %.0f s: %s", len(unsent), delay, reason)
+    try:
+        cache.set(_PAUSE_KEY, time.time() + delay, timeout=max(int(delay) + 1, 1))
+    except Exception:
+        logger.warning("Could not share the SMTP pause through the cache", exc_info=True)
+    _put_back(unsent, batch_claim, delay=delay, reason=reason)
+
+
+def _put_back(unsent: list[OutboundMessage], batch_claim: datetime, *, delay: float, reason: str) -> None:
+    """Rows this batch claimed and did not try go back to pending, due after `delay`, without an attempt."""
+    if not unsent:
+        return
+    OutboundMessage.objects.filter(
+        pk__in=[message.pk for message in unsent], status=Status.SENDING, claimed_at=batch_claim
+    ).update(
+        status=Status.PENDING,
+        claimed_at=None,
+        enqueued_at=None,
+        send_after=timezone.now() + timedelta(seconds=delay),
+        last_error=reason,
+    )
+
+
+def _connection_lost(error: BaseException | None) -> bool:
+    """The server is gone or closing (refused, timed out, disconnected, 421), not refusing one message."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, (OSError, smtplib.SMTPServerDisconnected))
+
+
+def _close_quietly(connection: Any) -> None:
+    # A broken connection is dropped all the same; the next open starts afresh.
+    with contextlib.suppress(OSError, smtplib.SMTPException):
         connection.close()
-        connection.open()
-    except (OSError, smtplib.SMTPException):
-        pass  # the next message's send raises again and is put back for later
 
 
 # A personal-link token (partnership.tokens: 32 random bytes, URL-safe base64) standing alone.
@@ -344,23 +431,34 @@ class SweepResult:
 
 
 def outbox_sweep(*, now: datetime | None = None, limit: int = 5000) -> SweepResult:
-    """Reclaim rows stuck in sending, and hand due pending rows that no task holds to new tasks."""
+    """Reclaim rows whose claim's lease ran out, and hand due pending rows that no task holds to new
+    tasks, oldest first: never handed, put back, or handed longer ago than the hand-off lease (a
+    broker restarted empty lost them; if it only kept them waiting, the claim lets one task send)."""
     now = now or timezone.now()
-    reclaim_before = now - timedelta(seconds=settings.OUTBOX_RECLAIM_AFTER_SECONDS)
-    reclaimed = OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=reclaim_before).update(
+    lease_ended = now - timedelta(seconds=settings.OUTBOX_RECLAIM_AFTER_SECONDS)
+    reclaimed = OutboundMessage.objects.filter(status=Status.SENDING, claimed_at__lt=lease_ended).update(
         status=Status.PENDING, claimed_at=None, enqueued_at=None
     )
+    handed_before = now - timedelta(seconds=settings.OUTBOX_HANDOFF_LEASE_SECONDS)
     due = (
         OutboundMessage.objects.filter(status=Status.PENDING, send_after__lte=now)
-        .exclude(enqueued_at__gte=reclaim_before)
-        .order_by("send_after")
+        .exclude(enqueued_at__gte=handed_before)
+        .order_by("send_after", "pk")
     )
     # Rows are picked and marked enqueued under a lock that a concurrent sweep skips, so two
     # overlapping sweeps split the due rows between them instead of each queueing all of them.
     with transaction.atomic():
         ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
         OutboundMessage.objects.filter(pk__in=ids).update(enqueued_at=now)
-    _hand_to_tasks(ids)
+    try:
+        _hand_to_tasks(ids)
+    except Exception:
+        # The broker is down: unmark the rows, so the next sweep hands them as soon as it is back.
+        OutboundMessage.objects.filter(pk__in=ids, status=Status.PENDING, enqueued_at=now).update(enqueued_at=None)
+        logger.warning(
+            "Outbox sweep could not reach the broker; %s rows wait for the next sweep", len(ids), exc_info=True
+        )
+        return SweepResult(reclaimed=reclaimed, enqueued=0)
     return SweepResult(reclaimed=reclaimed, enqueued=len(ids))
 
 

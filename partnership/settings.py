@@ -168,8 +168,13 @@ CELERY_BEAT_SCHEDULE = {
     "survey-exports-sweep": {"task": "surveys.tasks.survey_exports_sweep", "schedule": 20.0},
 }
 
-# The outbox: a row left in "sending" this long is taken to be lost by a dead worker.
-OUTBOX_RECLAIM_AFTER_SECONDS = env.int("OUTBOX_RECLAIM_AFTER_SECONDS", default=300)
+# The outbox. A claim is a lease, renewed right before each send: a row in "sending" whose claim is
+# older than this is taken back by the sweep (a dead worker). It must outlast an SMTP hand-off
+# (EMAIL_TIMEOUT) with as much again to spare, which partnership.checks verifies.
+OUTBOX_RECLAIM_AFTER_SECONDS = env.int("OUTBOX_RECLAIM_AFTER_SECONDS", default=60)
+# A due row handed to the broker and claimed by no worker after this long is handed again (a broker
+# restarted empty lost it); the claim still lets only one task send it.
+OUTBOX_HANDOFF_LEASE_SECONDS = env.int("OUTBOX_HANDOFF_LEASE_SECONDS", default=45)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 # Many messages at once (a survey's invitations) go in tasks of this many, over one SMTP connection each.

@@ -128,3 +128,56 @@ def recover_and_assert_exactly_once(
     assert all(count == 2 for count in repeated.values())
     assert len(repeated) <= concurrency, f"more repeats than messages in flight: {repeated}"
     assert by_id[killed_during[0]] in repeated, "the message the SMTP server had at the kill is sent again"
+
+
+def lease_env(sink: Any, *, lease: int, handoff: int, email_timeout: int, retry_base: int = 1) -> dict[str, str]:
+    """A worker on short leases (seconds, not a minute) that stays inside them: EMAIL_TIMEOUT is at most
+    half the claim's lease, as partnership.checks requires."""
+    assert 2 * email_timeout <= lease
+    return {
+        "EMAIL_URL": sink.url,
+        "EMAIL_TIMEOUT": str(email_timeout),
+        "OUTBOX_RECLAIM_AFTER_SECONDS": str(lease),
+        "OUTBOX_HANDOFF_LEASE_SECONDS": str(handoff),
+        "OUTBOX_RETRY_BASE_SECONDS": str(retry_base),
+    }
+
+
+def assert_no_task_raised(log: Path) -> None:
+    """No task ended with an exception (broker reconnections may still be logged as errors)."""
+    text = log.read_text(errors="replace")
+    problems = [line for line in text.splitlines() if "raised unexpected" in line]
+    assert problems == [], "\n".join(problems[:20])
+
+
+def attempts(prefix: str = "") -> Counter[int]:
+    """How many rows have been tried how many times."""
+    return Counter(OutboundMessage.objects.filter(key__startswith=prefix).values_list("attempts", flat=True))
+
+
+class Sweeper:
+    """What Celery Beat does every minute, every `every` seconds in a thread of the test process."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        import threading
+
+        self.every = every
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stopped.wait(self.every):
+                outbox.outbox_sweep()  # a dead broker leaves the rows for the next sweep
+        finally:
+            connection.close()
+
+    def __enter__(self) -> Sweeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=30)

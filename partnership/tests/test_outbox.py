@@ -482,3 +482,83 @@ def test_a_batch_slowed_past_the_reclaim_timeout_leaves_reclaimed_rows_to_their_
     for message_id in ids[1:]:
         assert outbox.message_send(message_id=message_id)
     assert sorted(sink.message_ids().values()) == [1, 1, 1]
+
+
+def test_the_claims_lease_must_outlast_the_smtp_timeout_with_as_much_to_spare(settings):
+    from django.core.checks import run_checks
+
+    settings.EMAIL_TIMEOUT = 30
+    settings.OUTBOX_RECLAIM_AFTER_SECONDS = 45
+    assert [error.id for error in run_checks()] == ["partnership.E001"]
+    settings.OUTBOX_RECLAIM_AFTER_SECONDS = 60
+    assert [error.id for error in run_checks()] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expired_lease_is_reclaimed_within_about_a_lease_and_never_during_the_smtp_hand_off(sink, settings):
+    settings.EMAIL_TIMEOUT = 1
+    settings.OUTBOX_RECLAIM_AFTER_SECONDS = lease = 2
+    slow, abandoned = (
+        OutboundMessage.objects.create(
+            key=f"lease:{name}", to_email="a@example.org", subject=name, body_text="b", enqueued_at=timezone.now()
+        )
+        for name in ("slow", "abandoned")
+    )
+    assert outbox.message_claim(message_id=abandoned.pk)  # a holder that dies with its claim
+    claimed_at = fresh(abandoned).claimed_at
+
+    def stall_inside_the_timeout(_received: Message) -> None:
+        time.sleep(0.9)
+
+    stop = threading.Event()
+
+    def sweep_every_tenth_of_a_second() -> None:
+        try:
+            while not stop.wait(0.1):
+                outbox.outbox_sweep()
+        finally:
+            connection.close()
+
+    sweeper = threading.Thread(target=sweep_every_tenth_of_a_second)
+    sink.on_receive = stall_inside_the_timeout
+    sweeper.start()
+    try:
+        assert outbox.message_send(message_id=slow.pk), "the sweep left the slow hand-off alone"
+        sink.on_receive = None
+        wait_until(lambda: fresh(abandoned).status != Status.SENDING, timeout=10, what="the reclaim")
+        held_for = (timezone.now() - claimed_at).total_seconds()
+        wait_until(lambda: fresh(abandoned).status == Status.SENT, what="the next sweep to send it")
+    finally:
+        stop.set()
+        sweeper.join(timeout=30)
+    assert lease <= held_for <= lease + 1.5
+    assert (fresh(slow).attempts, fresh(abandoned).attempts) == (1, 2)
+    assert sink.message_ids() == Counter({slow.message_id: 1, abandoned.message_id: 1})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stale_holder_cannot_mark_sent_a_row_that_another_worker_claimed_since(sink, settings):
+    """The server accepted the stale holder's mail, but its lease ran out meanwhile and another worker
+    holds the row now: only that worker's outcome may be recorded."""
+    settings.OUTBOX_RECLAIM_AFTER_SECONDS = 0
+    message = OutboundMessage.objects.create(key="stale:1", to_email="a@example.org", subject="s", body_text="b")
+    newer_claim: list[datetime | None] = []
+
+    def lease_runs_out_and_another_worker_claims() -> None:
+        try:
+            outbox.outbox_sweep(limit=0)
+            assert outbox.message_claim(message_id=message.pk)
+            newer_claim.append(fresh(message).claimed_at)
+        finally:
+            connection.close()
+
+    def during_send(_received: Message) -> None:
+        other_worker = threading.Thread(target=lease_runs_out_and_another_worker_claims)
+        other_worker.start()
+        other_worker.join(timeout=30)
+
+    sink.on_receive = during_send
+    outbox.message_send(message_id=message.pk)
+
+    row = fresh(message)
+    assert (row.status, row.claimed_at, row.sent_at, row.attempts) == (Status.SENDING, newer_claim[0], None, 2)
