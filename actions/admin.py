@@ -8,8 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
@@ -23,9 +22,10 @@ from actions.models import (
     Milestone,
     WorkingGroup,
 )
-from actions.resources import ActionConfirmImportForm, ActionImportForm, ActionResource
+from actions.resources import ActionResource
 from partnership.admin import EstimatedCountPaginator, ScopedAdmin, ScopedTabularInline
 from partnership.documents import DocumentModelForm
+from partnership.importing.admin import PartnershipImportMixin
 
 
 class MilestoneInline(ScopedTabularInline):
@@ -96,12 +96,9 @@ class ActionAdminForm(forms.ModelForm):
 
 
 @admin.register(Action)
-class ActionAdmin(ImportMixin, ScopedAdmin):
+class ActionAdmin(PartnershipImportMixin, ImportMixin, ScopedAdmin):
     form = ActionAdminForm
     resource_classes = [ActionResource]
-    import_template_name = "partnership/admin_import.html"
-    import_form_class = ActionImportForm
-    confirm_form_class = ActionConfirmImportForm
     list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated_at"]
     list_display_links = ["code", "title"]
     list_filter = (
@@ -188,56 +185,6 @@ class ActionAdmin(ImportMixin, ScopedAdmin):
             if field.name in changed
         }
         services.action_admin_save(action=obj, by=request.user, changed=changed, many=many)
-
-    def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
-        """After the confirm step: a file found wrong only now imported nothing, so say why rather than "finished"."""
-        if not (result.has_errors() or result.has_validation_errors()):
-            return super().process_result(result, request)
-        problems = [
-            _("row %(number)s: %(errors)s")
-            % {
-                "number": row.number,
-                "errors": " ".join(message for each in row.error_dict.values() for message in each),
-            }
-            for row in result.invalid_rows
-        ]
-        problems += [
-            _("row %(number)s: %(errors)s") % {"number": number, "errors": " ".join(str(e.error) for e in errors)}
-            for number, errors in result.row_errors()
-        ]
-        problems += [str(error.error) for error in result.base_errors]
-        messages.error(
-            request,
-            _("Nothing was imported. %(problems)s") % {"problems": "; ".join(str(problem) for problem in problems[:5])},
-        )
-        return redirect("admin:actions_action_import")
-
-    def get_import_form_kwargs(self, request: HttpRequest) -> dict[str, Any]:
-        return {**super().get_import_form_kwargs(request), "partnerships": self.coordinated(request)}
-
-    def create_confirm_form(self, request: HttpRequest, import_form: Any = None) -> Any:
-        form = super().create_confirm_form(request, import_form)
-        form.fields["partnership"].queryset = self.coordinated(request)
-        return form
-
-    def get_confirm_form_initial(self, request: HttpRequest, import_form: Any) -> dict[str, Any]:
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["partnership"] = import_form.cleaned_data["partnership"].pk
-        return initial
-
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        form = kwargs.get("form")
-        partnership = None
-        if form is not None and hasattr(form, "cleaned_data"):
-            partnership = form.cleaned_data.get("partnership")
-        if partnership is not None and not self.coordinated(request).filter(pk=partnership.pk).exists():
-            partnership = None
-        return {
-            **super().get_import_resource_kwargs(request, **kwargs),
-            "user": request.user,
-            "partnership": partnership,
-        }
 
 
 @admin.register(FundingOpportunity)

@@ -156,21 +156,53 @@ def action_admin_save(
     return action
 
 
-def imported_actions_record(*, actions: list[Action], by: Actor) -> None:
-    """Enter actions the Teaser import has just written in their history and the audit log: two inserts
-    for a whole batch, not two per action."""
+def imported_actions_record(
+    *,
+    actions: list[Action],
+    by: Actor,
+    contributors: list[list[Organisation]] | None = None,
+    sources: list[str] | None = None,
+) -> None:
+    """Enter actions an import has just written, each in the state it came in, in their history and the
+    audit log, with their contributing partners and the address each was kept at (`contributors` and
+    `sources` in the order of `actions`): a few inserts for a whole batch, not a few per action, and no
+    mail, as nobody moved them. The history's "created" entry names the state and the source."""
     user = actor_user(by)
+    sources = sources or [""] * len(actions)
+    Through = Action.contributors.through
+    Through.objects.bulk_create(
+        [
+            Through(action_id=action.pk, organisation_id=organisation.pk)
+            for action, organisations in zip(actions, contributors or [], strict=False)
+            for organisation in organisations
+        ]
+    )
     ActionEvent.objects.bulk_create(
         [
-            ActionEvent(action=action, kind=ActionEvent.Kind.CREATED, by=user, to_state=action.state, reason="imported")
-            for action in actions
+            ActionEvent(
+                action=action,
+                kind=ActionEvent.Kind.CREATED,
+                by=user,
+                to_state=action.state,
+                reason="imported",
+                changes={"source": ["", source]} if source else {},
+            )
+            for action, source in zip(actions, sources, strict=True)
         ]
     )
     label = Action._meta.label_lower
     AuditLog.objects.bulk_create(
         [
-            AuditLog(actor=user, verb="import", model=label, object_id=str(action.pk), object_repr=str(action)[:200])
-            for action in actions
+            AuditLog(
+                actor=user,
+                verb="import",
+                model=label,
+                object_id=str(action.pk),
+                object_repr=str(action)[:200],
+                changes={"source": source} if source else {},
+                partnership_id=action.partnership_id,
+            )
+            for action, source in zip(actions, sources, strict=True)
         ]
     )
 

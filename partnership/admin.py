@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
 from partnership import outbox, scoping, selectors, services
+from partnership.importing.admin import PartnershipImportMixin, PortalImportMixin
 from partnership.models import (
     AuditLog,
     ConsentRecord,
@@ -31,7 +32,7 @@ from partnership.models import (
     Pillar,
     PriorityArea,
 )
-from partnership.resources import OrganisationResource, PersonResource
+from partnership.resources import MembershipResource, OrganisationResource, PersonResource
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -223,25 +224,9 @@ def _scoped_filter(model: Any, entry: Any) -> Any:
     return (name, ScopedRelatedFilter)
 
 
-class PortalImportExportAdmin(ImportExportModelAdmin):
-    """Imports run as the user (audited, scoped to what they manage) and explain unreadable files plainly."""
-
-    import_template_name = "partnership/admin_import.html"
-
-    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
-
-    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
-        if isinstance(e, UnicodeDecodeError):
-            form.add_error(
-                "import_file",
-                _(
-                    "This file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”, "
-                    "or choose the XLSX format, and upload it again."
-                ),
-            )
-            return
-        super().add_data_read_fail_error_to_form(form, e)
+class PortalImportExportAdmin(PortalImportMixin, ImportExportModelAdmin):
+    """Imports run as the user (audited, scoped to what they manage), read any CSV or XLSX workbook and
+    explain every problem plainly (partnership.importing)."""
 
 
 class PriorityAreaInline(ScopedTabularInline):
@@ -373,7 +358,9 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedAdmin):
+class MembershipAdmin(PartnershipImportMixin, PortalImportExportAdmin, ScopedAdmin):
+    resource_classes = [MembershipResource]
+    partnership_required = False  # the file may name each row's partnership instead
     list_display = ["organisation", "partnership", "role", "since", "until"]
     list_filter = [("partnership", CoordinatedPartnershipFilter), "role", "organisation__kind", "organisation__country"]
     list_select_related = ["organisation", "partnership"]

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm, ImportForm
 
 from partnership import services
-from partnership.models import ConsentRecord, Membership, Person
+from partnership.models import ConsentRecord, Membership, Partnership, Person
 
 
 class ProfileForm(forms.ModelForm):
@@ -80,3 +81,25 @@ class DirectoryFilterForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class PartnershipImportForm(ImportForm):
+    """The admin's import form for rows of one partnership: the choice offers only `partnerships` (those
+    the user coordinates), so a forged id is a field error. Optional where the file may name it per row."""
+
+    partnership = forms.ModelChoiceField(label=_("Import into partnership"), queryset=Partnership.objects.none())
+
+    def __init__(self, *args: Any, partnerships: Any = None, partnership_required: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partnership"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = partnerships if partnerships is not None else Partnership.objects.none()
+        field.required = partnership_required
+        if not partnership_required:
+            field.help_text = _("Or leave it empty and name each row's partnership in a “partnership” column.")
+
+
+class PartnershipConfirmImportForm(ConfirmImportForm):
+    """The confirm step carries the partnership on; its choices are set again to the user's partnerships."""
+
+    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none(), widget=forms.HiddenInput, required=False)

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from partnership import outbox, scoping
+from partnership import outbox, scoping, selectors
 from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
 
 User = get_user_model()
@@ -111,6 +111,38 @@ def membership_end(*, membership: Membership, until: Any = None, by: Actor) -> M
     membership.full_clean()
     membership.save(update_fields=["until"])
     audit_record(by=by, verb="end", instance=membership, changes={"until": [old, membership.until]})
+    coordinator_access_sync(organisation=membership.organisation)
+    return membership
+
+
+@transaction.atomic
+def membership_import(
+    *, membership: Membership, contacts: list[tuple[str, str]] | None = None, by: Actor
+) -> Membership:
+    """Save a membership read from an import file, audited, and make `contacts` ((name, e-mail) pairs)
+    its contact persons: people of its organisation found by e-mail, added when new; None leaves the
+    contacts as they are. An organisation the acting user may not name is refused, as in the admin."""
+    user = actor_user(by)
+    if user is not None:
+        if not selectors.partnerships_coordinated(user).filter(pk=membership.partnership_id).exists():
+            raise ValidationError({"partnership": _("This is a partnership you do not coordinate.")})
+        if not scoping.organisations_linkable(user).filter(pk=membership.organisation_id).exists():
+            raise ValidationError({"organisation": _("This belongs to a partnership you do not coordinate.")})
+    record_save(instance=membership, by=by)
+    if contacts is not None:
+        people = []
+        for name, email in contacts:
+            person = Person.objects.filter(email__iexact=email).first()
+            if person is None:
+                person = person_create(name=name, email=email, organisation=membership.organisation, by=by)
+            elif person.organisation_id != membership.organisation_id:
+                raise ValidationError({"contacts": _("A contact person must be a person of the organisation.")})
+            people.append(person)
+        before = sorted(membership.contacts.values_list("email", flat=True))
+        membership.contacts.set(people)
+        after = sorted(person.email for person in people)
+        if before != after:
+            audit_record(by=by, verb="update", instance=membership, changes={"contacts": [before, after]})
     coordinator_access_sync(organisation=membership.organisation)
     return membership
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from actions.models import Action, ActionEvent
 from actions.tests.factories import ActionFactory, member_organisation
-from partnership.models import Membership
+from partnership.models import Membership, OutboundMessage
 from partnership.tests.factories import PartnershipFactory, PillarFactory, PriorityAreaFactory, member_user
 
 pytestmark = pytest.mark.django_db
@@ -303,3 +303,139 @@ def test_a_secretariat_member_imports_too(client, teaser):
     confirm(client, upload(client, teaser, TEASER))
 
     assert Action.objects.filter(partnership=teaser).count() == 2
+
+
+# A long list kept elsewhere: states, leaders, contributors, a source; any file; every error at once.
+
+LONG_LIST_HEADER = "code;title;problem;priority_area;proposed_by;state;leader;contributors;source\n"
+
+
+def test_a_long_list_imports_states_leaders_contributors_and_sources_without_mail(
+    admin_client, coordinator, teaser, mailoutbox
+):
+    efus = member_organisation(teaser, name="European Forum for Urban Security", short_name="Efus")
+    content = (
+        "\ufeff"
+        + LONG_LIST_HEADER
+        + "A-03;Security by design;Planners lack guidance.;Urban planning and design;Nice;Adopted;Nice;"
+        '"Helsinki; efus";https://example.org/long-list#A-03\n'
+        + ";Safety audits;Residents are not heard.;Urban planning and design;Helsinki;under discussion;;;\n"
+        + ";Crowd apps;Events are crowded.;Urban planning and design;Helsinki;;;;\n"
+        + ";Drones;Drones are noisy.;Urban planning and design;Nice;dropped;;;\n"
+    )
+    preview = upload(admin_client, teaser, content)
+    assert preview.context.get("confirm_form") is not None, page_text(preview)
+    assert "Row 2: Gets the code A-04: an action “Under discussion” has one." in page_text(preview)
+    assert "City of Helsinki; European Forum for Urban Security https://example.org/long-list#A-03" in page_text(
+        preview
+    )
+    assert not Action.objects.exists()
+
+    confirm(admin_client, preview)
+
+    actions = {action.title: action for action in Action.objects.select_related("leader")}
+    assert {title: (a.code, a.state) for title, a in actions.items()} == {
+        "Security by design": ("A-03", "adopted"),
+        "Safety audits": ("A-04", "under_discussion"),
+        "Crowd apps": ("", "proposed"),
+        "Drones": ("", "dropped"),
+    }
+    adopted = actions["Security by design"]
+    assert adopted.leader.short_name == "Nice"
+    assert set(adopted.contributors.values_list("short_name", flat=True)) == {"Helsinki", "Efus"}
+    [event] = ActionEvent.objects.filter(action=adopted)
+    assert (event.kind, event.from_state, event.to_state, event.by, event.reason) == (
+        "created",
+        "",
+        "adopted",
+        coordinator,
+        "imported",
+    )
+    assert event.changes == {"source": ["", "https://example.org/long-list#A-03"]}
+    assert efus in adopted.contributors.all()
+    # Imported in their states, not moved there: nobody is told.
+    assert mailoutbox == []
+    assert not OutboundMessage.objects.exists()
+    page = page_text(admin_client.get(reverse("actions:detail", args=[adopted.pk])))
+    assert "Source: – → https://example.org/long-list#A-03" in page
+
+
+def test_all_of_a_long_list_rows_errors_are_listed_with_the_allowed_values(admin_client, teaser):
+    content = (
+        LONG_LIST_HEADER.replace("source", "level;source")
+        + 'Action 7;Lighting;;Air space;Turin;finished;Atlantis;"Nice; Gotham";galactic;not a link\n'
+    )
+    preview = upload(admin_client, teaser, content)
+
+    assert preview.context.get("confirm_form") is None
+    [row] = preview.context["result"].invalid_rows
+    assert set(row.error_dict) == {
+        "code",
+        "problem",
+        "priority_area",
+        "proposed_by",
+        "state",
+        "leader",
+        "contributors",
+        "level",
+        "source",
+    }
+    rows = invalid_rows(preview)
+    assert "The code ACTION 7 is not of the form A-07" in rows[1]
+    assert (
+        "“finished” is not one of the allowed values: proposed, long_listed, under_discussion, selected, drafting, "
+        "public_feedback, adopted, in_implementation, completed, withdrawn, dropped." in rows[1]
+    )
+    assert "“galactic” is not one of the allowed values: eu, national, regional, local." in rows[1]
+    assert "“Atlantis” is not a member organisation of this partnership." in rows[1]
+    assert "“Gotham” is not a member organisation of this partnership." in rows[1]
+    assert "“not a link” is not a web address" in rows[1]
+    assert not Action.objects.exists()
+
+
+def test_a_leader_or_contributor_of_another_partnership_is_refused(admin_client, teaser):
+    member_organisation(PartnershipFactory(), name="City of Turin", short_name="Turin")
+    content = LONG_LIST_HEADER + "A-01;Lighting;Dark.;Urban planning and design;Nice;selected;Turin;Turin;\n"
+
+    rows = invalid_rows(upload(admin_client, teaser, content))
+
+    assert rows[1].count("“Turin” is not a member organisation of this partnership.") == 2
+    assert not Action.objects.exists()
+
+
+def test_missing_columns_are_named_in_a_sentence_not_a_python_list(admin_client, teaser):
+    response = upload(admin_client, teaser, "title;problem\nLighting;Dark.\n")
+
+    page = page_text(response)
+    assert "The file lacks the columns: priority_area, proposed_by." in page
+    assert "['" not in page
+    assert response.context.get("confirm_form") is None
+
+
+def test_a_latin_1_long_list_is_named_not_a_unicode_decode_error(admin_client, teaser):
+    content = (
+        HEADER + "Piazze sicure,Le piazze sono esposte.,Urban planning and design,,local,Città di Nizza\n"
+    ).encode("cp1252")
+
+    page = page_text(upload(admin_client, teaser, content))
+
+    assert "it seems to be in Latin-1 (Windows-1252, Western European), where row 1 reads “Città”" in page
+    assert "UnicodeDecodeError" not in page
+    assert not Action.objects.exists()
+
+
+def test_empty_cells_of_a_workbook_are_errors_in_words_not_database_errors(admin_client, teaser):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["title", "problem", "description", "priority_area", "pillar", "level", "proposed_by"])
+    sheet.append(["Lighting", "Dark streets.", None, "Urban planning and design", None, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    preview = upload(admin_client, teaser, buffer.getvalue(), name="teaser.xlsx", fmt="xlsx")
+
+    rows = invalid_rows(preview)
+    assert list(rows) == [1]
+    assert "proposed_by This column needs an organisation's name or short name." in rows[1]
+    assert "null value" not in page_text(preview) and "IntegrityError" not in page_text(preview)
+    assert not Action.objects.exists()
