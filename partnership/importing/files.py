@@ -37,7 +37,7 @@ EIGHT_BIT = (
         gettext_noop("Windows-1250 (Central European)"),
         {
             **dict.fromkeys("čćł", 3),
-            **dict.fromkeys("đřěąęśżńőČĆŠŽŁŚŻĐŘ", 2),
+            **dict.fromkeys("đřěąęśżńőČĆŁŚŻĐŘ", 2),
             **dict.fromkeys("ůźűăşţľťďňĚŃŐ", 1),
         },
     ),
@@ -55,7 +55,10 @@ def decode(data: bytes) -> str:
             raise ImportFileError(_("This file says it is UTF-16 text but is not. ") + _(SAVE_AS_UTF8)) from error
     if data.startswith(b"PK\x03\x04"):
         raise ImportFileError(
-            _("This file is a workbook (XLSX or ODS), not text: choose the format “xlsx” and upload it again.")
+            _(
+                "This file is a workbook, not text: choose the format “xlsx” and upload it again (save an ODS "
+                "workbook as XLSX first)."
+            )
         )
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(_("This file is an old Excel workbook (XLS). ") + _(SAVE_AS_UTF8))

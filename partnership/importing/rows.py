@@ -152,11 +152,6 @@ class PlainImportResource(resources.ModelResource):
         self.problems: dict[str, list[str]] = {}
         self.notes: list[str] = []
 
-    @classmethod
-    def columns(cls) -> list[str]:
-        """The columns the import reads, in order."""
-        return [field.column_name for field in cls().get_import_fields() if field.column_name]
-
     def get_diff_class(self) -> type[resources.Diff]:
         return StylelessDiff
 
@@ -208,7 +203,7 @@ class PlainImportResource(resources.ModelResource):
             row_result = super().import_row(row, instance_loader, **kwargs)
         if row_result.errors:
             # Not a problem the checks foresaw (they name every one they know): still said, not a traceback.
-            reason = str(row_result.errors[0].error).strip().splitlines()[0] if str(row_result.errors[0].error) else ""
+            reason = (str(row_result.errors[0].error).strip().splitlines() or [""])[0]
             row_result.validation_error = ValidationError(
                 {NON_FIELD_ERRORS: [_("This row could not be saved: %(reason)s") % {"reason": reason}]}
             )

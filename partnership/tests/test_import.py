@@ -289,11 +289,21 @@ def test_semicolon_csv_with_a_byte_order_mark_imports(client, coordinator, zagre
     assert (ana.name, ana.role_title, ana.organisation) == ("Ana Horvat", "Adviser; safety", zagreb)
 
 
-def test_tab_separated_file_imports(client, coordinator):
-    preview = upload(client, "organisation", "name\tshort_name\tkind\tcountry\nGrad Split\tSplit\tcity\tHR\n")
+def test_tab_separated_file_imports_and_its_empty_rows_are_skipped(client, coordinator):
+    content = (
+        "name\tshort_name\tkind\tcountry\nGrad Split\tSplit\tcity\tHR\n\t\t\t\nGrad Rijeka\t\tcity\tHR\n\t\t\t\n\n"
+    )
+    preview = upload(client, "organisation", content)
     assert "confirm_form" in preview.context, text(preview)
+    # Numbered as the spreadsheet's rows under the column names: the empty one in the middle counts.
+    assert [(row.number, row.import_type) for row in preview.context["result"].rows] == [
+        (1, "new"),
+        (2, "skip"),
+        (3, "new"),
+    ]
     confirm(client, "organisation", preview)
     assert Organisation.objects.get(name="Grad Split").country == "HR"
+    assert Organisation.objects.filter(name="Grad Rijeka").exists()
 
 
 def test_a_row_with_more_cells_than_columns_names_the_separator(client, coordinator, zagreb):
