@@ -272,7 +272,12 @@ def message_send(*, message_id: int, connection: Any = None) -> bool:
     claimed_at = _claim(message_id)
     if claimed_at is None:
         return False
-    return _deliver(OutboundMessage.objects.get(pk=message_id), claimed_at, connection)
+    try:
+        return _deliver(OutboundMessage.objects.get(pk=message_id), claimed_at, connection)
+    except TransientSendError as error:
+        if _connection_lost(error.__cause__):
+            _pause_smtp(error.retry_in)  # the server is down for every message, not only this one
+        raise
 
 
 def _deliver(message: OutboundMessage, claimed_at: datetime, connection: Any) -> bool:
@@ -378,11 +383,15 @@ def smtp_paused_for() -> float:
 def _stop_batch(unsent: list[OutboundMessage], batch_claim: datetime, *, delay: float, error: Exception) -> None:
     reason = f"{type(error).__name__}: {error}"[:2000]
     logger.warning("SMTP trouble, %s messages put back for %.0f s: %s", len(unsent), delay, reason)
+    _pause_smtp(delay)
+    _put_back(unsent, batch_claim, delay=delay, reason=reason)
+
+
+def _pause_smtp(delay: float) -> None:
     try:
         cache.set(_PAUSE_KEY, time.time() + delay, timeout=max(int(delay) + 1, 1))
     except Exception:
         logger.warning("Could not share the SMTP pause through the cache", exc_info=True)
-    _put_back(unsent, batch_claim, delay=delay, reason=reason)
 
 
 def _put_back(unsent: list[OutboundMessage], batch_claim: datetime, *, delay: float, reason: str) -> None:

@@ -562,3 +562,21 @@ def test_a_stale_holder_cannot_mark_sent_a_row_that_another_worker_claimed_since
 
     row = fresh(message)
     assert (row.status, row.claimed_at, row.sent_at, row.attempts) == (Status.SENDING, newer_claim[0], None, 2)
+
+
+def test_a_refused_connection_pauses_single_sends_too_without_claiming_them(sink, settings):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 30
+    first, second = (
+        OutboundMessage.objects.create(key=f"down:{n}", to_email="a@example.org", subject="s", body_text="b")
+        for n in (1, 2)
+    )
+    sink.refuse_connections()
+
+    with pytest.raises(outbox.TransientSendError):
+        outbox.message_send(message_id=first.pk)
+    assert 29 < outbox.smtp_paused_for() <= 30
+    with pytest.raises(outbox.TransientSendError):
+        outbox.message_send(message_id=second.pk)
+
+    assert (fresh(first).status, fresh(first).attempts) == (Status.PENDING, 1)
+    assert (fresh(second).status, fresh(second).attempts) == (Status.PENDING, 0), "not tried while paused"
