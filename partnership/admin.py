@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from partnership import outbox, scoping, selectors, services
+from partnership import admin_names, outbox, scoping, selectors, services
 from partnership.importing.admin import PartnershipImportMixin, PortalImportMixin
 from partnership.models import (
     AuditLog,
@@ -82,7 +82,8 @@ class ScopedFormMixin:
 class ScopedMixin:
     """What every admin and inline shares: the choices of each relation, whatever model it points at,
     are the records of the partnerships the user runs (shared organisations and people by their own
-    rule), so a forged id in a POST is a field error, never a save."""
+    rule), so a forged id in a POST is a field error, never a save; and every input has a name
+    (`partnership.admin_names`), an inline row's and a list's editable cells included."""
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         kwargs = _scoped_choices(db_field, request, kwargs)
@@ -94,12 +95,16 @@ class ScopedMixin:
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
-        return type(form.__name__, (ScopedFormMixin, form), {})
+        return type(form.__name__, (ScopedFormMixin, admin_names.NamedPartsForm, form), {})
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
         formset.form = type(formset.form.__name__, (ScopedFormMixin, formset.form), {})
-        return formset
+        return type(formset.__name__, (admin_names.NamedRowsFormSet, formset), {})
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        formset = super().get_changelist_formset(request, **kwargs)  # type: ignore[misc]
+        return type(formset.__name__, (admin_names.NamedListRowsFormSet, formset), {})
 
 
 def coordinated_ids(request: HttpRequest) -> list[int]:
