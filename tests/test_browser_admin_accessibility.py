@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from admin_world import World, coordinator_of, plant
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib import admin
 from django.db.models import Model
 from django.test import RequestFactory
@@ -103,8 +104,6 @@ class Sweep:
 
     def check(self, name: str) -> None:
         """No console error, no serious or critical axe finding, nothing cut off at this width."""
-        from axe_playwright_python.sync_playwright import Axe
-
         self.seen += 1
         self.page.wait_for_load_state("load")
         errors = self.console.take()
