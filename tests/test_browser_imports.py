@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from test_browser_foundation import DESKTOP, SCREENSHOTS, Console, log_in, make_audit, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import Membership, Organisation, Person
-from tests.test_browser_foundation import DESKTOP, SCREENSHOTS, Console, log_in, make_audit, screenshot
 
 BAD_FILE = (
     "\ufefforganisation;role;since;contacts\r\n"
