@@ -223,6 +223,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# An import of more rows than this is checked and imported by a worker (partnership.importing.jobs), never
+# inside the request's timeout; its stored file is deleted after the import, or after this many days.
+IMPORT_IN_REQUEST_ROWS = env.int("IMPORT_IN_REQUEST_ROWS", default=2000)
+IMPORT_FILE_DAYS = env.int("IMPORT_FILE_DAYS", default=3)
 
 LOGGING = {
     "version": 1,

@@ -8,14 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from partnership import selectors
 from partnership.forms import PartnershipConfirmImportForm, PartnershipImportForm
+from partnership.importing import jobs
 from partnership.importing.files import IMPORT_FORMATS, ImportFileError
 from partnership.importing.rows import ChoiceWidget
+from partnership.models import Job, Partnership
 
 
 class PortalImportMixin:
@@ -40,6 +45,96 @@ class PortalImportMixin:
                 "reads text separated by commas, semicolons or tabs, “xlsx” a workbook."
             ),
         )
+
+    def get_urls(self) -> list[Any]:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        view = self.admin_site.admin_view(self.import_job_view)  # type: ignore[attr-defined]
+        name = f"{opts.app_label}_{opts.model_name}_import_job"
+        return [path("import/job/<int:job_id>/", view, name=name), *super().get_urls()]  # type: ignore[misc]
+
+    def import_admin_label(self) -> str:
+        return str(self.model._meta.label_lower)  # type: ignore[attr-defined]
+
+    def import_job_partnership(self, request: HttpRequest, chosen: Partnership | None) -> Partnership | None:
+        """The partnership whose coordinators see a job of this import: the one chosen, else the user's first."""
+        if chosen is not None:
+            return chosen
+        partnership = selectors.partnerships_coordinated(request.user).order_by("pk").first()
+        if partnership is None and request.user.is_superuser:
+            partnership = Partnership.objects.order_by("pk").first()
+        return partnership
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """A file of more rows than IMPORT_IN_REQUEST_ROWS is checked by a worker: show its job's page."""
+        if request.method == "POST" and self.has_import_permission(request):  # type: ignore[attr-defined]
+            form = self.create_import_form(request)  # type: ignore[attr-defined]
+            if form.is_valid():
+                job = self.import_in_background(request, form)
+                if job is not None:
+                    return redirect(self.import_job_url(job))
+        return super().import_action(request, **kwargs)  # type: ignore[misc]
+
+    def import_in_background(self, request: HttpRequest, form: Any) -> Job | None:
+        format_index = int(form.cleaned_data["format"])
+        upload = form.cleaned_data["import_file"]
+        data = b"".join(upload.chunks())
+        try:
+            dataset = jobs.read_dataset(data, format_index)
+        except ImportFileError:  # the request's own path reads it again and explains why not
+            return None
+        if len(dataset) <= jobs.in_request_rows():
+            return None
+        chosen = form.cleaned_data.get("partnership")
+        if chosen is not None and not selectors.partnerships_coordinated(request.user).filter(pk=chosen.pk).exists():
+            chosen = None
+        partnership = self.import_job_partnership(request, chosen)
+        if partnership is None:
+            return None
+        resource_class = self.choose_import_resource_class(form, request)  # type: ignore[attr-defined]
+        return jobs.import_check_request(
+            data=data,
+            file_name=upload.name,
+            resource=f"{resource_class.__module__}.{resource_class.__qualname__}",
+            format_index=format_index,
+            admin=self.import_admin_label(),
+            partnership=partnership,
+            chosen=chosen,
+            by=request.user,
+        )
+
+    def import_job_url(self, job: Job) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_import_job", args=[job.pk])
+
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """A background import's page: queued, its progress, then the preview (with a confirm button) or its
+        errors, or the import's result; only for the coordinators of the job's partnership (404 to others)."""
+        if not self.has_import_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        job = get_object_or_404(jobs.import_jobs_visible(request.user, admin=self.import_admin_label()), pk=job_id)
+        checked = job.state == Job.State.DONE and job.params.get("dry_run")
+        clean = checked and not (job.result.get("has_errors") or job.result.get("has_validation_errors"))
+        if request.method == "POST":
+            if not clean:
+                return redirect(self.import_job_url(job))
+            return redirect(self.import_job_url(jobs.import_confirm_request(check=job, by=request.user)))
+        context = self.get_import_context_data()  # type: ignore[attr-defined]
+        context.update(self.admin_site.each_context(request))  # type: ignore[attr-defined]
+        opts = self.model._meta  # type: ignore[attr-defined]
+        context.update(
+            {
+                "title": _("Import"),
+                "opts": opts,
+                "job": job,
+                "checking": bool(job.params.get("dry_run")),
+                "result": jobs.JobResult(job.result) if job.state == Job.State.DONE else None,
+                "confirm_form": clean,
+                "import_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_import"),
+                "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+            }
+        )
+        request.current_app = self.admin_site.name  # type: ignore[attr-defined]
+        return TemplateResponse(request, ["partnership/admin_import_job.html"], context)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context: dict[str, Any] = super().get_context_data(**kwargs)  # type: ignore[misc]

@@ -1,0 +1,116 @@
+"""A file of more rows than IMPORT_IN_REQUEST_ROWS is checked and imported by a background job (eager here)."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from partnership import jobs
+from partnership.importing.jobs import KIND
+from partnership.models import AuditLog, Job, Membership, Organisation
+from partnership.tests.factories import PartnershipFactory, member_user
+from partnership.tests.test_import import ORGANISATION_HEADER, invalid_row_numbers, text, upload
+
+pytestmark = pytest.mark.django_db
+
+JOB_URL = "admin:partnership_organisation_import_job"
+
+
+@pytest.fixture(autouse=True)
+def small_threshold(settings, tmp_path):
+    settings.IMPORT_IN_REQUEST_ROWS = 5
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def coordinator(client):
+    user = member_user(PartnershipFactory(name="Security in Public Spaces"), role=Membership.Role.COORDINATOR)
+    client.force_login(user)
+    return user
+
+
+def organisations_csv(bad_row=None):
+    rows = [f"Town {n},C{n},city,HR,," for n in range(1, 11)]
+    if bad_row:
+        rows[bad_row - 1] = f"Town {bad_row},C{bad_row},castle,HR,,"
+    return ORGANISATION_HEADER + "\n".join(rows) + "\n"
+
+
+def upload_in_background(client, capture, content):
+    with capture(execute=True):
+        response = upload(client, "organisation", content)
+    assert response.status_code == 302, text(response)
+    job = Job.objects.get(kind=KIND)
+    assert response.url == reverse(JOB_URL, args=[job.pk])
+    return job
+
+
+def test_a_large_file_is_checked_by_a_job_then_imported_on_confirm(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    check = upload_in_background(client, django_capture_on_commit_callbacks, organisations_csv())
+    check.refresh_from_db()
+    assert (check.state, check.done, check.total, check.params["dry_run"]) == ("done", 10, 10, True)
+    assert not Organisation.objects.filter(name__startswith="Town ").exists()
+    preview = client.get(reverse(JOB_URL, args=[check.pk]))
+    page = text(preview)
+    assert "10 rows were checked without a problem" in page and "Town 10" in page
+    assert preview.context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(reverse(JOB_URL, args=[check.pk]))
+    imported = Job.objects.exclude(pk=check.pk).get()
+    assert confirmed.url == reverse(JOB_URL, args=[imported.pk])
+    assert (imported.state, imported.done, imported.params["dry_run"]) == ("done", 10, False)
+    assert Organisation.objects.filter(name__startswith="Town ").count() == 10
+    assert AuditLog.objects.filter(model="partnership.organisation", verb="create", actor=coordinator).count() == 10
+    assert "Import finished: 10 new, 0 updated, 0 skipped." in text(client.get(reverse(JOB_URL, args=[imported.pk])))
+    assert not default_storage.exists(imported.params["file"])
+    # A second confirm, and the job run again, import nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(reverse(JOB_URL, args=[check.pk]))
+    assert again.url == reverse(JOB_URL, args=[imported.pk])
+    assert jobs.job_run(job_id=imported.pk) is False
+    assert Organisation.objects.filter(name__startswith="Town ").count() == 10
+    assert Job.objects.count() == 2
+
+
+def test_a_bad_row_of_a_large_file_is_named_and_nothing_can_be_imported(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    check = upload_in_background(client, django_capture_on_commit_callbacks, organisations_csv(bad_row=7))
+    page = client.get(reverse(JOB_URL, args=[check.pk]))
+    assert invalid_row_numbers(page) == [7]
+    assert "“castle” is not one of the allowed values" in text(page)
+    assert not page.context["confirm_form"]
+    client.post(reverse(JOB_URL, args=[check.pk]))
+    assert Job.objects.count() == 1
+    assert not Organisation.objects.filter(name__startswith="Town ").exists()
+    assert not default_storage.exists(check.params["file"])
+
+
+def test_another_partnerships_coordinator_cannot_see_or_confirm_the_job(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    check = upload_in_background(client, django_capture_on_commit_callbacks, organisations_csv())
+    other = member_user(PartnershipFactory(name="Culture"), role=Membership.Role.COORDINATOR)
+    client.force_login(other)
+    assert client.get(reverse(JOB_URL, args=[check.pk])).status_code == 404
+    assert client.post(reverse(JOB_URL, args=[check.pk])).status_code == 404
+    assert Job.objects.count() == 1
+    # Nor through another import's page, whose jobs are its own.
+    client.force_login(coordinator)
+    people_job = reverse("admin:partnership_person_import_job", args=[check.pk])
+    assert client.get(people_job).status_code == 404
+
+
+def test_a_small_file_is_still_imported_in_the_request(client, coordinator):
+    preview = upload(client, "organisation", ORGANISATION_HEADER + "Town 1,C1,city,HR,,\n")
+    assert "confirm_form" in preview.context
+    assert not Job.objects.exists()
+
+
+def test_a_queued_job_shows_that_it_waits_and_refreshes_itself(client, coordinator):
+    upload(client, "organisation", organisations_csv())  # on_commit never runs here: the job stays queued
+    job = Job.objects.get(kind=KIND)
+    page = client.get(reverse(JOB_URL, args=[job.pk]))
+    assert "Waiting for a worker to start" in text(page)
+    assert '<meta http-equiv="refresh"' in page.content.decode()
