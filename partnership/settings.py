@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "survey-erase-respondents": {"task": "surveys.tasks.erase_expired_respondents", "schedule": 24 * 3600.0},
     "survey-exports-purge": {"task": "surveys.tasks.survey_exports_purge", "schedule": 24 * 3600.0},
     "jobs-sweep": {"task": "partnership.tasks.jobs_sweep", "schedule": 20.0},
+    "import-files-sweep": {"task": "partnership.tasks.import_files_sweep", "schedule": 24 * 3600.0},
     "survey-exports-sweep": {"task": "surveys.tasks.survey_exports_sweep", "schedule": 20.0},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from partnership import jobs, outbox, services
+from partnership.importing import jobs as import_jobs
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -48,3 +49,9 @@ def jobs_sweep() -> dict[str, int]:
     """Hand lost and abandoned jobs to workers again (Beat, every 20 s)."""
     result = jobs.jobs_sweep()
     return {"enqueued": result.enqueued, "failed": result.failed}
+
+
+@shared_task(ignore_result=True)
+def import_files_sweep() -> int:
+    """Delete the stored files of large imports checked but never confirmed (Beat, daily)."""
+    return import_jobs.import_files_sweep()

@@ -1,11 +1,14 @@
 """A file of more rows than IMPORT_IN_REQUEST_ROWS is checked and imported by a background job (eager here)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
 from partnership import jobs
-from partnership.importing.jobs import KIND
+from partnership.importing.jobs import KIND, import_files_sweep
 from partnership.models import AuditLog, Job, Membership, Organisation
 from partnership.tests.factories import PartnershipFactory, member_user
 from partnership.tests.test_import import ORGANISATION_HEADER, invalid_row_numbers, text, upload
@@ -114,3 +117,12 @@ def test_a_queued_job_shows_that_it_waits_and_refreshes_itself(client, coordinat
     page = client.get(reverse(JOB_URL, args=[job.pk]))
     assert "Waiting for a worker to start" in text(page)
     assert '<meta http-equiv="refresh"' in page.content.decode()
+
+
+def test_a_checked_file_never_confirmed_is_deleted_after_a_few_days(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    check = upload_in_background(client, django_capture_on_commit_callbacks, organisations_csv())
+    assert import_files_sweep() == 0
+    assert import_files_sweep(now=timezone.now() + timedelta(days=4)) == 1
+    assert not default_storage.exists(check.params["file"])
