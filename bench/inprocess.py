@@ -43,6 +43,14 @@ def measure_actions(env: dict[str, str], args: argparse.Namespace) -> dict[str, 
     return {"search": search, "export": export, "import": teaser}
 
 
+def measure_imports(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """A large organisation import through its background jobs, check then import (`manage.py bench_imports`)."""
+    step(f"check and import {args.organisation_import_rows} organisation rows through the import's background jobs")
+    figures: dict[str, Any] = manage_json(env, "bench_imports", "--rows", str(args.organisation_import_rows))
+    print(f"  checked in {figures['check_seconds']} s, imported in {figures['import_seconds']} s")
+    return figures
+
+
 def measure_surveys(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     """The survey figures, each from its own `manage.py bench_surveys` process."""
     step(f"generate a survey with {args.survey_responses} submitted responses")

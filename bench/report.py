@@ -66,6 +66,17 @@ def actions_rows(actions: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def imports_rows(imports: dict[str, Any] | None) -> str:
+    """The table row of the large organisation import, through its background jobs."""
+    if not imports:
+        return ""
+    return (
+        f"| Import of {imports['rows']} generated organisation rows through the admin import's background jobs "
+        f"(`partnership.importing.jobs`, in-process): check (the preview) / import after the confirm, one run "
+        f"| {imports['check_seconds']} / {imports['import_seconds']} s |"
+    )
+
+
 SURVEY_INVITATIONS_TARGET = 10_000
 SURVEY_RESPONSES_TARGET = 10_000
 SURVEY_ANSWERS_TARGET = 250_000
@@ -131,6 +142,7 @@ def render_report(
     sweep: dict[str, Any],
     actions: dict[str, Any],
     surveys: dict[str, Any],
+    imports: dict[str, Any] | None = None,
 ) -> str:
     """The whole of BENCHMARKS.md: the method, the run's circumstances and every figure."""
     facts = machine_facts(database_url)
@@ -225,14 +237,16 @@ The coordinators' admin over the same generated long list, signed in as a coordi
 ## In-process figures
 
 Medians of 7 runs unless said otherwise, in one Django process against the same database
-(`manage.py bench_reminder_sweep`; `manage.py bench_actions --search`, `--export` and `--import`, each in
-its own process). Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss` of the exporting process:
+(`manage.py bench_reminder_sweep`; `manage.py bench_actions --search`, `--export` and `--import`;
+`manage.py bench_imports`, each in its own process). Peak RSS is `getrusage(RUSAGE_SELF).ru_maxrss`
+of the exporting process:
 
 | What | Figure |
 | --- | ---: |
 {sweep_rows}
 | That query uses an index | {"yes" if sweep["uses_index"] else "no"} |
 {actions_rows(actions)}
+{imports_rows(imports)}
 
 ## Surveys
 

@@ -20,7 +20,7 @@ from bench.commands import production_env
 from bench.common import BenchError
 from bench.data import prepare
 from bench.database import DEFAULT_DATABASE_URL, ensure_database
-from bench.inprocess import measure_actions, measure_surveys, measure_sweep
+from bench.inprocess import measure_actions, measure_imports, measure_surveys, measure_sweep
 from bench.measure import failure_details, find_wrk, measure_pages
 from bench.report import render_report, write_report
 from bench.server import free_port, gunicorn
@@ -63,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.organisations = 50 if args.smoke else 500
     args.actions, args.action_partnerships = (2_000, 4) if args.smoke else (100_000, 20)
     args.import_rows = 200 if args.smoke else 10_000
+    args.organisation_import_rows = 500 if args.smoke else 37_000
     args.invitations = 200 if args.smoke else 10_000
     args.survey_responses = 500 if args.smoke else 10_000
     args.page_requests = 40 if args.smoke else 200
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     sweep = measure_sweep(env, args)
     actions_figures = measure_actions(env, args)
+    imports_figures = measure_imports(env, args)
     surveys_figures = measure_surveys(env, args)
     report = render_report(
         args=args,
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         results=results,
         sweep=sweep,
         actions=actions_figures,
+        imports=imports_figures,
         surveys=surveys_figures,
     )
     failures = [r for r in results if r.failed]
