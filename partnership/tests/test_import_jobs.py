@@ -10,8 +10,15 @@ from django.utils import timezone
 from partnership import jobs
 from partnership.importing.jobs import KIND, import_files_sweep
 from partnership.models import AuditLog, Job, Membership, Organisation
-from partnership.tests.factories import PartnershipFactory, member_user
-from partnership.tests.test_import import ORGANISATION_HEADER, invalid_row_numbers, text, upload
+from partnership.tests.factories import OrganisationFactory, PartnershipFactory, member_user
+from partnership.tests.test_import import (
+    MEMBERSHIP_HEADER,
+    ORGANISATION_HEADER,
+    invalid_row_numbers,
+    text,
+    upload,
+    upload_memberships,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,19 @@ def test_a_checked_file_never_confirmed_is_deleted_after_a_few_days(
     assert import_files_sweep() == 0
     assert import_files_sweep(now=timezone.now() + timedelta(days=4)) == 1
     assert not default_storage.exists(check.params["file"])
+
+
+def test_a_large_membership_file_goes_into_the_partnership_chosen(
+    client, coordinator, django_capture_on_commit_callbacks
+):
+    partnership = coordinator.person.organisation.memberships.get().partnership
+    towns = [OrganisationFactory(name=f"Town {n}") for n in range(1, 8)]
+    content = MEMBERSHIP_HEADER + "".join(f"{town.name};partner;2020-01-01;\n" for town in towns)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload_memberships(client, content, partnership)
+    check = Job.objects.get(kind=KIND)
+    assert response.url == reverse("admin:partnership_membership_import_job", args=[check.pk])
+    assert check.partnership == partnership
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:partnership_membership_import_job", args=[check.pk]))
+    assert Membership.objects.filter(partnership=partnership, organisation__in=towns).count() == 7
