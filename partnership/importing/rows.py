@@ -214,7 +214,9 @@ class PlainImportResource(resources.ModelResource):
         return row_result
 
     def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
-        super().after_import(dataset, result, **kwargs)
+        # Not ModelResource's: it sets the id sequence to the largest id it can see, below the ids another
+        # import not yet committed has drawn, whose next rows then collide. No import here sets ids.
+        resources.Resource.after_import(self, dataset, result, **kwargs)
         result.notes = [(row.number, note) for row in result.rows for note in getattr(row, "notes", ())]
 
     def skip_row(self, instance: Any, original: Any, row: Any, import_validation_errors: Any = None) -> bool:

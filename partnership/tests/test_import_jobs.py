@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+import tablib
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from partnership import jobs
 from partnership.importing.jobs import KIND, import_files_sweep
 from partnership.models import AuditLog, Job, Membership, Organisation
+from partnership.resources import OrganisationResource
 from partnership.tests.factories import OrganisationFactory, PartnershipFactory, member_user
 from partnership.tests.test_import import (
     MEMBERSHIP_HEADER,
@@ -149,3 +152,21 @@ def test_a_large_membership_file_goes_into_the_partnership_chosen(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:partnership_membership_import_job", args=[check.pk]))
     assert Membership.objects.filter(partnership=partnership, organisation__in=towns).count() == 7
+
+
+def test_an_import_leaves_the_id_sequence_alone_for_a_concurrent_import(coordinator):
+    """django-import-export would set the sequence, once its rows are saved, to the largest id it sees: below
+    the ids another import, not yet committed, has drawn meanwhile, whose next row would then collide."""
+
+    def next_id():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence('partnership_organisation', 'id'))")
+            return cursor.fetchone()[0]
+
+    dataset = tablib.Dataset(["Town 1", "T1", "city", "HR", "", ""], headers=ORGANISATION_HEADER.strip().split(","))
+    resource = OrganisationResource(user=coordinator)
+    result = resource.import_data(dataset, dry_run=False)
+    assert not result.has_validation_errors()
+    drawn = [next_id() for _ in range(20)][-1]  # as a concurrent import's uncommitted rows would
+    resource.after_import(dataset, result, dry_run=False)
+    assert next_id() > drawn
