@@ -49,13 +49,13 @@ def broker_unreachable() -> Iterator[None]:
 
     closed = f"redis://127.0.0.1:{free_port()}/0"
     # Celery reads CELERY_BROKER_URL from the environment before its own setting.
-    saved = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
-    app.conf.broker_url = os.environ["CELERY_BROKER_URL"] = closed
+    saved = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL"), app.conf.get("broker_write_url")
+    app.conf.broker_url = app.conf.broker_write_url = os.environ["CELERY_BROKER_URL"] = closed
     fresh_connections()
     try:
         yield
     finally:
-        app.conf.broker_url = saved[0]
+        app.conf.broker_url, app.conf.broker_write_url = saved[0], saved[2]
         if saved[1] is None:
             del os.environ["CELERY_BROKER_URL"]
         else:

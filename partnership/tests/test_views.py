@@ -368,7 +368,9 @@ def test_health_reports_unreachable_broker_as_503(client, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from partnership.celery import app
 
-    previous = app.conf.broker_write_url
+    # The stored value, usually none (then the broker URL is used): reading the property would pin the
+    # write URL to today's broker for every later test.
+    previous = app.conf.get("broker_write_url")
     app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get(reverse("health"))
