@@ -80,7 +80,8 @@ def import_check_request(
 
 
 def import_confirm_request(*, check: Job, by: Any) -> Job:
-    """Request the import of a checked file; a second confirm of the same check returns the first's job."""
+    """Request the import of a checked file, as `by` (whose rights every row is checked against again, in the
+    import's one transaction); a second confirm of the same check returns the first's job."""
     if check.kind != KIND or not check.params.get("dry_run") or check.state != Job.State.DONE:
         raise ValueError("only a finished check of an import can be confirmed")
     if check.result.get("has_errors") or check.result.get("has_validation_errors"):
@@ -90,7 +91,11 @@ def import_confirm_request(*, check: Job, by: Any) -> Job:
     if earlier is not None and earlier.state != Job.State.FAILED:
         return earlier
     return job_request(
-        kind=KIND, partnership=check.partnership, by=by, params={**check.params, "dry_run": False}, key=key
+        kind=KIND,
+        partnership=check.partnership,
+        by=by,
+        params={**check.params, "dry_run": False, "user": by.pk},
+        key=key,
     )
 
 

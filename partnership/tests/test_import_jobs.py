@@ -42,9 +42,9 @@ def coordinator(client):
 
 
 def organisations_csv(bad_row=None):
-    rows = [f"Town {n},C{n},city,HR,," for n in range(1, 11)]
+    rows = [f"Town {n},TW{n},city,HR,," for n in range(1, 11)]
     if bad_row:
-        rows[bad_row - 1] = f"Town {bad_row},C{bad_row},castle,HR,,"
+        rows[bad_row - 1] = f"Town {bad_row},TW{bad_row},castle,HR,,"
     return ORGANISATION_HEADER + "\n".join(rows) + "\n"
 
 
@@ -170,3 +170,12 @@ def test_an_import_leaves_the_id_sequence_alone_for_a_concurrent_import(coordina
     drawn = [next_id() for _ in range(20)][-1]  # as a concurrent import's uncommitted rows would
     resource.after_import(dataset, result, dry_run=False)
     assert next_id() > drawn
+
+
+def test_a_confirm_imports_as_the_coordinator_who_confirms(client, coordinator, django_capture_on_commit_callbacks):
+    check = upload_in_background(client, django_capture_on_commit_callbacks, organisations_csv())
+    colleague = member_user(check.partnership, role=Membership.Role.COORDINATOR)
+    client.force_login(colleague)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse(JOB_URL, args=[check.pk]))
+    assert AuditLog.objects.filter(model="partnership.organisation", verb="create", actor=colleague).count() == 10
