@@ -367,19 +367,22 @@ def own_broker(redis_server: RedisServer, settings: Any, monkeypatch: pytest.Mon
     from partnership.celery import app
 
     def fresh_connections() -> None:
-        # What Celery does after a fork: the next publish connects to the broker configured now.
-        if app._pool is not None:  # type: ignore[attr-defined]
-            app._pool.force_close_all()  # type: ignore[attr-defined]
+        # What Celery does after a fork: the next publish connects to the broker configured now. The
+        # pools live in kombu's registries, keyed by address: clear those, or a later test that
+        # publishes to the same address meets a pool closed here.
+        from kombu import pools
+
+        pools.reset()
         app._pool = None  # type: ignore[attr-defined]
         app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
-    previous = app.conf.broker_url
+    previous = app.conf.broker_url, app.conf.get("broker_write_url")
     monkeypatch.setenv("CELERY_BROKER_URL", redis_server.url)  # Celery reads it before its own setting
     settings.CELERY_BROKER_URL = redis_server.url
-    app.conf.update(broker_url=redis_server.url)
+    app.conf.update(broker_url=redis_server.url, broker_write_url=redis_server.url)
     fresh_connections()
     yield redis_server
-    app.conf.update(broker_url=previous)
+    app.conf.update(broker_url=previous[0], broker_write_url=previous[1])
     fresh_connections()
 
 
