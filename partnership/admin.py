@@ -7,7 +7,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
@@ -87,11 +89,11 @@ class ScopedMixin:
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         kwargs = _scoped_choices(db_field, request, kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return _tolerant(super().formfield_for_foreignkey(db_field, request, **kwargs))  # type: ignore[misc]
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         kwargs = _scoped_choices(db_field, request, kwargs)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        return _tolerant(super().formfield_for_manytomany(db_field, request, **kwargs))  # type: ignore[misc]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
@@ -126,6 +128,24 @@ def reachable(model: Any, request: HttpRequest) -> QuerySet[Any] | None:
     if allowed is not None and model not in (Organisation, Person) and isinstance(registered, ScopedAdmin):
         return registered.scope(model._default_manager.all(), request)
     return allowed
+
+
+class _TolerantAutocomplete:
+    """An autocomplete widget that redraws a form with a forged, non-numeric id as having no choice
+    (Django's would look the text up as an id and fail); the field itself reports the error."""
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        ids = [item for item in value if str(item).isdigit()]
+        return super().optgroups(name, ids, attr)  # type: ignore[misc]
+
+
+def _tolerant(formfield: Any) -> Any:
+    widget = getattr(formfield, "widget", None)
+    if isinstance(widget, AutocompleteSelect | AutocompleteSelectMultiple) and not isinstance(
+        widget, _TolerantAutocomplete
+    ):
+        widget.__class__ = type(f"Tolerant{type(widget).__name__}", (_TolerantAutocomplete, type(widget)), {})
+    return formfield
 
 
 def _scoped_choices(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +209,19 @@ class ScopedAdmin(ScopedMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return self.scope(super().get_queryset(request), request)
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet[Any], search_term: str) -> Any:
+        # A NUL cannot be in any stored text, and PostgreSQL refuses it in a query.
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        """Selected rows that are not ids select nothing (Django would look them up and fail)."""
+        if request.method == "POST" and helpers.ACTION_CHECKBOX_NAME in request.POST:
+            posted = request.POST.copy()
+            ids = [value for value in posted.getlist(helpers.ACTION_CHECKBOX_NAME) if value.isdigit()]
+            posted.setlist(helpers.ACTION_CHECKBOX_NAME, ids)
+            request.POST = posted  # type: ignore[assignment]
+        return super().changelist_view(request, extra_context)
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         return [_scoped_filter(self.model, entry) for entry in super().get_list_filter(request)]
@@ -345,7 +378,8 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     @admin.action(description=_("Create accounts and send welcome e-mails"), permissions=["change"])
     def create_accounts(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
         created = 0
-        for person in queryset.filter(user__isnull=True, erased_at__isnull=True):
+        changeable = scoping.organisations_changeable(request.user)
+        for person in queryset.filter(user__isnull=True, erased_at__isnull=True, organisation__in=changeable):
             services.person_account_create(person=person, by=request.user)
             created += 1
         self.message_user(

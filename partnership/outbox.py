@@ -195,6 +195,11 @@ def messages_cancel(*, keys_startwith: str) -> int:
     return _cancel(OutboundMessage.objects.filter(key__startswith=keys_startwith, status=Status.PENDING))
 
 
+def messages_cancel_matching(*, messages: Any) -> int:
+    """Cancel the pending messages of a queryset (e.g. the demo's), dropping their links' tokens."""
+    return _cancel(messages.filter(status=Status.PENDING))
+
+
 def _cancel(pending: Any) -> int:
     """Cancel messages and drop the personal links' tokens from their bodies: a cancelled mail never
     leaves, so nothing needs the links in clear any more."""

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from partnership import scoping
 from partnership import services as partner_services
 from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.models import Organisation
@@ -77,8 +78,14 @@ class SectionInline(ScopedTabularInline):
 class CloneForm(forms.Form):
     title = forms.CharField(label=_("Title of the copy"), max_length=250)
     country = forms.CharField(label=_("Country code (e.g. IT)"), max_length=2)
-    owner = forms.ModelChoiceField(label=_("Owner (ministry)"), queryset=Organisation.objects.all())
+    owner = forms.ModelChoiceField(label=_("Owner (ministry)"), queryset=Organisation.objects.none())
     default_language = forms.ChoiceField(label=_("Language"), choices=SURVEY_LANGUAGES)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = scoping.organisations_linkable(user)  # as every other relation in the admin
 
 
 @admin.register(Survey)
@@ -184,7 +191,9 @@ class SurveyAdmin(SurveyPartsAdmin):
         if source is None or queryset.count() != 1:
             self.message_user(request, _("Choose exactly one survey to clone."), messages.ERROR)
             return None
-        form = CloneForm(request.POST if "apply" in request.POST else None, initial={"title": source.title})
+        form = CloneForm(
+            request.POST if "apply" in request.POST else None, initial={"title": source.title}, user=request.user
+        )
         if "apply" in request.POST and form.is_valid():
             clone = services.survey_clone(survey=source, by=request.user, **form.cleaned_data)
             self.message_user(

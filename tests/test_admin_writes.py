@@ -248,3 +248,59 @@ def test_an_erased_shared_person_is_refused_but_an_own_one_is_erased(client, our
         reverse("admin:partnership_person_changelist"), {"action": "erase_people", "_selected_action": [own.pk]}
     )
     assert Person.objects.get(pk=own.pk).erased_at is not None
+
+
+def test_the_clone_form_offers_and_saves_no_organisation_known_only_from_a_private_partnership(
+    admin_client, ours, theirs
+):
+    survey = ours.records[Survey]
+    private_only = theirs.records[type(ours.records[Membership].organisation)]
+    changelist = reverse("admin:surveys_survey_changelist")
+    form = admin_client.post(changelist, {"action": "clone_survey", "_selected_action": [survey.pk]})
+    assert form.status_code == 200
+    assert "Zanzibar" not in form.content.decode()
+    answer = admin_client.post(
+        changelist,
+        {
+            "action": "clone_survey",
+            "_selected_action": [survey.pk],
+            "apply": "1",
+            "title": "Forged clone",
+            "country": "IT",
+            "owner": private_only.pk,
+            "default_language": "it",
+        },
+    )
+    assert answer.status_code == 200
+    assert not Survey.objects.filter(title="Forged clone").exists()
+
+
+def test_accounts_are_not_created_for_people_of_an_organisation_shared_with_another_partnership(client, ours):
+    other = plant("Otherville", is_public=False)
+    shared = OrganisationFactory.create(name="Shared Region")
+    MembershipFactory.create(partnership=ours.partnership, organisation=shared)
+    MembershipFactory.create(partnership=other.partnership, organisation=shared)
+    person = PersonFactory.create(organisation=shared, name="Shared Person", user=None)
+    client.force_login(coordinator_of(ours.partnership, "accounts"))
+    client.post(
+        reverse("admin:partnership_person_changelist"), {"action": "create_accounts", "_selected_action": [person.pk]}
+    )
+    person.refresh_from_db()
+    assert person.user_id is None
+
+
+@pytest.mark.parametrize("forged", ["abc", "1 OR 1=1", "\x00"])
+def test_forged_values_in_admin_posts_and_searches_are_never_a_server_error(admin_client, ours, forged):
+    add = reverse("admin:partnership_membership_add")
+    response = admin_client.post(add, {"partnership": ours.partnership.pk, "organisation": forged, "role": "partner"})
+    assert response.status_code == 200
+    assert "organisation" in response.context["adminform"].form.errors
+    selected = admin_client.post(
+        reverse("admin:partnership_person_changelist"), {"action": "erase_people", "_selected_action": [forged]}
+    )
+    assert selected.status_code in (200, 302)
+    found = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "partnership", "model_name": "membership", "field_name": "organisation", "term": forged},
+    )
+    assert found.status_code == 200

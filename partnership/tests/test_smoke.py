@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -34,3 +36,18 @@ def test_every_periodic_task_names_a_registered_task():
 
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
     assert "surveys.tasks.survey_exports_purge" in scheduled
+
+
+@pytest.mark.django_db
+def test_the_demos_cancelled_mails_keep_no_personal_link(settings):
+    from django.core.management import call_command
+
+    from partnership import outbox
+    from partnership.models import OutboundMessage
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    cancelled = OutboundMessage.objects.filter(status=OutboundMessage.Status.CANCELLED)
+    assert cancelled.exists()
+    assert not [m.pk for m in cancelled if outbox.TOKEN_PATTERN.search(m.body_text + m.body_html)]
+    assert set(cancelled.values_list("last_error", flat=True)) == {"Demo data: not sent."}

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from actions import demo as actions_demo
 from meetings import demo as meetings_demo
-from partnership import demo
+from partnership import demo, outbox
 from partnership.models import OutboundMessage
 from surveys import demo as surveys_demo
 
@@ -37,9 +37,10 @@ class Command(BaseCommand):
             actions_demo.load_actions(records, meetings)
             surveys_demo.load_surveys(records)
             # The demo's invitations go to example addresses: keep them in the outbox, unsent.
-            OutboundMessage.objects.filter(created_at__gte=started, status=OutboundMessage.Status.PENDING).update(
-                status=OutboundMessage.Status.CANCELLED, last_error="Demo data: not sent."
-            )
+            demo_mail = OutboundMessage.objects.filter(created_at__gte=started, status=OutboundMessage.Status.PENDING)
+            demo_ids = list(demo_mail.values_list("pk", flat=True))
+            outbox.messages_cancel_matching(messages=demo_mail)
+            OutboundMessage.objects.filter(pk__in=demo_ids).update(last_error="Demo data: not sent.")
         self.stdout.write(self.style.SUCCESS("Demo partnership loaded."))
         self.stdout.write(
             "Demo logins (password for all: demo):\n"
