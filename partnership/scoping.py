@@ -127,10 +127,12 @@ def crossing_relations(instance: Model, many: dict[str, Any] | None = None) -> d
     return errors
 
 
-def moves_partnership(instance: Model) -> bool:
-    """Whether a stored record is being moved to another partnership (through the link its path follows)."""
+def moves_partnership(instance: Model, previous: Model | None = None) -> bool:
+    """Whether a stored record is being moved to another partnership (through the link its path follows);
+    `previous` is the stored row when the caller has read it already."""
     if instance.pk is None or partnership_path(type(instance)) in (None, "pk"):
         return False
-    previous = type(instance)._default_manager.filter(pk=instance.pk).first()
+    if previous is None:
+        previous = type(instance)._default_manager.filter(pk=instance.pk).first()
     was = partnership_id_of(previous) if previous is not None else None
     return was is not None and partnership_id_of(instance) != was

@@ -68,10 +68,11 @@ def record_save(*, instance: models.Model, by: Actor) -> models.Model:
     instance.full_clean()
     errors = scoping.crossing_relations(instance)
     before: dict[str, Any] = {}
+    previous = None
     if instance.pk is not None:
         previous = type(instance)._default_manager.filter(pk=instance.pk).first()
         before = _field_values(previous) if previous is not None else {}
-    if scoping.moves_partnership(instance):
+    if scoping.moves_partnership(instance, previous):
         errors[NON_FIELD_ERRORS] = _("A record cannot move to another partnership.")
     if errors:
         raise ValidationError(errors)

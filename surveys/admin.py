@@ -16,7 +16,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from partnership import scoping
-from partnership import services as partner_services
 from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.models import Organisation
 from surveys import selectors, services
@@ -43,19 +42,6 @@ def survey_of_question(request: HttpRequest, question: Question | None) -> Surve
     if not section_id or not str(section_id).isdigit():
         return None
     return selectors.surveys_run_by(request.user).filter(sections=int(section_id)).first()
-
-
-class SurveyPartsAdmin(ScopedAdmin):
-    """Rows of the inlines (a survey's sections, a question's options) are saved and deleted through the audited
-    services too, like the page's own object."""
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            partner_services.record_delete(instance=obj, by=request.user)
-        for obj in instances:
-            partner_services.record_save(instance=obj, by=request.user)
-        formset.save_m2m()
 
 
 class SectionInline(ScopedTabularInline):
@@ -89,7 +75,7 @@ class CloneForm(forms.Form):
 
 
 @admin.register(Survey)
-class SurveyAdmin(SurveyPartsAdmin):
+class SurveyAdmin(ScopedAdmin):
     form = SurveyAdminForm
     list_display = ["title", "partnership", "country", "owner", "state", "opens_at", "closes_at", "manage_link"]
     list_filter = ["partnership", "state", "country", "anonymity"]
@@ -238,7 +224,7 @@ class ChoiceInline(ScopedTabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(SurveyPartsAdmin):
+class QuestionAdmin(ScopedAdmin):
     """Questions of every kind with their options inline; saved, with the options, by `services.question_save`."""
 
     form = QuestionEditForm

@@ -4,7 +4,6 @@ and no id of it posted into any relation field is saved (DESIGN.md, Roles and pe
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.urls import reverse
 
+from meetings.tests.pages import form_fields
 from partnership.admin import ScopedAdmin, ScopedMixin
 from partnership.models import Organisation, Person
 
@@ -131,50 +131,6 @@ def test_a_coordinator_sees_nothing_of_another_partnership(coordinator_client, o
             _assert_secret_kept(response, f"{label}.{field_name} autocomplete")
 
 
-class _FormValues(HTMLParser):
-    """The values a browser would post from the admin's change form, as it stands."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-        self._in_form = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {key: value or "" for key, value in attrs}
-        if tag == "form" and attributes.get("id", "").endswith("_form"):
-            self._in_form = True
-        if not self._in_form:
-            return
-        name = attributes.get("name", "")
-        if tag == "input" and name and attributes.get("type") not in ("submit", "button", "file", "image"):
-            ticked = attributes.get("type") in ("checkbox", "radio")
-            if ticked and "checked" not in attributes:
-                return
-            self.values.setdefault(name, []).append(attributes.get("value", "on" if ticked else ""))
-        elif tag == "select":
-            self._select = name
-            self.values.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in attributes:
-            self.values[self._select].append(attributes.get("value", ""))
-        elif tag == "textarea":
-            self._textarea = name
-            self.values[name] = [""]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form":
-            self._in_form = False
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.values[self._textarea][0] += data
-
-
 def _relation_fields(model_admin: Any, request: Any, obj: Model) -> list[Any]:
     form = model_admin.get_form(request, obj, change=True)
     fields = []
@@ -200,10 +156,9 @@ def test_no_id_of_another_partnership_is_saved_through_any_relation_field(coordi
     page = client.get(_url(model, "change", mine.pk))
     if page.status_code != 200:
         return
-    parser = _FormValues()
-    parser.feed(page.content.decode())
+    values = form_fields(page)
     if model_admin.has_change_permission(page.wsgi_request, mine):
-        unchanged = client.post(_url(model, "change", mine.pk), {**parser.values, "_save": ["Save"]})
+        unchanged = client.post(_url(model, "change", mine.pk), {**values, "_save": ["Save"]})
         errors = unchanged.context and [
             form.errors for form in [unchanged.context.get("adminform")] if form is not None and form.errors
         ]
@@ -215,7 +170,7 @@ def test_no_id_of_another_partnership_is_saved_through_any_relation_field(coordi
         if foreign is None:
             continue
         before = _stored(mine, field)
-        data = {**parser.values, field.name: [str(foreign.pk)], "_save": ["Save"]}
+        data = {**values, field.name: [str(foreign.pk)], "_save": ["Save"]}
         response = client.post(_url(model, "change", mine.pk), data)
         assert response.status_code in (200, 403), f"{label}.{field.name}: {response.status_code}"
         assert _stored(mine, field) == before, f"{label}.{field.name} saved another partnership's record"
@@ -239,27 +194,26 @@ def test_no_id_of_another_partnership_is_saved_through_an_inline_row(coordinator
     page = client.get(_url(model, "change", mine.pk))
     if page.status_code != 200:
         return
-    parser = _FormValues()
-    parser.feed(page.content.decode())
+    values = form_fields(page)
     forged = 0
     for inline in model_admin.get_inline_instances(page.wsgi_request, mine):
         prefix = inline.get_formset(page.wsgi_request, mine).get_default_prefix()
-        row_id = parser.values.get(f"{prefix}-0-id", [""])[0]
+        row_id = values.get(f"{prefix}-0-id", [""])[0]
         if not row_id:
             continue
         row = inline.model._default_manager.get(pk=row_id)
-        for field in _relation_fields_of(inline.model, parser.values, f"{prefix}-0-"):
+        for field in _relation_fields_of(inline.model, values, f"{prefix}-0-"):
             foreign = theirs.records.get(field.related_model)
             if foreign is None:
                 continue
             before = _stored(row, field)
-            data = {**parser.values, f"{prefix}-0-{field.name}": [str(foreign.pk)], "_save": ["Save"]}
+            data = {**values, f"{prefix}-0-{field.name}": [str(foreign.pk)], "_save": ["Save"]}
             response = client.post(_url(model, "change", mine.pk), data)
             # A row's link to the page's record is the page's own whatever is posted: a 302 may be honest.
             assert response.status_code in (200, 302, 403), f"{label} inline {prefix}.{field.name}"
             assert _stored(row, field) == before, f"{label} inline {prefix}.{field.name} saved another partnership's"
             forged += 1
-    assert forged or not any(key.endswith("-0-id") for key in parser.values), f"{label}: no inline field was tried"
+    assert forged or not any(key.endswith("-0-id") for key in values), f"{label}: no inline field was tried"
 
 
 def _relation_fields_of(model: type[Model], values: dict[str, list[str]], prefix: str) -> list[Any]:

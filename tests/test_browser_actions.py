@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_foundation import DESKTOP, SCREENSHOTS, Console, log_in, make_audit, screenshot
+from test_browser_foundation import SCREENSHOTS, log_in, on_desktop, screenshot
 
 from actions.demo import load_actions
 from actions.models import Action, ActionEvent
@@ -38,11 +38,7 @@ def test_partner_proposes_and_coordinator_long_lists_and_merges(
     load_actions(records, load_meetings(records))
     target = Action.objects.get(title=TARGET)
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     # A partner drafts an action from the long list and saves the draft.
     log_in(page, base, "partner")

@@ -106,6 +106,15 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
+def on_desktop(page: Page) -> tuple[Console, Callable[..., None]]:
+    """A page at desktop size, its console watched, with the audit that checks it; steps wait up to 15 s."""
+    console = Console()
+    console.attach(page)
+    page.set_viewport_size(DESKTOP)
+    page.set_default_timeout(15_000)
+    return console, make_audit(page, console)
+
+
 def log_in(page: Page, base: str, username: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill(username)
@@ -121,11 +130,7 @@ def test_visitor_coordinator_and_partner_journey(
 ) -> None:
     load_partner_records()
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     # A visitor: the home page, the public directory (no contacts), the statements, the login page.
     page.goto(f"{base}/")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_foundation import DESKTOP, Console, log_in, make_audit, screenshot
+from test_browser_foundation import log_in, on_desktop, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import Job, Organisation
@@ -26,11 +26,7 @@ def test_a_coordinator_imports_a_large_file_through_its_background_jobs(
     settings.MEDIA_ROOT = tmp_path
     load_partner_records()
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     log_in(page, base, "coordinator")
     page.goto(f"{base}/admin/partnership/organisation/import/")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_foundation import DESKTOP, SCREENSHOTS, Console, log_in, make_audit, screenshot
+from test_browser_foundation import SCREENSHOTS, log_in, on_desktop, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import Membership, Organisation, Person
@@ -39,11 +39,7 @@ def test_a_coordinator_imports_memberships_from_a_semicolon_file_after_fixing_a_
     ghent = Organisation.objects.create(name="City of Ghent", short_name="Ghent", kind="city", country="BE")
     members_before = Membership.objects.count()
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     log_in(page, base, "coordinator")
     page.goto(f"{base}/admin/partnership/membership/")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Locator, Page, expect
-from test_browser_foundation import DESKTOP, Console, log_in, make_audit, screenshot
+from test_browser_foundation import log_in, on_desktop, screenshot
 
 from meetings import services
 from meetings.models import AgendaItem, Meeting
@@ -57,11 +57,7 @@ def test_coordinator_enters_a_helsinki_meeting_with_an_item_to_be_confirmed(
     coordinator = get_user_model().objects.get(username="coordinator")
     private = plant_private_meeting(coordinator)
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     log_in(page, base, "coordinator")
     page.goto(f"{base}/admin/meetings/meeting/add/")

@@ -20,7 +20,7 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect
-from test_browser_foundation import DESKTOP, PHONE, Console, make_audit, screenshot
+from test_browser_foundation import DESKTOP, PHONE, Console, make_audit, on_desktop, screenshot
 
 from meetings import services
 from meetings.demo import load_meetings
@@ -106,11 +106,7 @@ def test_invitee_registers_and_coordinator_checks_in(
     link_path = match.group(1)
 
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     # The partner follows the personal link, without logging in: the token leaves the address bar.
     page.goto(f"{base}{link_path}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser_foundation import DESKTOP, Console, log_in, make_audit, screenshot
+from test_browser_foundation import log_in, on_desktop, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import Organisation, Partnership
@@ -160,11 +160,7 @@ def test_a_ministry_builds_translates_previews_and_sends_a_survey(
         default_language="en",
     )
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     # The ministry opens its new, empty survey and goes to the builder.
     log_in(page, base, "ministry")
@@ -309,11 +305,7 @@ def test_a_coordinator_adds_questions_of_several_kinds_in_the_admin_and_deletes_
         survey=survey, by=None, title="Needs of Italian towns", country="IT", owner=ministry, default_language="it"
     )
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
     log_in(page, base, "coordinator")
 
     page.goto(f"{base}/admin/surveys/survey/{survey.pk}/change/")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from test_browser_foundation import DESKTOP, PHONE, Console, log_in, make_audit, screenshot
+from test_browser_foundation import DESKTOP, PHONE, Console, log_in, make_audit, on_desktop, screenshot
 
 from partnership.demo import load_partner_records
 from partnership.models import OutboundMessage
@@ -47,11 +47,7 @@ def test_ministry_invites_and_respondent_answers_in_croatian(
     survey = load_surveys(records)["croatian"]
     submitted_before = survey.invitations.filter(state=Invitation.State.SUBMITTED).count()
     base = live_server.url
-    console = Console()
-    console.attach(page)
-    audit = make_audit(page, console)
-    page.set_viewport_size(DESKTOP)
-    page.set_default_timeout(15_000)
+    console, audit = on_desktop(page)
 
     # The ministry opens its survey and uploads a list of two new respondents.
     log_in(page, base, "ministry")
