@@ -1,18 +1,17 @@
-"""Exports of actions: CSV streamed row by row, XLSX written in openpyxl's write-only mode to a temporary file."""
+"""Exports of actions: CSV streamed row by row, XLSX written to a temporary file, both by partnership.spreadsheets."""
 
 from __future__ import annotations
 
-import csv
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from itertools import islice
 from typing import IO, Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 from actions.models import Action
+from partnership import spreadsheets
 
 COLUMNS = [
     "code",
@@ -83,50 +82,21 @@ def rows(actions: QuerySet[Action], *, public: bool = False) -> Iterator[dict[st
             yield {column: row[column] for column in columns}
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _table(actions: QuerySet[Action], public: bool) -> tuple[list[str], Iterator[list[Any]]]:
+    columns = PUBLIC_COLUMNS if public else COLUMNS
+    return columns, ([row[column] for column in columns] for row in rows(actions, public=public))
 
 
 def csv_lines(actions: QuerySet[Action], *, public: bool = False) -> Iterator[str]:
-    columns = PUBLIC_COLUMNS if public else COLUMNS
-    writer = csv.DictWriter(_Echo(), fieldnames=columns)
-    yield "\ufeff" + writer.writeheader()
-    for row in rows(actions, public=public):
-        yield writer.writerow(row)
+    return spreadsheets.csv_lines(*_table(actions, public))
 
 
 def write_xlsx(actions: QuerySet[Action], handle: IO[bytes], *, public: bool = False) -> int:
     """Write the actions as an XLSX workbook into handle, row by row (openpyxl's write-only mode); returns the rows."""
-    from openpyxl import Workbook
-
-    columns = PUBLIC_COLUMNS if public else COLUMNS
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("actions")
-    sheet.append(columns)
-    count = 0
-    for row in rows(actions, public=public):
-        sheet.append([row[column] for column in columns])
-        count += 1
-    workbook.save(handle)
-    return count
+    return spreadsheets.write_xlsx(handle, [spreadsheets.Sheet("actions", *_table(actions, public))])
 
 
 def response(
     actions: QuerySet[Action], *, fmt: str, filename: str, public: bool = False
 ) -> HttpResponse | StreamingHttpResponse:
-    if fmt == "csv":
-        streamed = StreamingHttpResponse(csv_lines(actions, public=public), content_type="text/csv; charset=utf-8")
-        streamed["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return streamed
-    if fmt == "xlsx":
-        handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-        write_xlsx(actions, handle, public=public)
-        handle.seek(0)
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=f"{filename}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    return HttpResponse(status=404)
+    return spreadsheets.response(fmt, *_table(actions, public), filename=filename, title="actions")

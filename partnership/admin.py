@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from partnership import admin_names, outbox, scoping, selectors, services
+from partnership import admin_names, outbox, scoping, selectors, services, spreadsheets
 from partnership.importing.admin import PartnershipImportMixin, PortalImportMixin
 from partnership.models import (
     AuditLog,
@@ -264,7 +264,9 @@ def _scoped_filter(model: Any, entry: Any) -> Any:
 
 class PortalImportExportAdmin(PortalImportMixin, ImportExportModelAdmin):
     """Imports run as the user (audited, scoped to what they manage), read any CSV or XLSX workbook and
-    explain every problem plainly (partnership.importing)."""
+    explain every problem plainly (partnership.importing); exports are written by partnership.spreadsheets."""
+
+    export_formats = spreadsheets.ADMIN_EXPORT_FORMATS
 
 
 class PriorityAreaInline(ScopedTabularInline):

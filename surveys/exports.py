@@ -7,7 +7,6 @@ number of answers. Small surveys download at once; larger ones are written by a 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -23,12 +22,8 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from partnership import background
+from partnership import background, spreadsheets
 from surveys import selectors, workflow
 from surveys.models import Answer, Question, Response, Survey, SurveyExport
 
@@ -39,7 +34,7 @@ logger = logging.getLogger(__name__)
 DIRECT_LIMIT = 2000
 CHUNK_SIZE = 1000
 PROGRESS_EVERY = 500
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = spreadsheets.XLSX_CONTENT_TYPE
 EXPORT_TASK = "surveys.tasks.survey_export_run"
 
 Progress = Callable[[int], None]
@@ -129,42 +124,16 @@ def codebook_rows(survey: Survey) -> list[list[str]]:
     return rows
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(survey: Survey, *, progress: Progress | None = None) -> Iterator[str]:
     """The CSV export line by line, with a byte-order mark so spreadsheets read it as UTF-8."""
     table = response_table(survey)
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(table.header)
-    for count, row in enumerate(table.rows, start=1):
-        yield writer.writerow(row)
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
+    return spreadsheets.csv_lines(table.header, table.rows, progress=progress, every=PROGRESS_EVERY)
 
 
 def write_csv(survey: Survey, file: IO[str], *, progress: Progress | None = None) -> int:
     """Write the CSV export into a text file opened with newline=""; returns the number of responses."""
-    rows = -1
-    for line in csv_lines(survey, progress=progress):
-        file.write(line)
-        rows += 1
-    return rows
-
-
-def _xlsx_row(sheet: WriteOnlyWorksheet, row: list[Any]) -> list[Any]:
-    """Text stays text: no formulas from answers starting with "=", no characters XLSX cannot hold."""
-    cells: list[Any] = []
-    for value in row:
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
-            cell.data_type = "s"
-            cells.append(cell)
-        else:
-            cells.append(value)
-    return cells
+    table = response_table(survey)
+    return spreadsheets.write_csv(file, table.header, table.rows, progress=progress, every=PROGRESS_EVERY)
 
 
 def write_xlsx(survey: Survey, file: IO[bytes], *, progress: Progress | None = None) -> int:
@@ -172,20 +141,13 @@ def write_xlsx(survey: Survey, file: IO[bytes], *, progress: Progress | None = N
 
     openpyxl's write-only mode streams each sheet to a temporary file, so memory stays flat here too.
     """
-    workbook = Workbook(write_only=True)
-    responses = workbook.create_sheet("responses")
     table = response_table(survey)
-    responses.append(_xlsx_row(responses, table.header))
-    count = 0
-    for count, row in enumerate(table.rows, start=1):
-        responses.append(_xlsx_row(responses, row))
-        if progress is not None and count % PROGRESS_EVERY == 0:
-            progress(count)
-    codebook = workbook.create_sheet("codebook")
-    for row in codebook_rows(survey):
-        codebook.append(_xlsx_row(codebook, row))
-    workbook.save(file)
-    return count
+    codebook = codebook_rows(survey)
+    sheets = [
+        spreadsheets.Sheet("responses", table.header, table.rows),
+        spreadsheets.Sheet("codebook", codebook[0], codebook[1:]),
+    ]
+    return spreadsheets.write_xlsx(file, sheets, progress=progress, every=PROGRESS_EVERY)
 
 
 def write(survey: Survey, fmt: str, file: IO[bytes], *, progress: Progress | None = None) -> int:

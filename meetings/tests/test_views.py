@@ -562,7 +562,7 @@ def test_participants_export_as_csv_and_xlsx(client, meeting, coordinator):
 
     response = client.get(url("participants", meeting, format="csv"))
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert [(r["name"], r["state"], r["dietary_needs"]) for r in rows] == [
         ("Aino Virtanen", "Registered", "vegan"),
         ("Ivana Horvat", "Waitlisted", ""),
@@ -572,7 +572,7 @@ def test_participants_export_as_csv_and_xlsx(client, meeting, coordinator):
     assert rows[0]["days"] == " ".join(day.isoformat() for day in meeting.days)
 
     response = client.get(url("participants", meeting, format="xlsx"))
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0][:4] == ["name", "email", "organisation", "state"]
     assert [row[0] for row in values[1:]] == ["Aino Virtanen", "Ivana Horvat"]

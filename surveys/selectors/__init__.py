@@ -23,6 +23,7 @@ from surveys.selectors.building import (
     survey_outline,
     survey_questions,
 )
+from surveys.selectors.disclosure import MIN_GROUP, Disclosure, disclosure, reader_sees_every_answer
 from surveys.selectors.manage import (
     exports_of,
     funnel,
@@ -42,7 +43,6 @@ from surveys.selectors.responses import (
     survey_structure,
 )
 from surveys.selectors.results import (
-    MIN_GROUP,
     QuestionResult,
     compare,
     invited_count,
@@ -54,12 +54,14 @@ from surveys.selectors.results import (
 
 __all__ = [
     "MIN_GROUP",
+    "Disclosure",
     "QuestionResult",
     "answered_language",
     "answers_copy",
     "can_link_needs",
     "can_run",
     "compare",
+    "disclosure",
     "export_access",
     "exports_of",
     "funnel",
@@ -74,6 +76,7 @@ __all__ = [
     "order_key",
     "question_of",
     "questions_locked",
+    "reader_sees_every_answer",
     "regions",
     "respondent_access",
     "results",

@@ -11,13 +11,11 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 
 from actions.selectors import actions_visible
-from surveys import workflow
 from surveys.models import Answer, Choice, NeedLink, Question, Response, Section, Survey
 from surveys.selectors.access import surveys_visible
+from surveys.selectors.disclosure import Disclosure, disclosure, reader_sees_every_answer
 from surveys.selectors.responses import survey_structure
 
-# Breakdowns with fewer responses than this are hidden from members when results are published.
-MIN_GROUP = 5
 SCALE = ("1", "2", "3", "4", "5")
 
 
@@ -59,31 +57,35 @@ def results(
     kind: str = "",
     hide_small: bool = False,
     with_texts: bool = True,
+    shown: Disclosure | None = None,
 ) -> tuple[int, list[tuple[Section, list[QuestionResult]]]]:
-    """Per-question results, counted in the database; breakdowns under MIN_GROUP hidden when asked.
+    """Per-question results, counted in the database. With `hide_small`, a selection that `disclosure` withholds
+    (pass its answer as `shown` where it is already known) keeps only its number of responses.
 
     The number of queries does not grow with the questions or the responses.
     """
-    responses = submitted_responses(survey, region=region, kind=kind)
-    total = responses.count()
+    if shown is None:
+        shown = disclosure(survey, region=region, kind=kind, every_answer=not hide_small)
     structure = survey_structure(survey)
     questions = [question for section in structure for question in section.questions.all()]
-    hidden = hide_small and bool(region or kind) and total < MIN_GROUP
-    answers = Answer.objects.filter(response__in=responses.values("pk"))
-    # A hidden breakdown still says how many answered each question.
-    tallies = _Tallies(answered=_answered(answers)) if hidden else _tally(answers, questions, with_texts=with_texts)
+    if shown.withheld:
+        # Not even how many answered each question: a question asked only after some answer would tell it.
+        tallies = _Tallies()
+    else:
+        answers = Answer.objects.filter(response__in=submitted_responses(survey, region=region, kind=kind).values("pk"))
+        tallies = _tally(answers, questions, with_texts=with_texts)
     sections = []
     for section in structure:
         section_results = []
         for question in section.questions.all():
             result = QuestionResult(question=question, answered=tallies.answered.get(question.pk, 0))
-            if hidden:
+            if shown.withheld:
                 result.hidden = True
             else:
                 _fill(result, question, tallies, language)
             section_results.append(result)
         sections.append((section, section_results))
-    return total, sections
+    return shown.total, sections
 
 
 @dataclass
@@ -301,9 +303,9 @@ def compare(
     surveys = list(surveys_visible(user).filter(family=family).order_by("country"))
     per_survey = []
     for survey in surveys:
-        _total, sections = results(
-            survey, language=language, hide_small=survey.state in workflow.PUBLISHED, with_texts=False
-        )
+        # Each country's whole results, withheld where `disclosure` says so for this reader.
+        shown = disclosure(survey, every_answer=reader_sees_every_answer(user, survey))
+        _total, sections = results(survey, language=language, with_texts=False, shown=shown)
         per_survey.append({r.question.identity: r for _s, rs in sections for r in rs})
     questions: list[tuple[Question, list[tuple[Survey, QuestionResult | None]]]] = []
     if surveys:

@@ -108,7 +108,9 @@ def test_the_csv_download_has_one_row_per_submitted_response_with_names_on_a_nam
     assert [row["region"] for row in rows] == ["Zadar", "Split"]
     assert [row["email"] for row in rows] == [first.invitation.respondent.email, second.invitation.respondent.email]
     assert rows[0]["name"] == first.invitation.respondent.name
-    assert by_question(rows[0], codebook) == EXPECTED_ANSWERS
+    # A text that a spreadsheet would read as a formula is quoted (partnership.spreadsheets).
+    quoted = {"Which guidance?": '\'=HYPERLINK("http://example.com")'}
+    assert by_question(rows[0], codebook) == {**EXPECTED_ANSWERS, **quoted}
 
 
 def test_the_xlsx_download_holds_the_same_values_as_text_and_the_codebook_as_a_second_sheet(client, live, ministry):
@@ -130,7 +132,7 @@ def test_the_xlsx_download_holds_the_same_values_as_text_and_the_codebook_as_a_s
     assert by_question(rows[0], codebook) == {**EXPECTED_ANSWERS, **numbers}
     sheet = openpyxl.load_workbook(io.BytesIO(content))["responses"]
     formula_like = [cell for cell in sheet[2] if str(cell.value).startswith("=")]
-    assert [cell.data_type for cell in formula_like] == ["s"]
+    assert [(cell.data_type, cell.quotePrefix) for cell in formula_like] == [("s", True)]
     assert [entry["column"] for entry in codebook] == [f"Q{i}" for i in range(1, 7)]
     assert codebook[4]["choices"] == "squares=Squares; parks=Parks; schools=Schools"
     csv_codebook = csv_rows(client.get(url("codebook", live.survey)).content)

@@ -3,7 +3,6 @@ for large ones, and the codebook."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from partnership import spreadsheets
 from surveys import exports, selectors
 from surveys.models import SurveyExport
 
@@ -31,24 +31,17 @@ def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | St
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
         exports.write_xlsx(survey, handle)
         handle.seek(0)
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=exports.filename(survey, fmt),
-            content_type=exports.XLSX_CONTENT_TYPE,
+        return spreadsheets.file_response(
+            handle, filename=exports.filename(survey, fmt), content_type=exports.XLSX_CONTENT_TYPE
         )
-    response = StreamingHttpResponse(exports.csv_lines(survey), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(survey, "csv")}"'
-    return response
+    table = exports.response_table(survey)
+    return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv"))
 
 
 def codebook(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-codebook.csv"'
-    response.write("\ufeff")
-    csv.writer(response).writerows(exports.codebook_rows(survey))
-    return response
+    rows = exports.codebook_rows(survey)
+    return spreadsheets.csv_response(rows[0], rows[1:], filename=f"survey-{survey.pk}-codebook.csv", stream=False)
 
 
 def export_list(request: HttpRequest, pk: int) -> HttpResponse:
@@ -81,9 +74,6 @@ def export_download(request: HttpRequest, pk: int, export_id: int) -> FileRespon
     """A finished background export, streamed after the owner check: export files are never public media."""
     survey, export = selectors.export_access(request.user, pk, export_id)
     content_type = exports.XLSX_CONTENT_TYPE if export.format == SurveyExport.Format.XLSX else "text/csv"
-    return FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
-        filename=exports.filename(survey, export.format),
-        content_type=content_type,
+    return spreadsheets.file_response(
+        export.file.open("rb"), filename=exports.filename(survey, export.format), content_type=content_type
     )

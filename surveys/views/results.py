@@ -7,22 +7,22 @@ from django.shortcuts import render
 from django.utils import translation
 
 from surveys import selectors
-from surveys.models import Respondent, Survey
+from surveys.models import Respondent
 
 
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="results")
-    # A member reading published results sees aggregates only, small groups hidden.
     as_member = not selectors.can_run(request.user, survey)
     region = request.GET.get("region", "")
     kind = request.GET.get("kind", "")
-    hide_small = as_member or survey.anonymity != Survey.Anonymity.NAMED
+    every_answer = selectors.reader_sees_every_answer(request.user, survey)
+    shown = selectors.disclosure(survey, region=region, kind=kind, every_answer=every_answer)
     total, sections = selectors.results(
         survey,
         language=translation.get_language() or survey.default_language,
         region=region,
         kind=kind,
-        hide_small=hide_small,
+        shown=shown,
     )
     return render(
         request,
@@ -37,6 +37,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "kinds": Respondent.Kind.choices,
             "invited": selectors.invited_count(survey, region=region, kind=kind),
             "min_group": selectors.MIN_GROUP,
+            "shown": shown,
+            "every_answer": every_answer,
             "as_member": as_member,
             "need_links": selectors.need_links(survey, request.user),
             "can_link_needs": selectors.can_link_needs(request.user, survey),
@@ -49,4 +51,8 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     surveys, questions = selectors.compare(
         survey.family, user=request.user, language=translation.get_language() or "en"
     )
-    return render(request, "surveys/compare.html", {"survey": survey, "surveys": surveys, "questions": questions})
+    return render(
+        request,
+        "surveys/compare.html",
+        {"survey": survey, "surveys": surveys, "questions": questions, "min_group": selectors.MIN_GROUP},
+    )
