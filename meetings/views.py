@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -424,7 +424,7 @@ def _participant_row(registration: Registration) -> list[Any]:
     ]
 
 
-def participants_export(request: HttpRequest, pk: int) -> HttpResponse:
+def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     fmt = request.GET.get("format", "csv")
     if fmt not in EXPORT_TYPES:

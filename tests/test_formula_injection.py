@@ -86,7 +86,7 @@ def test_the_long_list_exports_an_action_titled_as_a_formula_as_text(client, par
 
 
 def test_the_participants_export_keeps_a_need_starting_with_equals_as_text(client, partnership, coordinator) -> None:
-    meeting = MeetingFactory(partnership=partnership)
+    meeting: Any = MeetingFactory(partnership=partnership)
     RegistrationFactory(
         meeting=meeting, person=PersonFactory(name="@Ana"), accessibility_needs="=1+2", dietary_needs="-vegan"
     )

@@ -38,7 +38,7 @@ def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | St
     return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv"))
 
 
-def codebook(request: HttpRequest, pk: int) -> HttpResponse:
+def codebook(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     rows = exports.codebook_rows(survey)
     return spreadsheets.csv_response(rows[0], rows[1:], filename=f"survey-{survey.pk}-codebook.csv", stream=False)
