@@ -386,6 +386,96 @@ def own_broker(redis_server: RedisServer, settings: Any, monkeypatch: pytest.Mon
     fresh_connections()
 
 
+@dataclass
+class S3Server:
+    """moto's standalone S3-compatible server on a free port, standing in for a shared bucket."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    region: str = "eu-west-1"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - moto's server takes any key
+        )
+
+    def new_bucket(self) -> str:
+        name = f"portal-{os.urandom(6).hex()}"
+        self.client().create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+        return name
+
+    def env(self, bucket: str) -> dict[str, str]:
+        """The environment by which a web or worker process uses the bucket, as in production."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_S3_REGION_NAME": self.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_S3_ADDRESSING_STYLE": "path",
+        }
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    import urllib.request
+
+    executable = Path(sys.executable).with_name("moto_server")
+    require(executable.exists(), "needs moto's server: pip install -r requirements-dev.txt")
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("ab")
+    process = subprocess.Popen(
+        [str(executable), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    server = S3Server(port=port, process=process)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{server.endpoint}/moto-api/", timeout=1).close()  # noqa: S310 - our own server
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"moto_server did not start on port {port}") from None
+            time.sleep(0.1)
+    yield server
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_storage(s3_server: S3Server, settings: Any) -> dict[str, str]:
+    """The default storage is a fresh private bucket on the moto server, configured as settings.py configures
+    it from the environment; returns that environment, for the processes a test starts."""
+    import importlib
+
+    import partnership.settings as project_settings
+
+    env = s3_server.env(s3_server.new_bucket())
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        configured = importlib.reload(project_settings)
+        storage, import_storage = configured.STORAGES["default"], configured.IMPORT_EXPORT_TMP_STORAGE_CLASS
+    importlib.reload(project_settings)
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    settings.IMPORT_EXPORT_TMP_STORAGE_CLASS = import_storage
+    return env
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args() -> dict[str, Any]:
     return {

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -178,7 +178,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/document_form.html", {"action": action, "form": form}, status=400)
 
 
-def document_download(request: HttpRequest, pk: int) -> FileResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Stream a document to a user who sees its action and whom its visibility includes."""
     document = selectors.document_access(request.user, pk, need="view")
     return document_response(document)

@@ -6,8 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
+
+from partnership.files import stored_file_response
 
 ALLOWED_DOCUMENT_EXTENSIONS = (
     "pdf",
@@ -108,11 +110,11 @@ def document_file_clean(uploaded: Any) -> Any:
     return uploaded
 
 
-def document_response(document: Any) -> FileResponse:
-    """Stream a stored document as an attachment under its own file name; call only after the app's
+def document_response(document: Any) -> HttpResponseBase:
+    """Hand out a stored document as an attachment under its own file name; call only after the app's
     `document_access` has decided the user may see it."""
     filename = document.file.name.rsplit("/", 1)[-1]
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
+    return stored_file_response(document.file, filename=filename)
 
 
 class DocumentModelForm(forms.ModelForm):

@@ -5,6 +5,7 @@ project loads with no environment at all (SQLite, eager Celery, console e-mail, 
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONE, SELF
@@ -122,8 +123,38 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Documents, exports and stored import files go through the default storage: a local folder, or an
+# S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so that several web machines and the workers
+# share them. The bucket stays private: the portal hands each file out after its permission check.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+# Seconds a signed address of a stored file stays valid; 0 streams files through the portal instead.
+FILES_SIGNED_URL_SECONDS = env.int("FILES_SIGNED_URL_SECONDS", default=0)
+DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": FILES_SIGNED_URL_SECONDS or 60,
+            # Two uploads of "agenda.pdf" must not overwrite each other, as they do not on disk.
+            "file_overwrite": False,
+            # A file read from the bucket spills to a temporary file past this size instead of memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+    # The admin's small imports keep the uploaded file between "check" and "confirm", which another
+    # web machine may answer: keep it in the shared storage, not in this machine's temporary folder.
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_STORAGE",

@@ -1,0 +1,161 @@
+"""Documents and export files in a shared S3-compatible bucket (moto's server on a free port): stored there,
+not on this machine's disk, and handed out only after the same permission checks as from a local folder."""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from actions.tests.factories import ActionFactory, organisation_of
+from meetings.models import MeetingDocument
+from meetings.tests.factories import MeetingFactory
+from partnership.tests.factories import PartnershipFactory, PriorityAreaFactory
+from surveys import exports
+from surveys.models import Question, SurveyExport
+from surveys.tests.factories import QuestionFactory, SurveyFactory, ministry_user
+from surveys.tests.test_exports import bulk_submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def keys(s3_server: Any, env: dict[str, str]) -> list[str]:
+    listing = s3_server.client().list_objects_v2(Bucket=env["AWS_STORAGE_BUCKET_NAME"])
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def local_files() -> list[Path]:
+    return [path for path in Path(django_settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+
+
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def upload_meeting_document(client: Any, meeting: Any, name: str, content: bytes, visibility: str = "members") -> Any:
+    return client.post(
+        reverse("meetings:document_upload", args=[meeting.pk]),
+        {
+            "title": "Slides",
+            "kind": "presentation",
+            "visibility": visibility,
+            "file": SimpleUploadedFile(name, content),
+        },
+    )
+
+
+def test_a_meeting_document_goes_to_the_bucket_and_comes_back_only_to_who_may_see_it(
+    client, s3_server, s3_storage, partnership, coordinator, partner, outsider
+):
+    meeting = MeetingFactory.create(partnership=partnership)
+    client.force_login(coordinator)
+
+    assert upload_meeting_document(client, meeting, "eib-funding.pdf", b"%PDF-1.4 EIB").status_code == 302
+
+    document = MeetingDocument.objects.get()
+    assert keys(s3_server, s3_storage) == [document.file.name]
+    assert local_files() == []
+    client.force_login(partner)
+    download = client.get(document.get_absolute_url())
+    assert download.status_code == 200
+    assert body(download) == b"%PDF-1.4 EIB"
+    assert download["Content-Disposition"] == 'attachment; filename="eib-funding.pdf"'
+    assert download["Cache-Control"] == "private, no-store"
+    client.force_login(outsider)
+    assert client.get(document.get_absolute_url()).status_code == 404
+    client.logout()
+    assert client.get(document.get_absolute_url()).status_code == 404
+
+
+def test_two_uploads_of_the_same_name_keep_both_files(client, s3_server, s3_storage, partnership, coordinator):
+    meeting = MeetingFactory.create(partnership=partnership)
+    client.force_login(coordinator)
+
+    upload_meeting_document(client, meeting, "agenda.pdf", b"%PDF-1.4 first")
+    upload_meeting_document(client, meeting, "agenda.pdf", b"%PDF-1.4 second")
+
+    first, second = MeetingDocument.objects.order_by("pk")
+    assert first.file.name != second.file.name
+    assert len(keys(s3_server, s3_storage)) == 2
+    assert (body(client.get(first.get_absolute_url())), body(client.get(second.get_absolute_url()))) == (
+        b"%PDF-1.4 first",
+        b"%PDF-1.4 second",
+    )
+
+
+def test_an_action_document_in_the_bucket_is_refused_to_another_partnership(
+    client, s3_server, s3_storage, partnership, coordinator, partner, outsider
+):
+    area = PriorityAreaFactory.create(partnership=partnership)
+    action = ActionFactory.create(partnership=partnership, priority_area=area, owner=organisation_of(partner))
+    client.force_login(partner)
+    response = client.post(
+        reverse("actions:document_upload", args=[action.pk]),
+        {"title": "Concept note", "visibility": "members", "file": SimpleUploadedFile("note.pdf", b"%PDF-1.4 note")},
+    )
+    assert response.status_code == 302
+    document = action.documents.get()
+    assert keys(s3_server, s3_storage) == [document.file.name]
+
+    client.force_login(coordinator)
+    assert body(client.get(document.get_absolute_url())) == b"%PDF-1.4 note"
+    client.force_login(outsider)
+    assert client.get(document.get_absolute_url()).status_code == 404
+
+
+def test_with_signed_urls_the_checked_user_is_sent_to_a_short_lived_address_and_others_are_not(
+    client, settings, s3_server, s3_storage, partnership, coordinator, partner, outsider
+):
+    settings.FILES_SIGNED_URL_SECONDS = 30
+    meeting = MeetingFactory.create(partnership=partnership)
+    client.force_login(coordinator)
+    upload_meeting_document(client, meeting, "minutes.pdf", b"%PDF-1.4 minutes")
+    document = MeetingDocument.objects.get()
+    client.force_login(partner)
+
+    response = client.get(document.get_absolute_url())
+
+    assert response.status_code == 302
+    address = response["Location"]
+    assert address.startswith(s3_server.endpoint) and "X-Amz-Expires=30" in address
+    with urllib.request.urlopen(address, timeout=10) as stored:
+        assert stored.read() == b"%PDF-1.4 minutes"
+        assert stored.headers["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
+    unsigned = s3_server.endpoint + urlsplit(address).path
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned, timeout=10)  # the bucket is private
+    assert refused.value.code == 403
+    client.force_login(outsider)
+    assert client.get(document.get_absolute_url()).status_code == 404
+
+
+def test_a_background_survey_export_is_written_to_the_bucket_and_downloaded_by_its_owner_only(
+    client, s3_server, s3_storage, django_capture_on_commit_callbacks
+):
+    partnership = PartnershipFactory.create()
+    owner = ministry_user(partnership)
+    survey = SurveyFactory.create(partnership=partnership, owner=owner.person.organisation)
+    QuestionFactory.create(section__survey=survey, kind=Question.Kind.LIKERT, text="Safety is considered.")
+    bulk_submitted(survey, 30)
+    client.force_login(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("surveys:exports", args=[survey.pk]), {"format": "csv"}).status_code == 302
+
+    export = SurveyExport.objects.get()
+    assert export.state == SurveyExport.State.DONE, export.error
+    assert keys(s3_server, s3_storage) == [export.file.name]
+    assert local_files() == []
+    download = client.get(reverse("surveys:export_download", args=[survey.pk, export.pk]))
+    lines = body(download).decode("utf-8-sig").splitlines()
+    assert len(lines) == 31
+    assert download["Content-Disposition"] == f'attachment; filename="{exports.filename(survey, "csv")}"'
+    partner_of_another = ministry_user(PartnershipFactory.create())
+    client.force_login(partner_of_another)
+    assert client.get(reverse("surveys:export_download", args=[survey.pk, export.pk])).status_code == 404
