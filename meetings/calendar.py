@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from meetings.models import Meeting
+from partnership.models import Person
 from partnership.services import absolute_url
 
 
@@ -22,7 +23,9 @@ def _location(meeting: Meeting) -> str:
     return ", ".join(str(part) for part in parts if part)
 
 
-def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
+def meeting_event(meeting: Meeting, *, include_join_url: bool, attendee: Person | None = None) -> Event:
+    """The meeting as an event; with `attendee`, the event names them (as invitations from the ORGANIZER
+    do), which calendar programs need to match an update or a cancellation to the event they hold."""
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("summary", meeting.title)
@@ -35,6 +38,13 @@ def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
     organizer = vCalAddress(f"mailto:{address}")
     organizer.params["cn"] = vText(name or settings.SITE_NAME)
     event.add("organizer", organizer)
+    if attendee is not None and attendee.email:
+        address = vCalAddress(f"mailto:{attendee.email}")
+        address.params["cn"] = vText(attendee.name)
+        address.params["role"] = vText("REQ-PARTICIPANT")
+        address.params["partstat"] = vText("ACCEPTED")
+        address.params["rsvp"] = vText("FALSE")
+        event.add("attendee", address)
     location = _location(meeting)
     description = meeting.description
     if include_join_url and meeting.join_url:
@@ -52,11 +62,16 @@ def meeting_event(meeting: Meeting, *, include_join_url: bool) -> Event:
 
 
 def meeting_calendar(
-    *, meetings: Iterable[Meeting], include_join_url: bool | set[int], method: str = "PUBLISH"
+    *,
+    meetings: Iterable[Meeting],
+    include_join_url: bool | set[int],
+    method: str = "PUBLISH",
+    attendee: Person | None = None,
 ) -> bytes:
     """One calendar with an event per meeting, with the VTIMEZONE of each venue's zone.
 
-    `include_join_url` is a flag for all meetings, or the ids of the meetings whose link may be shown.
+    `include_join_url` is a flag for all meetings, or the ids of the meetings whose link may be shown;
+    `attendee` is the person a mailed entry is for.
     """
     cal = Calendar()
     cal.add("prodid", f"-//{settings.SITE_NAME}//Meetings//EN")
@@ -65,6 +80,6 @@ def meeting_calendar(
     cal.add("x-wr-calname", settings.SITE_NAME)
     for meeting in meetings:
         show = include_join_url if isinstance(include_join_url, bool) else meeting.pk in include_join_url
-        cal.add_component(meeting_event(meeting, include_join_url=show))
+        cal.add_component(meeting_event(meeting, include_join_url=show, attendee=attendee))
     cal.add_missing_timezones()
     return cal.to_ical()

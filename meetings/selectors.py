@@ -407,6 +407,15 @@ def registrations_open_for(user: Any) -> QuerySet[Registration]:
     )
 
 
+def waitlist(meeting: Meeting) -> QuerySet[Registration]:
+    """The meeting's waitlist in the order places go to it: first registered, first served."""
+    return (
+        meeting.registrations.filter(state=Registration.State.WAITLISTED)
+        .select_related("person", "person__organisation")
+        .order_by("registered_at", "pk")
+    )
+
+
 def participants(meeting: Meeting) -> QuerySet[Registration]:
     return meeting.registrations.select_related("person", "person__organisation").order_by("person__name")
 

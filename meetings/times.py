@@ -1,14 +1,15 @@
 """How a meeting's times read wherever they are shown: in the venue's time zone, labelled with it.
 
-The meeting page, the agenda and the registration page format through these functions (templates
-through the `meeting_times` library), and mails are to do the same. They return text, never a
+Every page and mail that shows a meeting's time formats it through these functions (templates through
+the `meeting_times` library): the meeting page, agenda, registration, manage and home pages and every
+meeting mail, so an invitee reads one time wherever they look. They return text, never a
 datetime, because Django's `date` filter first converts an aware datetime to the active time zone
 (the server's, in a request or a task): `{{ meeting.local(...)|date }}` shows the server's time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -33,6 +34,11 @@ def meeting_when(meeting: Meeting) -> str:
     return f"{formats.date_format(starts, DATETIME)} – {formats.date_format(ends, end_format)}"
 
 
+def meeting_day(day: date) -> str:
+    """A day of the meeting (a date, already the venue's): "Thursday 6 June 2019"."""
+    return formats.date_format(day, DATE)
+
+
 def zone_label(meeting: Meeting) -> str:
     """What follows a time to say which clock it is on: "Europe/Helsinki time"."""
     return _("%(zone)s time") % {"zone": meeting.timezone}
@@ -41,6 +47,11 @@ def zone_label(meeting: Meeting) -> str:
 def meeting_when_labelled(meeting: Meeting) -> str:
     """`meeting_when` followed by its zone: "… 09:30 – 17:00 (Europe/Helsinki time)"."""
     return f"{meeting_when(meeting)} ({zone_label(meeting)})"
+
+
+def venue_time_labelled(meeting: Meeting, moment: datetime) -> str:
+    """`venue_time` followed by its zone: "Wednesday 27 January 2027, 23:59 (Europe/Riga time)"."""
+    return f"{venue_time(meeting, moment)} ({zone_label(meeting)})"
 
 
 def agenda_item_time(item: AgendaItem, meeting: Meeting) -> str:

@@ -37,6 +37,8 @@ from partnership.documents import document_response
 
 PAGE_SIZE = 20
 CHECK_IN_PAGE_SIZE = 50
+# The manage page lists the first of the waitlist; the admin's registrations list has the rest.
+WAITLIST_SHOWN = 20
 AGENDA_CACHE_SECONDS = 24 * 3600
 
 
@@ -228,7 +230,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
-    """The coordinators' page for one meeting: state, invitations, registrations, documents."""
+    """The coordinators' page for one meeting: state, invitations, registrations, the waitlist (a place given
+    by hand, with a reason), documents."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     if request.method == "POST" and "to_state" in request.POST:
         try:
@@ -243,6 +246,18 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The meeting's state is changed."))
         return redirect("meetings:manage", pk=meeting.pk)
+    promotion: dict[str, Any] = {}
+    if request.method == "POST" and "promote" in request.POST:
+        registration = get_object_or_404(meeting.registrations, pk=access.posted_id(request.POST.get("registration")))
+        reason = request.POST.get("reason", "")
+        try:
+            services.registration_promote(registration=registration, by=request.user, reason=reason)
+        except ValidationError as error:
+            promotion = {"id": registration.pk, "reason": reason, "error": " ".join(error.messages)}
+        else:
+            messages.success(request, _("%(name)s has a place and is told by e-mail.") % {"name": registration.person})
+            return redirect("meetings:manage", pk=meeting.pk)
+    waitlist = selectors.waitlist(meeting)
     return render(
         request,
         "meetings/manage.html",
@@ -252,7 +267,11 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": selectors.registration_counts(meeting),
             "transitions": selectors.meeting_history(meeting),
             "document_form": DocumentForm(meeting=meeting),
+            "waitlist": list(waitlist[:WAITLIST_SHOWN]),
+            "waitlist_more": max(waitlist.count() - WAITLIST_SHOWN, 0),
+            "promotion": promotion,
         },
+        status=400 if promotion else 200,
     )
 
 

@@ -19,11 +19,15 @@ import smtplib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import encoders
+from email.message import EmailMessage
+from email.mime.base import MIMEBase
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEText
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template import Context
@@ -134,9 +138,16 @@ def message_enqueue(
     return message
 
 
-def messages_enqueue_bulk(messages: list[OutboundMessage]) -> int:
-    """Insert many prepared rows at once (keys that exist are skipped) and hand the due ones to tasks."""
+def messages_enqueue_bulk(messages: list[OutboundMessage], *, revive_cancelled: bool = False) -> int:
+    """Insert many prepared rows at once (keys that exist are skipped) and hand the due ones to tasks.
+
+    With `revive_cancelled`, a cancelled row under one of the keys is written anew from the prepared row
+    and is pending again: the caller decided that this message is due after all (a meeting moved away and
+    back to the time whose reminders were cancelled). A cancelled row was never sent, so its key is free.
+    """
     keys = [message.key for message in messages]
+    if revive_cancelled:
+        _revive(messages)
     OutboundMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
     now = timezone.now()
     # Oldest first, whatever the model's (newest-first) default ordering: the first respondent is invited first.
@@ -147,6 +158,19 @@ def messages_enqueue_bulk(messages: list[OutboundMessage]) -> int:
     )
     _enqueue_on_commit(ids)
     return len(ids)
+
+
+def _revive(messages: list[OutboundMessage]) -> None:
+    prepared = {message.key: message for message in messages}
+    rows = list(OutboundMessage.objects.select_for_update().filter(key__in=prepared, status=Status.CANCELLED))
+    fields = ["to_email", "subject", "body_text", "body_html", "attachments", "send_after", "partnership_id"]
+    for row in rows:
+        for name in fields:
+            setattr(row, name, getattr(prepared[row.key], name))
+        row.status, row.attempts, row.last_error = Status.PENDING, 0, ""
+        row.created_at, row.enqueued_at, row.claimed_at, row.sent_at = timezone.now(), None, None, None
+    reset = ["status", "attempts", "last_error", "created_at", "enqueued_at", "claimed_at", "sent_at"]
+    OutboundMessage.objects.bulk_update(rows, [*fields, *reset], batch_size=500)
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
@@ -239,8 +263,31 @@ def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiA
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
-        email.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+        email.attach(
+            _attachment_part(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+        )
     return email
+
+
+def _attachment_part(filename: str, content: bytes, mimetype: str) -> MIMEBase:
+    """The MIME part of an attachment, its type's parameters (a calendar's `method`) kept and the charset
+    declared once: Django's own `attach` adds a charset of its own after the type as given."""
+    header = EmailMessage()
+    header["Content-Type"] = mimetype
+    maintype, subtype = header.get_content_maintype(), header.get_content_subtype()
+    part: MIMEBase
+    if maintype == "text":
+        charset = header.get_content_charset() or "utf-8"
+        part = SafeMIMEText(content.decode(charset), subtype, charset)
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(content)
+        encoders.encode_base64(part)
+    for name, value in header.get_params()[1:]:  # type: ignore[index]  # the first pair is the type itself
+        if name != "charset":
+            part.set_param(name, value)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
 
 
 class TransientSendError(Exception):

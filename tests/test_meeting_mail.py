@@ -324,3 +324,59 @@ def test_a_rolled_back_registration_sends_no_confirmation(celery_worker_factory,
     rolled_back.refresh_from_db()
     assert rolled_back.state == RegState.INVITED
     assert_worker_log_clean(tmp_path / "worker.log")
+
+
+def test_a_meeting_moved_away_and_back_gets_its_reminders_after_all(
+    celery_worker_factory, smtp_sink, settings, tmp_path
+):
+    """Reminders queued while no mail can go out are cancelled by a reschedule; when the meeting moves back
+    to its first time, the sweep (run as Beat runs it, a task on the worker) queues them again, once."""
+    from partnership.celery import app
+
+    meeting, registered, invited = meeting_with_registrations(registered=6, invited=4)
+    coordinator = member_user(meeting.partnership, Membership.Role.COORDINATOR)
+    # Thirteen days from now: the 14-day reminder is due, and so is the one a week before the deadline.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=13, hours=2)
+    meeting.starts_at, meeting.ends_at = start, start + timedelta(hours=8)
+    meeting.registration_deadline = start - timedelta(days=10)
+    meeting.save()
+    fourteen_days = rule(meeting, days_before=14, anchor=ReminderRule.Anchor.START)
+    week_before_deadline = rule(meeting, days_before=7, anchor=ReminderRule.Anchor.DEADLINE)
+    reminders = f"meeting:{meeting.pk}:reminder:"
+    expected = reminder_keys(fourteen_days, start, registered) | reminder_keys(
+        week_before_deadline, start - timedelta(days=10), invited
+    )
+
+    # No worker yet, as when the mail server is down: the reminders wait in the outbox.
+    assert services.reminders_sweep() == 10
+    for moved_to in (start + timedelta(days=7), start):
+        services.meeting_reschedule(
+            meeting=meeting, starts_at=moved_to, ends_at=moved_to + timedelta(hours=8), by=coordinator
+        )
+    assert statuses(reminders) == {Status.CANCELLED: 10}
+
+    celery_worker_factory(concurrency=CONCURRENCY, extra_env=worker_env(smtp_sink))
+
+    def swept() -> bool:
+        return all(
+            ReminderRule.objects.get(pk=each.pk).done_for_anchor is not None
+            for each in (fourteen_days, week_before_deadline)
+        )
+
+    app.send_task("meetings.tasks.reminders_sweep")
+    wait_until(swept, timeout=60, what="the worker's sweep")
+    assert set(OutboundMessage.objects.filter(key__startswith=reminders).values_list("key", flat=True)) == expected
+    assert Status.CANCELLED not in statuses(reminders), "a cancelled reminder blocked the one due again"
+    rescheduled = set(
+        OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:rescheduled:").values_list(
+            "key", flat=True
+        )
+    )
+    assert len(rescheduled) == 2 * len(registered)
+    smtp_sink.wait_for(len(expected | rescheduled))
+    # Beat's next minute: nothing new.
+    app.send_task("meetings.tasks.reminders_sweep")
+    wait_until_settled(settings, f"meeting:{meeting.pk}:")
+    assert statuses(reminders) == {Status.SENT: len(expected)}
+    assert smtp_sink.message_ids() == Counter(dict.fromkeys(message_ids(expected | rescheduled), 1))
+    assert_worker_log_clean(tmp_path / "worker.log")

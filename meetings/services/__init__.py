@@ -29,8 +29,10 @@ from meetings.services.registrations import (
     registration_check_in,
     registration_decline,
     registration_for_member,
+    registration_promote,
     registration_submit,
     registration_undo_check_in,
+    waitlist_promote,
 )
 from meetings.services.reminders import (
     DEFAULT_REMINDERS,
@@ -61,6 +63,7 @@ __all__ = [
     "registration_check_in",
     "registration_decline",
     "registration_for_member",
+    "registration_promote",
     "registration_submit",
     "registration_undo_check_in",
     "reminder_rule_delete",
@@ -68,4 +71,5 @@ __all__ = [
     "reminder_rules_ensure_defaults",
     "reminders_sweep",
     "sanitise_html",
+    "waitlist_promote",
 ]

@@ -23,16 +23,15 @@ def registration_mail_queue(
     attachments: tuple[outbox.Attachment, ...] = ()
     if kind in WITH_CALENDAR_ENTRY:
         method = "CANCEL" if kind == "cancelled" else "REQUEST"
-        ics = calendar.meeting_calendar(meetings=[meeting], include_join_url=registration.holds_place, method=method)
+        ics = calendar.meeting_calendar(
+            meetings=[meeting], include_join_url=registration.holds_place, method=method, attendee=person
+        )
         attachments = (outbox.Attachment("meeting.ics", ics, f"text/calendar; method={method}; charset=utf-8"),)
     context = {
         "meeting": meeting,
         "person": person,
         "registration": registration,
         "meeting_url": absolute_url(meeting.get_absolute_url()),
-        "starts_local": meeting.local(meeting.starts_at),
-        "ends_local": meeting.local(meeting.ends_at),
-        "deadline_local": meeting.local(meeting.registration_deadline) if meeting.registration_deadline else None,
         **(extra or {}),
     }
     key = f"meeting:{meeting.pk}:{kind}:{registration.pk}" + (f":{key_suffix}" if key_suffix else "")

@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 from meetings import workflow
 from meetings.models import AgendaItem, Meeting, MeetingTransition, Minutes, Registration, ReminderRule
 from meetings.services.mail import registration_mail_queue
-from meetings.services.registrations import no_shows_derive, registrations_kept_informed
+from meetings.services.registrations import (
+    no_shows_derive,
+    registration_days_move,
+    registrations_kept_informed,
+    waitlist_promote,
+)
 from meetings.services.reminders import reminder_rules_ensure_defaults, reminders_void_moved
 from partnership import outbox
 from partnership.services import Actor, actor_user, audit_record, record_delete, record_save
@@ -47,6 +52,7 @@ def meeting_save(*, meeting: Meeting, by: Actor, changed: Iterable[str] = ()) ->
     changed = set(changed)
     if not ({"starts_at", "ends_at"} & changed) or meeting.state in workflow.UNPUBLISHED:
         record_save(instance=meeting, by=by)
+        _capacity_raised(meeting=meeting, by=by, changed=changed)
         return meeting
     starts_at, ends_at, deadline = meeting.starts_at, meeting.ends_at, meeting.registration_deadline
     original = Meeting.objects.get(pk=meeting.pk)
@@ -65,7 +71,14 @@ def meeting_save(*, meeting: Meeting, by: Actor, changed: Iterable[str] = ()) ->
         by=by,
     )
     meeting.refresh_from_db()
+    _capacity_raised(meeting=meeting, by=by, changed=changed)
     return meeting
+
+
+def _capacity_raised(*, meeting: Meeting, by: Actor, changed: set[str]) -> None:
+    """A capacity raised (or removed) gives the new places to the waitlist, in order."""
+    if "capacity" in changed and meeting.state in workflow.ACTIVE:
+        waitlist_promote(meeting=meeting, by=by)
 
 
 @transaction.atomic
@@ -126,11 +139,13 @@ def meeting_reschedule(
     reason: str = "",
     registration_deadline: datetime | None = None,
 ) -> Meeting:
-    """Move a meeting (and its agenda) in time: reminders follow, the registered get a new calendar entry."""
+    """Move a meeting (and its agenda) in time: reminders follow, registered days move to the new dates
+    (the same day of the meeting), the registered get a mail saying so with a new calendar entry."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.state not in workflow.PLANNED:
         raise ValidationError(_("A cancelled or past meeting cannot be rescheduled."))
     old_start, old_end, old_deadline = meeting.starts_at, meeting.ends_at, meeting.registration_deadline
+    old_days = meeting.days
     delta = starts_at - old_start
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     if registration_deadline is not None:
@@ -144,6 +159,7 @@ def meeting_reschedule(
         meeting.agenda_items.update(
             starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
         )
+    days_moved = registration_days_move(meeting=meeting, old_days=old_days)
     reminders_void_moved(
         meeting=meeting, old_anchors={ReminderRule.Anchor.START: old_start, ReminderRule.Anchor.DEADLINE: old_deadline}
     )
@@ -158,7 +174,7 @@ def meeting_reschedule(
             registration=registration,
             kind="rescheduled",
             key_suffix=f"seq{meeting.sequence}",
-            extra={"reason": reason, "old_start": meeting.local(old_start)},
+            extra={"reason": reason, "old_start": old_start, "days_moved": days_moved.get(registration.pk, [])},
         )
     return meeting
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -136,8 +137,11 @@ def registration_decline(*, registration: Registration, by: Actor, reason: str =
     return registration
 
 
+@transaction.atomic
 def waitlist_promote(*, meeting: Meeting, by: Actor) -> list[Registration]:
-    """Fill free places from the waitlist, first come first served; each promoted person is told once."""
+    """Fill free places from the waitlist, first come first served; each promoted person is told once
+    (after a cancellation, or a raised capacity)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     promoted: list[Registration] = []
     if meeting.capacity is None:
         free = meeting.registrations.filter(state=RegState.WAITLISTED).count()
@@ -156,6 +160,25 @@ def waitlist_promote(*, meeting: Meeting, by: Actor) -> list[Registration]:
         registration_mail_queue(registration=registration, kind="promoted", key_suffix=f"{change.pk}")
         promoted.append(registration)
     return promoted
+
+
+@transaction.atomic
+def registration_promote(*, registration: Registration, by: Actor, reason: str) -> Registration:
+    """A coordinator gives a waitlisted person a place by hand, out of turn or beyond the capacity if
+    need be; the reason is kept in the registration's history, and the person is told once."""
+    Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+    registration = Registration.objects.select_for_update().select_related("meeting", "person").get(pk=registration.pk)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this person gets a place; it is kept in the history.")})
+    if registration.state != RegState.WAITLISTED:
+        raise ValidationError(_("Only someone on the waitlist can be given a place."))
+    if registration.meeting.state not in workflow.ACTIVE:
+        raise ValidationError(_("Places are given only while the meeting is announced and not yet held."))
+    change = _change(registration, RegState.REGISTERED, by, reason.strip())
+    registration.save(update_fields=["state", "updated_at"])
+    audit_record(by=by, verb="promote", instance=registration, changes={"reason": reason.strip()})
+    registration_mail_queue(registration=registration, kind="promoted", key_suffix=f"{change.pk}")
+    return registration
 
 
 @transaction.atomic
@@ -187,6 +210,29 @@ def no_shows_derive(*, meeting: Meeting, by: Actor) -> None:
     for registration in meeting.registrations.filter(state__in=workflow.NO_SHOW_FROM):
         _change(registration, RegState.NO_SHOW, by, "not checked in")
         registration.save(update_fields=["state", "updated_at"])
+
+
+def registration_days_move(*, meeting: Meeting, old_days: list[date]) -> dict[int, list[tuple[date, date]]]:
+    """After a reschedule: each registration's days become the new dates at the same position in the
+    meeting (its second day stays its second day); a day beyond a shortened meeting becomes its last.
+    Returns, by registration, the (old day, new day) pairs that changed, for the mail."""
+    new_days = meeting.days
+    position = {day.isoformat(): index for index, day in enumerate(old_days)}
+    moved: dict[int, list[tuple[date, date]]] = {}
+    changed: list[Registration] = []
+    for registration in meeting.registrations.exclude(days=[]).only("pk", "days"):
+        pairs = [
+            (date.fromisoformat(day), new_days[min(position[day], len(new_days) - 1)])
+            for day in registration.days
+            if day in position
+        ]
+        days = sorted({new.isoformat() for _old, new in pairs})
+        if days != registration.days:
+            registration.days = days
+            changed.append(registration)
+            moved[registration.pk] = [(old, new) for old, new in pairs if old != new]
+    Registration.objects.bulk_update(changed, ["days"], batch_size=500)
+    return moved
 
 
 def registrations_kept_informed(meeting: Meeting) -> QuerySet[Registration]:

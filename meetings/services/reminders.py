@@ -89,10 +89,15 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
         registrations = meeting.registrations.filter(state__in=workflow.HOLDS_PLACE)
     else:
         registrations = meeting.registrations.filter(state=Registration.State.INVITED)
-    registrations = registrations.select_related("person", "meeting")
+    registrations = registrations.filter(person__erased_at__isnull=True).select_related("person", "meeting")
     prefix = reminder_key_prefix(rule=rule, anchor=anchor)
     # A reminder already written (the rule was reset by hand) is not written again, nor its link replaced.
-    written = set(OutboundMessage.objects.filter(key__startswith=prefix).values_list("key", flat=True))
+    # A cancelled one does not count: the meeting moved away from this time and back, so it is due again.
+    written = set(
+        OutboundMessage.objects.filter(key__startswith=prefix)
+        .exclude(status=OutboundMessage.Status.CANCELLED)
+        .values_list("key", flat=True)
+    )
     messages = []
     links = []
     for registration in registrations:
@@ -115,10 +120,6 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 "rule": rule,
                 "meeting_url": absolute_url(meeting.get_absolute_url()),
                 "personal_url": personal_url,
-                "starts_local": meeting.local(meeting.starts_at),
-                "deadline_local": meeting.local(meeting.registration_deadline)
-                if meeting.registration_deadline
-                else None,
             },
         )
         messages.append(
@@ -132,7 +133,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
             )
         )
     ReminderLink.objects.bulk_create(links, batch_size=1000)
-    queued = outbox.messages_enqueue_bulk(messages) if messages else 0
+    queued = outbox.messages_enqueue_bulk(messages, revive_cancelled=True) if messages else 0
     rule.done_for_anchor = anchor
     rule.save(update_fields=["done_for_anchor"])
     return queued
