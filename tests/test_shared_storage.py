@@ -16,7 +16,13 @@ from django.urls import reverse
 from actions.tests.factories import ActionFactory, organisation_of
 from meetings.models import MeetingDocument
 from meetings.tests.factories import MeetingFactory
-from partnership.tests.factories import PartnershipFactory, PriorityAreaFactory
+from partnership.models import Person
+from partnership.tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    PartnershipFactory,
+    PriorityAreaFactory,
+)
 from surveys import exports
 from surveys.models import Question, SurveyExport
 from surveys.tests.factories import QuestionFactory, SurveyFactory, ministry_user
@@ -159,3 +165,28 @@ def test_a_background_survey_export_is_written_to_the_bucket_and_downloaded_by_i
     partner_of_another = ministry_user(PartnershipFactory.create())
     client.force_login(partner_of_another)
     assert client.get(reverse("surveys:export_download", args=[survey.pk, export.pk])).status_code == 404
+
+
+def test_an_admin_import_keeps_its_file_in_the_bucket_between_check_and_confirm(
+    client, s3_server, s3_storage, partnership, coordinator
+):
+    """Another web machine may answer the confirmation: the file waits in the shared bucket, not in /tmp."""
+    zagreb = MembershipFactory.create(
+        partnership=partnership, organisation=OrganisationFactory.create(name="Grad Zagreb")
+    ).organisation
+    client.force_login(coordinator)
+    upload = SimpleUploadedFile("people.csv", b"name,email,organisation\nAna Horvat,ana@zagreb.hr,Grad Zagreb\n")
+
+    preview = client.post(
+        reverse("admin:partnership_person_import"), {"resource": "0", "format": "0", "import_file": upload}
+    )
+
+    assert "confirm_form" in preview.context
+    waiting = keys(s3_server, s3_storage)
+    assert [key.split("/")[0] for key in waiting] == ["django-import-export"]
+    done = client.post(
+        reverse("admin:partnership_person_process_import"), preview.context["confirm_form"].initial, follow=True
+    )
+    assert done.status_code == 200
+    assert Person.objects.get(email="ana@zagreb.hr").organisation == zagreb
+    assert keys(s3_server, s3_storage) == []
