@@ -7,11 +7,24 @@ from partnership import selectors
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    """Site name and the navigation the user's role calls for, computed once per request lazily."""
+    """Site name, the navigation the user's role calls for (computed once per request, lazily), and who answers for
+    the portal's data and accessibility."""
     user = getattr(request, "user", None)
 
     def can_coordinate() -> bool:
         return bool(user and user.is_staff and selectors.partnerships_coordinated(user).exists())
 
     # portal_name, because Django's login and logout views put the request's host in site_name.
-    return {"site_name": settings.SITE_NAME, "portal_name": settings.SITE_NAME, "can_coordinate": can_coordinate}
+    return {
+        "site_name": settings.SITE_NAME,
+        "portal_name": settings.SITE_NAME,
+        "can_coordinate": can_coordinate,
+        # Named by the privacy notice and the accessibility statement (and the footer's links to them).
+        "data_controller": {
+            "name": settings.DATA_CONTROLLER,
+            "email": settings.DATA_CONTROLLER_EMAIL,
+            "privacy_date": settings.PRIVACY_NOTICE_DATE,
+            "accessibility_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "accessibility_date": settings.ACCESSIBILITY_STATEMENT_DATE,
+        },
+    }

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from partnership import outbox, scoping, selectors
+from partnership import outbox, personal_data, scoping, selectors
 from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
 
 User = get_user_model()
@@ -297,7 +297,10 @@ def consent_current(*, person: Person, purpose: str) -> ConsentRecord | None:
 
 
 def person_data_export(*, person: Person) -> dict[str, Any]:
-    """Everything the portal holds about a person, for their own download."""
+    """Everything the portal holds about a person, for their own download: every record of every model that points
+    at them or their account, or holds their address (partnership.personal_data)."""
+    data = personal_data.export(person)
+    # The head of the download, in the words of the profile page.
     return {
         "name": person.name,
         "email": person.email,
@@ -307,30 +310,25 @@ def person_data_export(*, person: Person) -> dict[str, Any]:
         "username": person.user.get_username() if person.user else None,
         "contact_for": [str(m.partnership) for m in person.contact_for.select_related("partnership")],
         "consents": [
-            {
-                "purpose": c.purpose,
-                "given": c.given,
-                "text_version": c.text_version,
-                "at": c.at.isoformat(),
-            }
+            {"purpose": c.purpose, "given": c.given, "text_version": c.text_version, "at": c.at.isoformat()}
             for c in person.consents.all()
         ],
-        "exported_at": timezone.now().isoformat(),
+        **data,
     }
 
 
 @transaction.atomic
 def person_erase(*, person: Person, by: Actor) -> Person:
-    """Anonymise a person, keeping an anonymous stub so counts and contributions stay intact."""
-    old_email = person.email
+    """Anonymise a person, keeping an anonymous stub so counts and contributions stay intact; every other record
+    about them follows its rule in partnership.personal_data, and the audit log keeps its entries, redacted."""
+    former = [person.name, person.email]
+    if person.user is not None:
+        former += [person.user.email, person.user.get_username()]
     person.name = f"Erased person {person.pk}"
     person.email = f"erased-{person.pk}@invalid.invalid"
     person.role_title = ""
     person.erased_at = timezone.now()
     person.save(update_fields=["name", "email", "role_title", "erased_at"])
-    person.consents.all().delete()
-    for membership in person.contact_for.all():
-        membership.contacts.remove(person)
     if person.user is not None:
         user = person.user
         user.username = f"erased-{user.pk}"
@@ -341,6 +339,9 @@ def person_erase(*, person: Person, by: Actor) -> Person:
         user.set_unusable_password()
         user.save()
         user.groups.clear()
-    outbox.messages_cancel_for(to_email=old_email)
+    emails = {value for value in former if "@" in value}
+    for email in emails:
+        outbox.messages_cancel_for(to_email=email)
+    personal_data.erase(person=person, emails=emails, values=former)
     audit_record(by=by, verb="erase", instance=person, changes={})
     return person

@@ -4,6 +4,7 @@ Every setting that depends on the environment is read here, once, with its defau
 project loads with no environment at all (SQLite, eager Celery, console e-mail, DEBUG off).
 """
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,16 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 
 # Consent texts: bump the version when the wording changes, so old consents are known for what they were.
 CONSENT_TEXT_VERSION = "2026-11"
+
+# Who answers for the personal data the portal holds, and for its accessibility: named, with a contact address and
+# the date of each text, on the privacy notice and the accessibility statement. Set them for each installation.
+DATA_CONTROLLER = env.str("DATA_CONTROLLER", default="The technical secretariat of the partnership")
+DATA_CONTROLLER_EMAIL = env.str("DATA_CONTROLLER_EMAIL", default="privacy@example.org")
+PRIVACY_NOTICE_DATE = datetime.date.fromisoformat(env.str("PRIVACY_NOTICE_DATE", default="2026-12-05"))
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default=DATA_CONTROLLER_EMAIL)
+ACCESSIBILITY_STATEMENT_DATE = datetime.date.fromisoformat(
+    env.str("ACCESSIBILITY_STATEMENT_DATE", default="2026-12-05")
+)
 
 # Security. In production (DEBUG off) cookies are secure, HSTS is on and HTTP redirects to HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
