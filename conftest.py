@@ -7,6 +7,7 @@ and so does any skip at all.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -305,6 +306,8 @@ def celery_worker_factory(
             "CELERY_BROKER_URL": broker_url,
             "DJANGO_SETTINGS_MODULE": "partnership.settings",
             "PYTHONUNBUFFERED": "1",
+            # A worker with DEBUG off refuses the development key; it signs nothing the test reads back.
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             **(extra_env or {}),
         }
         worker = WorkerProcess(env=env, concurrency=concurrency, log_path=tmp_path / "worker.log")

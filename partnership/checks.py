@@ -6,6 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+SECRET_KEY_HINT = (
+    "Set SECRET_KEY in the environment to 50 or more random characters, e.g. the output of "  # noqa: S105
+    "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+)
 
 
 @register()
@@ -47,3 +55,33 @@ def cache_is_shared_in_production(app_configs: Any = None, **kwargs: Any) -> lis
             id="partnership.W001",
         )
     ]
+
+
+def secret_key_problem() -> str | None:
+    """Why SECRET_KEY may not serve production (DEBUG off), or None: the built-in development key, or a key
+    shorter than 50 characters or of fewer than 5 different ones, lets anyone forge sessions and signed links."""
+    if settings.DEBUG:
+        return None
+    key = str(settings.SECRET_KEY)
+    if key == settings.DEVELOPMENT_SECRET_KEY:
+        return "SECRET_KEY is the built-in development key, which anyone can read in the source, and DEBUG is off."
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE:
+        return (
+            f"SECRET_KEY is too weak for production (DEBUG is off): it needs at least {SECRET_KEY_MIN_LENGTH} "
+            f"characters, {SECRET_KEY_MIN_UNIQUE} of them different."
+        )
+    return None
+
+
+@register(Tags.security, deploy=True)
+def secret_key_is_strong(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    problem = secret_key_problem()
+    return [Error(problem, hint=SECRET_KEY_HINT, id="partnership.E002")] if problem else []
+
+
+def refuse_weak_secret_key() -> None:
+    """Stop a production process (the WSGI application, a Celery worker) that would run with a weak key;
+    management commands and the tests still load without one."""
+    problem = secret_key_problem()
+    if problem:
+        raise ImproperlyConfigured(f"{problem} {SECRET_KEY_HINT}")

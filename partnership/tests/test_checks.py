@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
+@pytest.fixture(autouse=True)
+def _production_key(settings):
+    """The checks below are of other settings: the key is one production accepts (test_secret_key.py)."""
+    settings.SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def deploy_check_ids() -> list[str]:
     messages = run_checks(include_deployment_checks=True)
     return [str(message.id) for message in messages if str(message.id).startswith("partnership.")]
