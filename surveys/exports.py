@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import random
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -67,14 +68,20 @@ def _cell(value: Any, other: str) -> Any:
     return text + (f" ({other})" if other else "")
 
 
-def response_table(survey: Survey) -> Table:
-    """The header and the rows of the export; named surveys carry the respondent's name and e-mail."""
+def response_table(survey: Survey, *, coarse: bool = False) -> Table:
+    """The header and the rows of the export; named surveys carry the respondent's name and e-mail.
+
+    `coarse` rows are for a reader who does not hold the rows (`selectors.holds_the_rows`): region and type only
+    as far as results would show them (`selectors.row_labels`), and no response number, time or language, which
+    the invitation list could match with a respondent; rows are shuffled within each chunk for the same reason.
+    """
     questions = survey_questions(survey)
-    named = survey.anonymity == Survey.Anonymity.NAMED
-    header = ["response", "submitted_at", "language", "region", "kind"]
+    named = survey.anonymity == Survey.Anonymity.NAMED and not coarse
+    header = ["region", "kind"] if coarse else ["response", "submitted_at", "language", "region", "kind"]
     if named:
         header += ["name", "email"]
     header += [f"Q{i + 1}" for i in range(len(questions))]
+    labels = selectors.row_labels(survey) if coarse else {}
 
     def rows() -> Iterator[list[Any]]:
         fields = ["pk", "submitted_at", "language", "region", "respondent_kind"]
@@ -91,9 +98,15 @@ def response_table(survey: Survey) -> Table:
                 response_id__in=[row[0] for row in chunk]
             ).values_list("response_id", "question_id", "value", "other_text"):
                 answers[response_id][question_id] = (value, other)
+            if coarse:
+                random.SystemRandom().shuffle(chunk)
             for pk, submitted_at, language, region, kind, *person in chunk:
                 given = answers.get(pk, {})
-                row: list[Any] = [pk, submitted_at.isoformat() if submitted_at else "", language, region, kind]
+                row: list[Any]
+                if coarse:
+                    row = list(labels.get((region, kind), ("", "")))
+                else:
+                    row = [pk, submitted_at.isoformat() if submitted_at else "", language, region, kind]
                 if named:
                     row += [value or "" for value in person]
                 row += [_cell(*given.get(question.pk, (None, ""))) for question in questions]
@@ -124,24 +137,24 @@ def codebook_rows(survey: Survey) -> list[list[str]]:
     return rows
 
 
-def csv_lines(survey: Survey, *, progress: Progress | None = None) -> Iterator[str]:
+def csv_lines(survey: Survey, *, coarse: bool = False, progress: Progress | None = None) -> Iterator[str]:
     """The CSV export line by line, with a byte-order mark so spreadsheets read it as UTF-8."""
-    table = response_table(survey)
+    table = response_table(survey, coarse=coarse)
     return spreadsheets.csv_lines(table.header, table.rows, progress=progress, every=PROGRESS_EVERY)
 
 
-def write_csv(survey: Survey, file: IO[str], *, progress: Progress | None = None) -> int:
+def write_csv(survey: Survey, file: IO[str], *, coarse: bool = False, progress: Progress | None = None) -> int:
     """Write the CSV export into a text file opened with newline=""; returns the number of responses."""
-    table = response_table(survey)
+    table = response_table(survey, coarse=coarse)
     return spreadsheets.write_csv(file, table.header, table.rows, progress=progress, every=PROGRESS_EVERY)
 
 
-def write_xlsx(survey: Survey, file: IO[bytes], *, progress: Progress | None = None) -> int:
+def write_xlsx(survey: Survey, file: IO[bytes], *, coarse: bool = False, progress: Progress | None = None) -> int:
     """Write the XLSX export (sheets "responses" and "codebook") into a binary file; returns the number of responses.
 
     openpyxl's write-only mode streams each sheet to a temporary file, so memory stays flat here too.
     """
-    table = response_table(survey)
+    table = response_table(survey, coarse=coarse)
     codebook = codebook_rows(survey)
     sheets = [
         spreadsheets.Sheet("responses", table.header, table.rows),
@@ -150,13 +163,13 @@ def write_xlsx(survey: Survey, file: IO[bytes], *, progress: Progress | None = N
     return spreadsheets.write_xlsx(file, sheets, progress=progress, every=PROGRESS_EVERY)
 
 
-def write(survey: Survey, fmt: str, file: IO[bytes], *, progress: Progress | None = None) -> int:
+def write(survey: Survey, fmt: str, file: IO[bytes], *, coarse: bool = False, progress: Progress | None = None) -> int:
     """Write the export in this format into a binary file."""
     if fmt == SurveyExport.Format.XLSX:
-        return write_xlsx(survey, file, progress=progress)
+        return write_xlsx(survey, file, coarse=coarse, progress=progress)
     text = io.TextIOWrapper(file, encoding="utf-8", newline="")
     try:
-        return write_csv(survey, text, progress=progress)
+        return write_csv(survey, text, coarse=coarse, progress=progress)
     finally:
         text.flush()
         text.detach()
@@ -171,15 +184,18 @@ def filename(survey: Survey, fmt: str) -> str:
 
 @transaction.atomic
 def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
-    """Queue a background export, or return the one of this survey and format that is already under way."""
+    """Queue a background export, or return the one of this survey and format that is already under way; a reader
+    who does not hold the rows gets a coarse one (see `response_table`)."""
     if fmt not in SurveyExport.Format.values:
         raise ValueError(f"unknown export format {fmt!r}")
     exports_purge_expired()
+    coarse = by is not None and not selectors.holds_the_rows(by, survey)
     pending = (
         SurveyExport.objects.select_for_update()
         .filter(
             survey=survey,
             format=fmt,
+            coarse=coarse,
             state__in=workflow.EXPORT_UNDER_WAY,
             created_at__gt=timezone.now() - SurveyExport.STALE_AFTER,
         )
@@ -187,7 +203,9 @@ def export_request(*, survey: Survey, fmt: str, by: Any) -> SurveyExport:
     )
     if pending is not None:
         return pending
-    export = SurveyExport(survey=survey, format=fmt, requested_by=by if getattr(by, "pk", None) else None)
+    export = SurveyExport(
+        survey=survey, format=fmt, coarse=coarse, requested_by=by if getattr(by, "pk", None) else None
+    )
     export.full_clean()
     export.save()
     # Robust: with the broker down the request still commits its export; `exports_sweep` hands it over later.
@@ -240,7 +258,7 @@ def export_run(*, export: SurveyExport) -> SurveyExport:
     storage = export.file.storage
     try:
         with tempfile.TemporaryFile() as handle:
-            rows = write(survey, export.format, handle, progress=progress)
+            rows = write(survey, export.format, handle, coarse=export.coarse, progress=progress)
             mine.update(claimed_until=_lease_end())  # the upload to the store may take a while
             handle.seek(0)
             name = storage.save(
@@ -263,10 +281,11 @@ def export_run(*, export: SurveyExport) -> SurveyExport:
             claimed_until=None,
         )
         if finished:
-            # A newer file replaces the earlier finished ones of the same survey and format.
+            # A newer file replaces the earlier finished ones of the same survey, format and coarseness.
             SurveyExport.objects.filter(
                 survey=survey,
                 format=export.format,
+                coarse=export.coarse,
                 pk__lt=export.pk,
                 state__in=workflow.EXPORT_FINISHED,
             ).delete()

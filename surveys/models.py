@@ -397,6 +397,8 @@ class SurveyExport(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # Written for a reader who does not hold the rows: regions and types only of groups results would show.
+    coarse = models.BooleanField(default=False, editable=False)
     state = models.CharField(_("state"), max_length=7, choices=State.choices, default=State.QUEUED)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)

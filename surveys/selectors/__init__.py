@@ -7,6 +7,7 @@ from surveys.selectors.access import (
     can_link_needs,
     can_run,
     export_access,
+    holds_the_rows,
     invitation_access,
     invitation_for_token,
     open_link_access,
@@ -23,7 +24,7 @@ from surveys.selectors.building import (
     survey_outline,
     survey_questions,
 )
-from surveys.selectors.disclosure import MIN_GROUP, Disclosure, disclosure, reader_sees_every_answer
+from surveys.selectors.disclosure import MIN_GROUP, Disclosure, disclosure, reader_sees_every_answer, row_labels
 from surveys.selectors.manage import (
     exports_of,
     funnel,
@@ -65,6 +66,7 @@ __all__ = [
     "export_access",
     "exports_of",
     "funnel",
+    "holds_the_rows",
     "invitation_access",
     "invitation_for_token",
     "invitation_of",
@@ -80,6 +82,7 @@ __all__ = [
     "regions",
     "respondent_access",
     "results",
+    "row_labels",
     "section_of",
     "session_key",
     "stored_answers",

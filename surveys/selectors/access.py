@@ -60,6 +60,18 @@ def can_run(user: Any, survey: Survey) -> bool:
     return surveys_run_by(user).filter(pk=survey.pk).exists()
 
 
+def holds_the_rows(user: Any, survey: Survey) -> bool:
+    """Whether the user gets the response export as it stands: the owner organisation's people (whose data it is)
+    and, for a named survey, whoever runs it. Other readers (the coordinators of a confidential or anonymous
+    survey) get rows whose region and type show only groups that `disclosure` would show."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if survey.anonymity == Survey.Anonymity.NAMED and can_run(user, survey):
+        return True
+    person = partner_selectors.person_for(user)
+    return person is not None and person.organisation_id == survey.owner_id and can_run(user, survey)
+
+
 def can_link_needs(user: Any, survey: Survey) -> bool:
     """Coordinators of the survey's partnership link the needs found in its results to actions."""
     return partner_selectors.partnerships_coordinated(user).filter(pk=survey.partnership_id).exists()
@@ -92,10 +104,12 @@ def survey_access(user: Any, pk: int, *, need: SurveyNeed) -> Survey:
 
 def export_access(user: Any, pk: int, export_id: int) -> tuple[Survey, SurveyExport]:
     """A finished background export of a survey the user runs (as `survey_access(need="run")`); 404 for
-    an export of another survey or one not finished."""
+    an export of another survey, one not finished, or one with more than the user may read (`holds_the_rows`)."""
     survey = survey_access(user, pk, need="run")
-    export = get_object_or_404(SurveyExport, pk=export_id, survey=survey, state=SurveyExport.State.DONE)
-    return survey, export
+    exports = SurveyExport.objects.filter(survey=survey, state=SurveyExport.State.DONE)
+    if not holds_the_rows(user, survey):
+        exports = exports.filter(coarse=True)
+    return survey, get_object_or_404(exports, pk=export_id)
 
 
 def invitation_for_token(raw: str) -> Invitation | None:

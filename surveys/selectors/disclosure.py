@@ -68,6 +68,18 @@ def disclosure(survey: Survey, *, region: str = "", kind: str = "", every_answer
     return Disclosure(total=total, shown=False, reason=_withheld_reason(cells, region, kind, total))
 
 
+def row_labels(survey: Survey) -> dict[Cell, Cell]:
+    """For row-level exports to readers who do not hold the rows: each cell's region and type as far as its block
+    tells them (empty where the block spans several), so the rows sharing a label are never fewer than MIN_GROUP."""
+    cells = _cells(survey)
+    labels = {}
+    for block in _blocks(cells):
+        regions, kinds = {region for region, _kind in block}, {kind for _region, kind in block}
+        label = (regions.pop() if len(regions) == 1 else "", kinds.pop() if len(kinds) == 1 else "")
+        labels.update(dict.fromkeys(block, label))
+    return labels
+
+
 def _cells(survey: Survey) -> Counter[Cell]:
     rows = (
         Response.objects.filter(survey=survey, submitted_at__isnull=False)

@@ -70,6 +70,8 @@ def invitation_of(survey: Survey, pk: Any) -> Invitation:
     return get_object_or_404(Invitation, survey=survey, pk=access.posted_id(pk))
 
 
-def exports_of(survey: Survey) -> QuerySet[SurveyExport]:
-    """The survey's background exports, newest first, with who asked for them."""
-    return survey.exports.select_related("requested_by")
+def exports_of(survey: Survey, *, coarse_only: bool = False) -> QuerySet[SurveyExport]:
+    """The survey's background exports, newest first, with who asked for them; with `coarse_only`, those written
+    for readers who do not hold the rows (see `holds_the_rows`)."""
+    exports = survey.exports.select_related("requested_by")
+    return exports.filter(coarse=True) if coarse_only else exports

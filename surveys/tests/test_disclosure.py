@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import random
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import selectors, services
-from surveys.models import Answer, Respondent, Response, Survey
+from surveys import exports, selectors, services
+from surveys.models import Answer, Respondent, Response, Survey, SurveyExport
 from surveys.tests.factories import open_survey
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +93,58 @@ def test_the_comparison_across_countries_uses_the_same_rule(client, zadar, partn
     compared = client.get(reverse("surveys:compare", kwargs={"pk": zadar.survey.pk})).content.decode()
     assert "Hidden: too few responses." not in compared, "a country's whole results are published"
     assert "fewer than 5 respondents" in compared
+
+
+# Row-level exports for readers who are not the owner ------------------------------------------------------------
+
+
+def exported(client: Any, survey: Survey) -> list[dict[str, str]]:
+    response = client.get(reverse("surveys:export", kwargs={"pk": survey.pk}))
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_coordinator_gets_rows_that_show_only_groups_results_would_show(client, zadar, coordinator):
+    client.force_login(coordinator)
+    rows = exported(client, zadar.survey)
+    assert len(rows) == 20
+    assert "response" not in rows[0] and "submitted_at" not in rows[0] and "language" not in rows[0]
+    labels = {(row["region"], row["kind"]) for row in rows}
+    # Zadar's two municipalities share a block with its cities: the rows say Zadar, not which type.
+    assert ("Zadar", "") in labels
+    assert ("Zadar", CITY) not in labels and ("Zadar", MUNICIPALITY) not in labels
+    for label in labels:
+        assert sum((row["region"], row["kind"]) == label for row in rows) >= selectors.MIN_GROUP
+    page = client.get(reverse("surveys:exports", kwargs={"pk": zadar.survey.pk})).content.decode()
+    assert 'id="coarse-rows"' in page
+
+
+def test_the_owner_gets_the_rows_as_they_stand(client, zadar, ministry):
+    client.force_login(ministry)
+    rows = exported(client, zadar.survey)
+    assert sum(row["region"] == "Zadar" and row["kind"] == MUNICIPALITY for row in rows) == 2
+    assert rows[0]["response"] and rows[0]["submitted_at"]
+
+
+def test_a_background_export_is_coarse_for_the_coordinator_and_the_owners_file_stays_out_of_reach(
+    client, zadar, ministry, coordinator, settings, tmp_path: Path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    full = exports.export_run(export=exports.export_request(survey=zadar.survey, fmt="csv", by=ministry))
+    coarse = exports.export_run(export=exports.export_request(survey=zadar.survey, fmt="csv", by=coordinator))
+    assert (full.coarse, coarse.coarse) == (False, True)
+    assert SurveyExport.objects.filter(pk=full.pk).exists(), "a coarse file does not replace the owner's"
+    client.force_login(coordinator)
+    listing = client.get(reverse("surveys:exports", kwargs={"pk": zadar.survey.pk})).content.decode()
+    download = "surveys:export_download"
+    assert reverse(download, kwargs={"pk": zadar.survey.pk, "export_id": coarse.pk}) in listing
+    assert reverse(download, kwargs={"pk": zadar.survey.pk, "export_id": full.pk}) not in listing
+    assert client.get(reverse(download, kwargs={"pk": zadar.survey.pk, "export_id": full.pk})).status_code == 404
+    text = b"".join(
+        client.get(reverse(download, kwargs={"pk": zadar.survey.pk, "export_id": coarse.pk})).streaming_content
+    )
+    assert b"Zadar," in text and b"Zadar,city" not in text and b"Zadar,municipality" not in text
 
 
 # The rule itself, against every combination a reader can make --------------------------------------------------

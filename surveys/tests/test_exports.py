@@ -335,10 +335,14 @@ def new_pages(survey: Survey, export: SurveyExport) -> list[str]:
 
 
 def test_the_owner_and_the_coordinator_may_use_the_export_pages(client, live, done_export, ministry, coordinator):
-    for user in (ministry, coordinator):
+    # The coordinator does not own this confidential survey: their file is a coarse one of their own.
+    coarse = SurveyExport.objects.create(survey=live.survey, format="csv", requested_by=coordinator, coarse=True)
+    tasks.survey_export_run(coarse.pk)
+    for user, export in ((ministry, done_export), (ministry, coarse), (coordinator, coarse)):
         client.force_login(user)
-        for address in new_pages(live.survey, done_export):
+        for address in new_pages(live.survey, export):
             assert client.get(address).status_code == 200, (user, address)
+    assert client.get(url("export_download", live.survey, export_id=done_export.pk)).status_code == 404
 
 
 def test_export_pages_send_anonymous_visitors_to_the_login(client, live, done_export):

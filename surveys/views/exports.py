@@ -27,14 +27,15 @@ def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | St
             % {"count": count},
         )
         return redirect("surveys:exports", pk=survey.pk)
+    coarse = not selectors.holds_the_rows(request.user, survey)
     if fmt == SurveyExport.Format.XLSX:
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
-        exports.write_xlsx(survey, handle)
+        exports.write_xlsx(survey, handle, coarse=coarse)
         handle.seek(0)
         return spreadsheets.file_response(
             handle, filename=exports.filename(survey, fmt), content_type=exports.XLSX_CONTENT_TYPE
         )
-    table = exports.response_table(survey)
+    table = exports.response_table(survey, coarse=coarse)
     return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv"))
 
 
@@ -55,7 +56,8 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
             exports.export_request(survey=survey, fmt=fmt, by=request.user)
             messages.success(request, _("The export is being prepared; this page shows its progress."))
         return redirect("surveys:exports", pk=survey.pk)
-    page = Paginator(selectors.exports_of(survey), 20).get_page(request.GET.get("page"))
+    coarse = not selectors.holds_the_rows(request.user, survey)
+    page = Paginator(selectors.exports_of(survey, coarse_only=coarse), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "surveys/exports.html",
@@ -66,6 +68,8 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
             "responses": exports.submitted_count(survey),
             "direct_limit": exports.DIRECT_LIMIT,
             "refresh": any(export.in_progress for export in page.object_list),
+            "coarse": coarse,
+            "min_group": selectors.MIN_GROUP,
         },
     )
 
