@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -33,6 +32,7 @@ from actions.forms import (
     TransitionForm,
 )
 from actions.models import Action, ActionDocument, ActionEvent
+from partnership import clients
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.models import Partnership
@@ -363,10 +363,8 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="feedback")
     form = PublicFeedbackForm(request.POST or None)
     if request.method == "POST":
-        address = request.META.get("REMOTE_ADDR", "")
-        key = f"feedback-rate:{address}"
-        count = cache.get(key, 0)
-        if count >= FEEDBACK_LIMIT_PER_HOUR:
+        key = f"feedback:{clients.client_address(request)}"
+        if clients.limit_reached(key, FEEDBACK_LIMIT_PER_HOUR):
             messages.error(request, _("Too many comments from your address; please try again in an hour."))
             return render(request, "actions/feedback.html", {"action": action, "form": form}, status=429)
         if form.is_valid():
@@ -377,12 +375,7 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     body=form.cleaned_data["body"],
                 )
-            # The hour runs from the first comment: later ones count but do not extend it.
-            cache.add(key, 0, 3600)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, 3600)
+            clients.limit_count(key)
             messages.success(request, _("Thank you: your comment is recorded and will be considered."))
             return redirect(action)
     return render(request, "actions/feedback.html", {"action": action, "form": form})

@@ -1,12 +1,10 @@
 """Root URLs: the project layer, which composes the apps."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from partnership import dashboard, views
-from partnership.forms import PortalPasswordResetForm
 
 admin.site.site_header = _("Partnership Portal administration")
 admin.site.site_title = _("Partnership Portal")
@@ -23,11 +21,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("health/", views.health, name="health"),
     path("ping/", views.ping, name="ping"),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
-        name="password_reset",
-    ),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("meetings/", include("meetings.urls")),
     path("actions/", include("actions.urls")),

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import hashlib
 import json
+import unicodedata
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
@@ -16,11 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
-from partnership import access, selectors, services
-from partnership.forms import DirectoryFilterForm, ProfileForm
+from partnership import access, clients, selectors, services
+from partnership.forms import DirectoryFilterForm, PortalPasswordResetForm, ProfileForm
 from partnership.models import Membership
 
 DIRECTORY_PAGE_SIZE = 50
+# Password reset requests an hour: from one visitor's address, and for one e-mail address typed.
+PASSWORD_RESETS_PER_ADDRESS = 10
+PASSWORD_RESETS_PER_ACCOUNT = 3
 
 
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -156,3 +162,25 @@ def ping(request: HttpRequest) -> HttpResponse:
     """A bare view: the benchmark's baseline for what Django costs without any work."""
     access.public(request)
     return HttpResponse(b"pong", content_type="text/plain")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset through the outbox, limited per visitor's address and per e-mail address, so
+    nobody can fill a mailbox or the outbox: beyond a limit nothing is queued and the form says why."""
+
+    form_class = PortalPasswordResetForm
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = unicodedata.normalize("NFKC", form.cleaned_data["email"]).casefold()
+        keys = {
+            f"password-reset-address:{clients.client_address(self.request)}": PASSWORD_RESETS_PER_ADDRESS,
+            f"password-reset-account:{hashlib.sha256(email.encode()).hexdigest()}": PASSWORD_RESETS_PER_ACCOUNT,
+        }
+        if any(clients.limit_reached(key, limit) for key, limit in keys.items()):
+            form.add_error(None, _("Too many password reset requests; please try again in an hour."))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        for key in keys:
+            clients.limit_count(key)
+        return super().form_valid(form)

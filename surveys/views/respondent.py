@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from partnership import clients
 from surveys import selectors, services
 from surveys.answers import question_visible
 from surveys.forms import LanguageForm, OpenLinkForm, SectionForm
@@ -37,10 +37,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     survey = selectors.open_link_access(token)
     form = OpenLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = request.META.get("REMOTE_ADDR", "")
-        key = f"survey-open-link:{survey.pk}:{address}"
-        count = cache.get(key, 0)
-        if count >= OPEN_LINK_LIMIT_PER_HOUR:
+        key = f"survey-open-link:{survey.pk}:{clients.client_address(request)}"
+        if clients.limit_reached(key, OPEN_LINK_LIMIT_PER_HOUR):
             return render(
                 request,
                 "surveys/message.html",
@@ -51,7 +49,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
                 },
                 status=429,
             )
-        cache.set(key, count + 1, 3600)
+        clients.limit_count(key)
         if form.cleaned_data["website"]:
             return redirect("surveys:thanks", pk=survey.pk)
         request.session[selectors.session_key(survey, "open")] = True
