@@ -619,6 +619,49 @@ OWNER: dict[str, tuple[str, str]] = {
         "Otvorena poveznica upitnika %(survey)s: %(url)s",
         "Link aperto del questionario %(survey)s: %(url)s",
     ),
+    # Results withheld where a difference would show a small group (surveys.selectors.disclosure).
+    "To protect respondents, results are shown only for selections that no comparison can narrow to fewer than "
+    "%(min_group)s responses: responses are counted in groups of at least %(min_group)s by region and respondent "
+    "type, and a selection is shown only when it takes each group whole.": (
+        "Radi zaštite ispitanika rezultati se prikazuju samo za odabire koje nikakva usporedba ne može suziti na "
+        "manje od %(min_group)s odgovora: odgovori se broje u skupinama od najmanje %(min_group)s po regiji i vrsti "
+        "ispitanika, a odabir se prikazuje samo ako svaku skupinu obuhvaća u cijelosti.",
+        "Per proteggere i rispondenti, i risultati sono mostrati solo per le selezioni che nessun confronto può "
+        "ridurre a meno di %(min_group)s risposte: le risposte sono contate in gruppi di almeno %(min_group)s per "
+        "regione e tipo di rispondente, e una selezione è mostrata solo se comprende ogni gruppo per intero.",
+    ),
+    "Withheld for this selection (see above).": (
+        "Uskraćeno za ovaj odabir (vidi gore).",
+        "Non mostrato per questa selezione (vedi sopra).",
+    ),
+    "the region %(region)s": ("regiju %(region)s", "la regione %(region)s"),
+    "this respondent type": ("ovu vrstu ispitanika", "questo tipo di rispondente"),
+    "all responses": ("sve odgovore", "tutte le risposte"),
+    "Withheld: the results of %(wider)s are shown, and this selection leaves out only %(left_out)d of them, so "
+    "comparing the two would show the answers of those %(left_out)d.": (
+        "Uskraćeno: prikazani su rezultati za %(wider)s, a ovaj odabir od njih izostavlja samo %(left_out)d, pa bi "
+        "usporedba tih dvaju odabira otkrila odgovore tih %(left_out)d.",
+        "Non mostrato: i risultati per %(wider)s sono visibili e questa selezione ne esclude solo %(left_out)d, "
+        "quindi confrontando le due selezioni si vedrebbero le risposte di quei %(left_out)d.",
+    ),
+    "Withheld: together with other selections that are shown, these results would show the answers of fewer than "
+    "%(min_group)s respondents.": (
+        "Uskraćeno: zajedno s drugim prikazanim odabirima ovi bi rezultati otkrili odgovore manje od %(min_group)s "
+        "ispitanika.",
+        "Non mostrato: insieme ad altre selezioni visibili, questi risultati mostrerebbero le risposte di meno di "
+        "%(min_group)s rispondenti.",
+    ),
+    "A country's results are withheld where they would show the answers of fewer than %(min_group)s respondents.": (
+        "Rezultati države se uskraćuju ako bi otkrili odgovore manje od %(min_group)s ispitanika.",
+        "I risultati di un paese non sono mostrati se rivelerebbero le risposte di meno di %(min_group)s rispondenti.",
+    ),
+    "You do not own this survey, so its rows come without response number, time or language, and show a region or "
+    "respondent type only for groups of at least %(min_group)s responses, as the results do.": (
+        "Niste vlasnik ovog upitnika, pa retci dolaze bez broja odgovora, vremena i jezika, a regiju ili vrstu "
+        "ispitanika pokazuju samo za skupine od najmanje %(min_group)s odgovora, kao i rezultati.",
+        "Non è titolare di questo questionario: le righe non riportano numero della risposta, ora e lingua, e "
+        "indicano regione o tipo di rispondente solo per gruppi di almeno %(min_group)s risposte, come i risultati.",
+    ),
 }
 
 TRANSLATIONS: dict[str, tuple[str, str]] = {**RESPONDENT, **OWNER}

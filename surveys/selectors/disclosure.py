@@ -61,7 +61,7 @@ def disclosure(survey: Survey, *, region: str = "", kind: str = "", every_answer
         return Disclosure(
             total=total,
             shown=False,
-            reason=_("Hidden: fewer than %(min)d responses in this selection.") % {"min": MIN_GROUP},
+            reason=_("Hidden: fewer than %(min_group)s responses in this selection.") % {"min_group": MIN_GROUP},
         )
     if all(block <= chosen or not block & chosen for block in _blocks(cells)):
         return Disclosure(total=total, shown=True)
@@ -139,5 +139,5 @@ def _withheld_reason(cells: Counter[Cell], region: str, kind: str, total: int) -
             ) % {"wider": name, "left_out": left_out}
     return _(
         "Withheld: together with other selections that are shown, these results would show the answers of fewer "
-        "than %(min)d respondents."
-    ) % {"min": MIN_GROUP}
+        "than %(min_group)s respondents."
+    ) % {"min_group": MIN_GROUP}

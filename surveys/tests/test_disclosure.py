@@ -195,3 +195,11 @@ def test_no_combination_of_shown_selections_isolates_fewer_than_five_responses(s
             if 0 < responses < selectors.MIN_GROUP and size < len(order):  # the whole survey is published as such
                 target = [Fraction(int(i in group)) for i in range(len(order))]
                 assert not in_span(shown, target), f"{[order[i] for i in group]} of {cells} can be isolated"
+
+
+def test_the_reason_is_given_in_the_readers_language(client, zadar, partner):
+    client.force_login(partner)
+    client.cookies["django_language"] = "hr"
+    cities = page(client, zadar.survey, region="Zadar", kind=CITY)
+    assert "prikazani su rezultati za regiju Zadar, a ovaj odabir od njih izostavlja samo 2" in cities
+    assert "Radi zaštite ispitanika" in cities
