@@ -17,11 +17,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Links in e-mails point at the port served, unless SITE_URL says otherwise.
+# Links in e-mails point at the port served, unless SITE_URL says otherwise. The periodic sweeps
+# (reminders, retries, survey reminders) run beside the server, as Beat runs them in production, and
+# stop with it.
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py run_sweeps & sweeps=$$!; trap 'kill $$sweeps 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
