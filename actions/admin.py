@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
@@ -99,7 +101,7 @@ class ActionAdminForm(forms.ModelForm):
 class ActionAdmin(PartnershipImportMixin, ImportMixin, ScopedAdmin):
     form = ActionAdminForm
     resource_classes = [ActionResource]
-    list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated_at"]
+    list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated"]
     list_display_links = ["code", "title"]
     list_filter = (
         "partnership",
@@ -125,6 +127,11 @@ class ActionAdmin(PartnershipImportMixin, ImportMixin, ScopedAdmin):
         *(_transition_action(state, Action.State(state).label) for state in workflow.ADMIN_MOVES),
         "close_support_round",
     ]
+
+    @admin.display(description=_("Updated"), ordering="updated_at")
+    def updated(self, action: Action) -> str:
+        """The day only, in the list: the time is on the action's history."""
+        return date_format(timezone.localdate(action.updated_at), "j M Y")
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         """As on the site, a draft stays private to its organisation, even from the partnership's coordinators."""

@@ -22,17 +22,32 @@ from meetings import services, times
 from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
 from meetings.models import TIMEZONE_CHOICES, AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
 from meetings.selectors import meetings_coordinated
-from partnership.admin import ScopedAdmin, ScopedTabularInline
+from partnership.admin import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
 from partnership.documents import DocumentModelForm
 from partnership.models import Organisation
 
 
-class AgendaItemInline(ScopedTabularInline):
+class AgendaItemInline(ScopedStackedInline):
+    """An agenda item is a block of four lines (when; what; where; who speaks): in a table its ten fields
+    were twice as wide as a 1280 px screen."""
+
     model = AgendaItem
     form = AgendaItemForm
     formset = AgendaItemFormSet
     extra = 1
-    fields = AGENDA_ITEM_FIELDS
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("starts_at", "ends_at", "time_to_be_confirmed"),
+                    ("title", "kind"),
+                    ("room", "position"),
+                    ("speakers", "speaker_organisations", "other_speakers"),
+                ]
+            },
+        )
+    ]
     autocomplete_fields = ["speakers", "speaker_organisations"]
 
 
@@ -48,11 +63,13 @@ class MeetingDocumentForm(DocumentModelForm):
         fields = ["title", "kind", "visibility", "agenda_item", "file"]
 
 
-class MeetingDocumentInline(ScopedTabularInline):
+class MeetingDocumentInline(ScopedStackedInline):
+    """A document in two lines and its file: its agenda item's title alone may be as wide as a column."""
+
     model = MeetingDocument
     form = MeetingDocumentForm
     extra = 0
-    fields = ["title", "kind", "visibility", "agenda_item", "file"]
+    fieldsets = [(None, {"fields": [("title", "kind"), ("visibility", "agenda_item"), "file"]})]
 
 
 # How each inline's rows are saved and deleted: (save, delete), each called with the row and the user.

@@ -6,6 +6,7 @@ import json
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
@@ -52,6 +53,12 @@ class ScopedRelatedFilter(admin.RelatedFieldListFilter):
             allowed = allowed.order_by(*ordering)
         return [(obj.pk, str(obj)) for obj in allowed]
 
+    def has_output(self) -> bool:
+        """A filter with a value in use filters, even when it names no more than one record (Django leaves
+        such a filter out and its value unapplied: another partnership's id would show all of the user's
+        rows instead of none)."""
+        return bool(self.used_parameters) or super().has_output()
+
 
 # The name other apps' admins know it by.
 CoordinatedPartnershipFilter = ScopedRelatedFilter
@@ -64,6 +71,10 @@ class ScopedFormMixin:
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
         form: Any = self
+        if any(field.widget.is_hidden and name in form.errors for name, field in form.fields.items()):
+            # An inline row's own id (or its link to the page's record) was not one of the page's: the admin
+            # shows no error beside a hidden field, so the row says it.
+            form.add_error(None, _("This row is not one of this page's rows: reload the page and enter it again."))
         if form.instance is None or not hasattr(form, "cleaned_data"):
             return
         many = {
@@ -79,6 +90,18 @@ class ScopedFormMixin:
                 form.add_error(name, message)
         if scoping.moves_partnership(form.instance):
             form.add_error(None, _("A record cannot move to another partnership."))
+
+
+class RowsOfThisPageFormSet:
+    """An inline's rows are the page's record's own: a row whose hidden id names any other record (Django
+    accepts any id of the model there, and then saves the row as a new one) is refused on that row."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)  # type: ignore[misc]
+        formset: Any = self
+        field = form.fields.get(formset._pk_field.name)
+        if form.is_bound and isinstance(field, forms.ModelChoiceField):
+            field.queryset = formset.get_queryset()
 
 
 class ScopedMixin:
@@ -102,7 +125,7 @@ class ScopedMixin:
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
         formset.form = type(formset.form.__name__, (ScopedFormMixin, formset.form), {})
-        return type(formset.__name__, (admin_names.NamedRowsFormSet, formset), {})
+        return type(formset.__name__, (admin_names.NamedRowsFormSet, RowsOfThisPageFormSet, formset), {})
 
     def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
         formset = super().get_changelist_formset(request, **kwargs)  # type: ignore[misc]
@@ -225,6 +248,13 @@ class ScopedAdmin(ScopedMixin, admin.ModelAdmin):
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         return [_scoped_filter(self.model, entry) for entry in super().get_list_filter(request)]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        """A coordinator of one partnership is not shown its name on every row: the room goes to the rest."""
+        columns = super().get_list_display(request)
+        if request.user.is_superuser or len(coordinated_ids(request)) > 1:
+            return columns
+        return [column for column in columns if column != "partnership"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.record_save(instance=obj, by=request.user)

@@ -10,6 +10,7 @@ import pytest
 from admin_world import World, coordinator_of, plant
 from django.contrib import admin
 from django.db.models import Model
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from meetings.tests.pages import form_fields
@@ -222,3 +223,71 @@ def _relation_fields_of(model: type[Model], values: dict[str, list[str]], prefix
         for field in model._meta.get_fields()
         if field.concrete and field.is_relation and not field.auto_created and f"{prefix}{field.name}" in values
     ]
+
+
+WITH_PARTNERSHIP_FILTER = [
+    label
+    for label in REGISTERED
+    if any(
+        entry == "partnership" or (isinstance(entry, tuple) and entry[0] == "partnership")
+        for entry in _admin_of(label)[1].list_filter
+    )
+]
+
+
+@pytest.mark.parametrize("label", WITH_PARTNERSHIP_FILTER)
+def test_a_list_filtered_by_another_partnership_is_empty_not_the_whole_list(coordinator_client, ours, theirs, label):
+    """The coordinator runs one partnership, so the list offers no partnership filter; an address that names
+    another one must not be read as no filter at all."""
+    model, _model_admin = _admin_of(label)
+    parameter = "partnership__id__exact"
+
+    plain = coordinator_client.get(_url(model, "changelist"))
+    other = coordinator_client.get(_url(model, "changelist"), {parameter: theirs.partnership.pk})
+    own = coordinator_client.get(_url(model, "changelist"), {parameter: ours.partnership.pk})
+
+    assert plain.context["cl"].result_count >= 1
+    assert other.status_code == 200 and other.context["cl"].result_count == 0, f"{label}: another partnership's"
+    assert own.context["cl"].result_count == plain.context["cl"].result_count
+
+
+def test_the_partnership_column_shows_only_to_who_runs_more_than_one(coordinator_client, admin_client, ours, theirs):
+    from actions.models import Action
+
+    one = coordinator_client.get(_url(Action, "changelist")).context["cl"].list_display
+    every = admin_client.get(_url(Action, "changelist")).context["cl"].list_display
+
+    assert "partnership" not in one
+    assert "partnership" in every
+
+
+@pytest.mark.parametrize("label", [label for label in REGISTERED if _admin_of(label)[1].inlines])
+def test_an_inline_row_with_another_partnerships_id_says_so_and_changes_nothing(
+    coordinator_client, ours, theirs, label
+):
+    """A row's hidden id swapped for a record of the private partnership: the page comes back with the reason
+    on the row (the admin shows no error beside a hidden field), and neither record changes."""
+    client = coordinator_client
+    model, model_admin = _admin_of(label)
+    mine = ours.records[model]
+    page = client.get(_url(model, "change", mine.pk))
+    if page.status_code != 200:
+        return
+    values = form_fields(page)
+    for inline in model_admin.get_inline_instances(page.wsgi_request, mine):
+        prefix = inline.get_formset(page.wsgi_request, mine).get_default_prefix()
+        foreign = theirs.records.get(inline.model)
+        if not values.get(f"{prefix}-0-id", [""])[0] or foreign is None:
+            continue
+        if not inline.has_change_permission(page.wsgi_request, mine):
+            continue  # a read-only inline's rows are not read from the post at all
+        before, rows = model_to_dict(foreign), inline.model._default_manager.count()
+        data = {**values, f"{prefix}-0-id": [str(foreign.pk)], "_save": ["Save"]}
+
+        response = client.post(_url(model, "change", mine.pk), data)
+
+        assert response.status_code == 200, f"{label} inline {prefix}: {response.status_code}"
+        assert "This row is not one of this page&#x27;s rows" in response.content.decode(), f"{label} {prefix}"
+        foreign.refresh_from_db()
+        assert model_to_dict(foreign) == before
+        assert inline.model._default_manager.count() == rows, f"{label} {prefix}: the row was saved as a new one"
