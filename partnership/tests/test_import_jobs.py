@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import tablib
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.urls import reverse
@@ -75,6 +76,10 @@ def test_a_large_file_is_checked_by_a_job_then_imported_on_confirm(
     assert (imported.state, imported.done, imported.params["dry_run"]) == ("done", 10, False)
     assert Organisation.objects.filter(name__startswith="Town ").count() == 10
     assert AuditLog.objects.filter(model="partnership.organisation", verb="create", actor=coordinator).count() == 10
+    town = Organisation.objects.get(name="Town 3")
+    history = client.get(reverse("admin:partnership_organisation_history", args=[town.pk]))
+    assert "Added by the import of" in text(history), "the admin's history of each record names the import"
+    assert LogEntry.objects.filter(user=coordinator, action_flag=ADDITION).count() == 10
     assert "Import finished: 10 new, 0 updated, 0 skipped." in text(client.get(reverse(JOB_URL, args=[imported.pk])))
     assert not default_storage.exists(imported.params["file"])
     # A second confirm, and the job run again, import nothing more.

@@ -185,6 +185,11 @@ class SurveyAdminForm(SurveyTextsForm):
         ]
 
 
+def _queryset(field: forms.ModelChoiceField, model: type[models.Model]) -> models.QuerySet[Any]:
+    """The field's queryset, unevaluated (`queryset or …` would read every row to test it)."""
+    return model._default_manager.all() if field.queryset is None else field.queryset
+
+
 class SectionEditForm(TranslatedFieldsMixin, forms.ModelForm):
     """A page of the survey: its title and description in each language, and the priority area it is about."""
 
@@ -202,9 +207,7 @@ class SectionEditForm(TranslatedFieldsMixin, forms.ModelForm):
         if self.survey is not None and "priority_area" in self.fields:
             field = self.fields["priority_area"]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = (field.queryset or PriorityArea.objects.all()).filter(
-                partnership_id=self.survey.partnership_id
-            )
+            field.queryset = _queryset(field, PriorityArea).filter(partnership_id=self.survey.partnership_id)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -240,6 +243,19 @@ class SectionFormSet(forms.BaseInlineFormSet):
         problems = services.sections_problems(survey=self.instance, kept=kept, removed=removed)
         if problems:
             raise ValidationError(problems)
+
+
+def _group_by_survey(field: forms.ModelChoiceField, survey_path: str) -> None:
+    """Show `field`'s choices under the titles of their surveys (`survey_path` leads from a choice to its survey);
+    the field still accepts only what its queryset holds."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    assert field.queryset is not None
+    for obj in field.queryset.select_related(survey_path):
+        survey = obj
+        for step in survey_path.split("__"):
+            survey = getattr(survey, step)
+        groups.setdefault(str(survey), []).append((obj.pk, str(obj)))
+    field.choices = [("", field.empty_label or "---------"), *groups.items()]
 
 
 class QuestionEditForm(TranslatedFieldsMixin, forms.ModelForm):
@@ -286,8 +302,17 @@ class QuestionEditForm(TranslatedFieldsMixin, forms.ModelForm):
         if self.survey is not None:
             section = self.fields["section"]
             assert isinstance(section, forms.ModelChoiceField)
-            section.queryset = (section.queryset or Section.objects.all()).filter(survey=self.survey)
-            condition.queryset = (condition.queryset or Question.objects.all()).filter(pk__in=self._earlier())
+            section.queryset = _queryset(section, Section).filter(survey=self.survey)
+            condition.queryset = _queryset(condition, Question).filter(pk__in=self._earlier())
+        else:
+            # A new question whose survey is not known yet (the admin's add page without `?section=`): the
+            # sections and the questions to wait for are those of every survey the user runs, whose texts are
+            # often the same in each country's survey, so each survey's are listed under its title.
+            section = self.fields["section"]
+            assert isinstance(section, forms.ModelChoiceField)
+            condition.queryset = _queryset(condition, Question).filter(kind__in=services.CONDITION_KINDS)
+            _group_by_survey(section, "survey")
+            _group_by_survey(condition, "section__survey")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -147,7 +147,8 @@ def _condition_problems(question: Question, section: Section, problems: Problems
         values = condition_values(target)
         if question.show_if_value not in values:
             problems["show_if_value"].append(
-                _("Enter one of the answers of that question: %(values)s.") % {"values": ", ".join(values)}
+                _("Enter one of the answers of “%(question)s”: %(values)s.")
+                % {"question": target.text, "values": ", ".join(values)}
             )
 
 

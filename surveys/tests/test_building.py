@@ -4,6 +4,7 @@ only, Likert end labels, the lock once answered (with its reason) and deleting a
 
 from __future__ import annotations
 
+from html import unescape
 from typing import Any
 
 import pytest
@@ -148,6 +149,30 @@ def test_the_admins_add_form_explains_what_a_question_lacks_instead_of_failing(c
     assert not Question.objects.filter(text__in=["Which streets?", "Lighting?", "Why?"]).exists()
 
 
+def test_the_admins_add_form_lists_sections_and_conditions_under_their_surveys_title(
+    client, built, coordinator, partnership
+):
+    """Without `?section=`, the add page offers the sections and questions of every survey the coordinator runs;
+    each country's survey asks the same questions, so each is listed under its survey's title."""
+    italy = SurveyFactory.create(partnership=partnership, title="Security needs in Italy")
+    italian_page = SectionFactory.create(survey=italy, position=0, title=built.page1.title)
+    italian_likert = QuestionFactory.create(
+        section=italian_page, position=0, kind=Kind.LIKERT, text=built.likert.text, likert_low_label=""
+    )
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:surveys_question_add")).context["adminform"].form
+
+    condition = dict(page.fields["show_if_question"].choices)
+    assert (built.likert.pk, built.likert.text) in condition[built.survey.title]
+    assert (italian_likert.pk, built.likert.text) in condition["Security needs in Italy"]
+    offered = {pk for group in condition.values() if isinstance(group, list) for pk, _text in group}
+    assert built.number.pk not in offered, "a number's answer is no condition"
+    sections = dict(page.fields["section"].choices)
+    assert (italian_page.pk, built.page1.title) in sections["Security needs in Italy"]
+    assert (built.page1.pk, built.page1.title) in sections[built.survey.title]
+
+
 # Option values ------------------------------------------------------------------------------
 
 
@@ -223,7 +248,8 @@ def test_a_condition_waits_only_for_an_earlier_question_of_the_same_survey(clien
         )
 
     wrong_value = client.post(change, change_post(built.single, show_if_question=built.likert.pk, show_if_value="6"))
-    assert "Enter one of the answers of that question: 1, 2, 3, 4, 5." in wrong_value.content.decode()
+    expected = f"Enter one of the answers of “{built.likert.text}”: 1, 2, 3, 4, 5."
+    assert expected in unescape(wrong_value.content.decode())
     built.single.refresh_from_db()
     assert built.single.show_if_question is None
 
