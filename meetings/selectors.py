@@ -74,11 +74,13 @@ def registration_access(user: Any, pk: int, *, session: SessionBase) -> tuple[Me
     """The registration page of meeting `pk`: the meeting and the registration it is about.
 
     That is the one a personal link kept in `session` opened, else the user's own; with neither, a
-    member of the partnership may register (the registration is None): a visitor is sent to log in,
-    a meeting the user may not see is 404, and anyone else who is not a member is 403.
+    member of the partnership may register (the registration is None): a visitor is sent to log in
+    whether or not the meeting exists, a meeting the user may not see is 404 as a missing one is, and
+    anyone else who is not a member is 403.
     """
     meeting = Meeting.objects.select_related("partnership").filter(pk=pk).first()
     if meeting is None:
+        access.signed_in(user)
         raise Http404
     registration = registration_for(user=user, meeting=meeting, session=session, link_first=True)
     if registration is None:

@@ -15,6 +15,7 @@ from surveys.selectors.access import (
     session_key,
     survey_access,
     surveys_run_by,
+    thanks_access,
 )
 from surveys.selectors.building import (
     order_key,
@@ -96,5 +97,6 @@ __all__ = [
     "surveys_listed",
     "surveys_run_by",
     "surveys_run_latest",
+    "thanks_access",
     "uninvited_count",
 ]

@@ -16,7 +16,7 @@ from partnership.tokens import token_hash
 from surveys import workflow
 from surveys.models import Invitation, InvitationToken, Response, Survey, SurveyExport
 
-SurveyNeed = Literal["run", "build", "results", "thanks"]
+SurveyNeed = Literal["run", "build", "results"]
 
 
 def surveys_run_by(user: Any) -> QuerySet[Survey]:
@@ -86,11 +86,8 @@ def survey_access(user: Any, pk: int, *, need: SurveyNeed) -> Survey:
     "run" (its owner pages) and "build" (its builder: sections, questions, options, translations): the owner
     organisation or the partnership's coordinators. "results": those, or a
     member of the partnership once the results are published. Other members get 403, anyone else 404 as for a
-    missing survey, and an anonymous visitor is sent to log in. "thanks" (the pages after answering): anyone,
-    as they show only what the visitor's own session holds; 404 for a missing survey.
+    missing survey, and an anonymous visitor is sent to log in. The pages after answering: `thanks_access`.
     """
-    if need == "thanks":
-        return get_object_or_404(Survey, pk=pk)
     access.signed_in(user)
     survey = surveys_run_by(user).select_related("partnership", "owner").filter(pk=pk).first()
     if survey is None and need == "results":
@@ -140,6 +137,30 @@ def open_link_access(token: str) -> Survey:
     """The survey whose open link this is, while the link is enabled and the survey open; else 404."""
     survey = Survey.objects.filter(open_link_enabled=True, open_link_token=token_hash(token)).first()
     if survey is None or not survey.is_open:
+        raise Http404
+    return survey
+
+
+def thanks_access(request: HttpRequest, pk: int) -> Survey:
+    """The survey this browser has answered, for the pages after answering (the thank-you page and the copy of
+    the answers): through the invitation its personal link opened, the open link's response it holds, or the
+    open link's form it sent. Anyone else, and a missing survey, get the same 404, so neither a survey's title
+    nor "your answers are recorded" is shown to whoever guesses an id."""
+    survey = Survey.objects.filter(pk=pk).first()
+    if survey is None:
+        raise Http404
+    session = request.session
+    invitation_id = session.get(session_key(survey, "invitation"))
+    response_id = session.get(session_key(survey, "response"))
+    answered = (
+        session.get(session_key(survey, "thanked"))
+        or (
+            invitation_id
+            and Invitation.objects.filter(pk=invitation_id, survey=survey, state=Invitation.State.SUBMITTED).exists()
+        )
+        or (response_id and Response.objects.filter(pk=response_id, survey=survey, submitted_at__isnull=False).exists())
+    )
+    if not answered:
         raise Http404
     return survey
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.cache import SessionStore
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
@@ -54,10 +55,17 @@ def test_an_anonymous_visitor_is_sent_to_log_in_before_anything_is_looked_up(sur
         selectors.survey_access(AnonymousUser(), survey.pk, need=need)
 
 
-def test_the_pages_after_answering_open_to_anyone_for_an_existing_survey(survey):
-    assert selectors.survey_access(AnonymousUser(), survey.pk, need="thanks") == survey
+def test_the_pages_after_answering_open_only_to_the_browser_that_answered(survey):
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    for pk in (survey.pk, survey.pk + 1000):
+        with pytest.raises(Http404):
+            selectors.thanks_access(request, pk)
+    request.session[selectors.session_key(survey, "open")] = True  # opened the open link, not yet answered
     with pytest.raises(Http404):
-        selectors.survey_access(AnonymousUser(), survey.pk + 1000, need="thanks")
+        selectors.thanks_access(request, survey.pk)
+    request.session[selectors.session_key(survey, "thanked")] = True
+    assert selectors.thanks_access(request, survey.pk) == survey
 
 
 def test_an_export_is_reached_only_through_its_own_survey_and_once_done(built, ministry):

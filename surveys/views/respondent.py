@@ -51,6 +51,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             )
         clients.limit_count(key)
         if form.cleaned_data["website"]:
+            # A bot is thanked as a person would be, and learns nothing from it.
+            request.session[selectors.session_key(survey, "thanked")] = True
             return redirect("surveys:thanks", pk=survey.pk)
         request.session[selectors.session_key(survey, "open")] = True
         request.session.pop(selectors.session_key(survey, "response"), None)
@@ -241,7 +243,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = selectors.survey_access(request.user, pk, need="thanks")
+    survey = selectors.thanks_access(request, pk)
     invitation_id = request.session.get(selectors.session_key(survey, "invitation"))
     copy = request.session.pop(selectors.session_key(survey, "copy"), None)
     language = selectors.answered_language(request.session, survey)
@@ -266,7 +268,7 @@ def thanks(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The copy of the answers shown on the thank-you page, as a text file."""
-    survey = selectors.survey_access(request.user, pk, need="thanks")
+    survey = selectors.thanks_access(request, pk)
     raw = request.POST.get("copy", "")
     lines = [survey.title, ""]
     try:
