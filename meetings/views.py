@@ -253,7 +253,11 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.registration_promote(registration=registration, by=request.user, reason=reason)
         except ValidationError as error:
-            promotion = {"id": registration.pk, "reason": reason, "error": " ".join(error.messages)}
+            promotion = {
+                "id": registration.pk,
+                "reason": reason,
+                "error": f"{registration.person}: {' '.join(error.messages)}",
+            }
         else:
             messages.success(request, _("%(name)s has a place and is told by e-mail.") % {"name": registration.person})
             return redirect("meetings:manage", pk=meeting.pk)
@@ -271,7 +275,6 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "waitlist_more": max(waitlist.count() - WAITLIST_SHOWN, 0),
             "promotion": promotion,
         },
-        status=400 if promotion else 200,
     )
 
 

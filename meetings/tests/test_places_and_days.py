@@ -110,7 +110,7 @@ def test_a_coordinator_gives_the_second_in_line_a_place_with_a_reason_kept_in_th
     assert promoted_mails(meeting) == [second.person.email]
     # A second click on the stale page gives no second place and no second mail.
     again = client.post(url, {"promote": "1", "registration": second.pk, "reason": "Speaker in session 2"})
-    assert again.status_code == 400
+    assert again.status_code == 200
     assert "Only someone on the waitlist can be given a place." in again.content.decode()
     assert promoted_mails(meeting) == [second.person.email]
 
@@ -124,7 +124,7 @@ def test_a_place_without_a_reason_is_refused_with_a_message_and_nothing_changes(
         reverse("meetings:manage", args=[meeting.pk]), {"promote": "1", "registration": person.pk, "reason": "  "}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Say why this person gets a place" in response.content.decode()
     assert states([person]) == [RegState.WAITLISTED]
     assert promoted_mails(meeting) == []
