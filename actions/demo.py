@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from actions.models import (
     Action,
@@ -357,9 +358,19 @@ DISCUSSION = [
 DROPPED = {"Sharing data on incidents in public transport hubs": "Covered by the Urban Mobility partnership."}
 
 
-def _event(action: Action, to_state: str, from_state: str, reason: str = "") -> None:
+# When the long list's story happened: proposed at the Florence Teaser Session, long-listed on its second day,
+# discussed, merged and dropped at the Brussels meeting in October 2019, the Action Plan adopted in 2020.
+ACTION_PLAN_ADOPTED = dt.datetime(2020, 12, 15, 12, 0, tzinfo=dt.UTC)
+
+
+def _event(action: Action, to_state: str, from_state: str, reason: str = "", *, at: dt.datetime) -> None:
     ActionEvent.objects.create(
-        action=action, kind=ActionEvent.Kind.TRANSITION, from_state=from_state, to_state=to_state, reason=reason
+        action=action,
+        kind=ActionEvent.Kind.TRANSITION,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        at=at,
     )
 
 
@@ -369,6 +380,9 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
     orgs: dict[str, Organisation] = records["organisations"]
     florence = meetings["florence"]
     teaser = AgendaItem.objects.filter(meeting=florence, kind=AgendaItem.Kind.TEASER).first()
+    proposed_at = teaser.starts_at if teaser is not None else florence.starts_at
+    long_listed_at = florence.starts_at + dt.timedelta(days=1, hours=7)
+    discussed_at = meetings["brussels"].starts_at
     areas = {area.name: area for area in security.priority_areas.all()}
     pillars = {pillar.name: pillar for pillar in security.pillars.all()}
     eib, _ = FundingOpportunity.objects.update_or_create(
@@ -393,6 +407,7 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
                 "origin_meeting": florence,
                 "origin_item": teaser,
                 "state": Action.State.LONG_LISTED,
+                "created_at": proposed_at,
             },
         )
         actions[title] = action
@@ -402,16 +417,19 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
                 kind=ActionEvent.Kind.CREATED,
                 to_state=Action.State.PROPOSED,
                 reason="Teaser Session, Florence",
+                at=proposed_at,
             )
-            _event(action, Action.State.LONG_LISTED, Action.State.PROPOSED, "Long list, Florence day 2")
+            _event(
+                action, Action.State.LONG_LISTED, Action.State.PROPOSED, "Long list, Florence day 2", at=long_listed_at
+            )
             if title in DROPPED:
                 action.state = Action.State.DROPPED
                 action.save(update_fields=["state"])
-                _event(action, Action.State.DROPPED, Action.State.LONG_LISTED, DROPPED[title])
+                _event(action, Action.State.DROPPED, Action.State.LONG_LISTED, DROPPED[title], at=discussed_at)
             if title in DISCUSSION:
                 action.state = Action.State.UNDER_DISCUSSION
                 action.save(update_fields=["state"])
-                _event(action, Action.State.UNDER_DISCUSSION, Action.State.LONG_LISTED)
+                _event(action, Action.State.UNDER_DISCUSSION, Action.State.LONG_LISTED, at=discussed_at)
     for duplicate, target in MERGES:
         source = actions[duplicate]
         if source.state != Action.State.MERGED:
@@ -424,12 +442,13 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
                 from_state=Action.State.LONG_LISTED,
                 to_state=Action.State.MERGED,
                 reason="Near-duplicate, merged by the working group",
+                at=discussed_at,
             )
             actions[target].contributors.add(source.owner)
     for title, state, leader, contributors, progress, milestones in PLAN:
         action = actions[title]
         if action.state != state:
-            _event(action, state, action.state, "Action Plan adopted")
+            _event(action, state, action.state, "Action Plan adopted", at=ACTION_PLAN_ADOPTED)
             action.state = state
         action.leader = orgs[leader]
         action.progress = progress
@@ -471,6 +490,9 @@ def load_actions(records: dict[str, Any], meetings: dict[str, Meeting]) -> None:
             )
             if group.session is not None and action.state != Action.State.MERGED:
                 action.discussed_at.add(group.session)
+    # Each action of the story was last changed at its last event, not on the day the demo was loaded.
+    last_event = ActionEvent.objects.filter(action=OuterRef("pk")).order_by("-at").values("at")[:1]
+    Action.objects.filter(pk__in=[action.pk for action in actions.values()]).update(updated_at=Subquery(last_event))
     for title in DISCUSSION:
         for short, rating in (("Helsinki", 5), ("Nice", 4), ("Tuscany", 3)):
             Support.objects.get_or_create(action=actions[title], organisation=orgs[short], defaults={"rating": rating})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 
 from actions import demo as actions_demo
-from actions.models import Action
+from actions.models import Action, ActionEvent
 from meetings import demo as meetings_demo
 from partnership import demo
 
@@ -51,3 +53,16 @@ def test_the_demo_long_list_tells_the_story():
     coded = Action.objects.exclude(code="")
     assert coded.count() == len(actions_demo.TEASER)
     assert not Action.objects.filter(state=Action.State.DRAFT).exclude(code="").exists()
+
+
+def test_the_demo_history_happened_in_2019_and_2020_not_on_the_day_it_was_loaded():
+    load()
+
+    story = Action.objects.exclude(state=Action.State.DRAFT)
+    events = ActionEvent.objects.filter(action__in=story)
+    assert events.exists()
+    assert {event.at.year for event in events} <= {2019, 2020}
+    assert {action.created_at.year for action in story} == {2019}
+    assert {action.updated_at.year for action in story} <= {2019, 2020}
+    proposed = events.filter(kind=ActionEvent.Kind.CREATED).first()
+    assert proposed is not None and proposed.at.date() == dt.date(2019, 6, 6), "the Teaser Session, Florence day 1"
