@@ -339,7 +339,7 @@ def actions_in_hand(user: Any, *, limit: int) -> list[Action]:
 
 
 def action_history(action: Action) -> QuerySet[ActionEvent]:
-    return action.events.select_related("by").order_by("-at", "-id")
+    return action.events.select_related("by__person").order_by("-at", "-id")
 
 
 def history_visible(user: Any, action: Action, *, limit: int = 100) -> list[ActionEvent]:

@@ -85,9 +85,18 @@ def _change_label(name: str) -> str:
 
 
 def _change_value(value: Any, name: str = "") -> str:
+    """A stored value as the page shows it: a choice by its label ("Local", not "local")."""
     if name == "visibility" and value:
         return str(ActionDocument.Visibility(value).label)
-    return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    try:
+        choices = dict(Action._meta.get_field(name).flatchoices)  # type: ignore[union-attr]
+    except FieldDoesNotExist:
+        choices = {}
+    return str(choices.get(value, value) if value not in (None, "") else "")
 
 
 def _history(user: Any, action: Action) -> list[dict[str, Any]]:

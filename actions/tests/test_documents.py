@@ -293,3 +293,16 @@ def test_a_bad_file_in_the_admin_is_refused_with_the_reason(client, action, coor
     assert response.status_code == 200
     assert "are not accepted" in response.content.decode()
     assert not action.documents.exists()
+
+
+def test_the_history_names_people_and_shows_values_as_the_page_does(client, action, partner, coordinator):
+    """Not the login name ("partner") and the stored value ("local"), but the person and the label."""
+    services.action_update(action=action, by=partner, expected_version=action.version, level="local")
+    client.force_login(coordinator)
+
+    page = client.get(action.get_absolute_url()).content.decode()
+    history = page.split('class="list-unstyled small history"')[1]
+
+    person = partner.person
+    assert f"{person.name}<br>" in history and f"· {partner.username}<br>" not in history
+    assert "<ins>Local</ins>" in history
