@@ -244,7 +244,7 @@ CONSENT_TEXT_VERSION = "2026-11"
 
 # Who answers for the personal data the portal holds, and for its accessibility: named, with a contact address and
 # the date of each text, on the privacy notice and the accessibility statement. Set them for each installation.
-DATA_CONTROLLER = env.str("DATA_CONTROLLER", default="The technical secretariat of the partnership")
+DATA_CONTROLLER = env.str("DATA_CONTROLLER", default="the technical secretariat of the partnership")
 DATA_CONTROLLER_EMAIL = env.str("DATA_CONTROLLER_EMAIL", default="privacy@example.org")
 PRIVACY_NOTICE_DATE = datetime.date.fromisoformat(env.str("PRIVACY_NOTICE_DATE", default="2026-12-05"))
 ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default=DATA_CONTROLLER_EMAIL)
