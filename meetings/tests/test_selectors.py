@@ -185,8 +185,12 @@ def test_registration_access_answers(meeting, members_only, draft, partner, outs
     for user, hidden in ((outsider, members_only), (partner, draft)):
         with pytest.raises(Http404):
             selectors.registration_access(user, hidden.pk, session=a_session())
-    with pytest.raises(Http404):
+    # A visitor without a personal link is asked to log in whether the meeting exists or not (a guessed id
+    # tells nothing); a signed-in user is told it does not exist.
+    with pytest.raises(SignInRequired):
         selectors.registration_access(ANONYMOUS, 999_999, session=a_session())
+    with pytest.raises(Http404):
+        selectors.registration_access(outsider, 999_999, session=a_session())
 
 
 # document_access -----------------------------------------------------------------------------
