@@ -183,3 +183,102 @@ class AdminXLSX(base_formats.XLSX):
 
 
 ADMIN_EXPORT_FORMATS = [AdminCSV, AdminXLSX]
+
+
+# Statistical files ----------------------------------------------------------------------------
+
+STATISTICAL_FORMATS = ("sav", "dta")
+STATISTICAL_CONTENT_TYPES = {"sav": "application/x-spss-sav", "dta": "application/x-stata-dta"}
+# SPSS and Stata files are written whole from a table held in memory: numbers take 8 bytes a cell in a flat
+# array, texts their length. Above this many cells the file is refused with a message (CSV streams instead).
+STATISTICAL_MAX_CELLS = 20_000_000
+
+
+@dataclass
+class Variable:
+    """A column of an SPSS or Stata file: an ASCII name of at most 32 characters (Stata's limit), its label,
+    its type ("number", "text" or "datetime") and the labels of its coded values."""
+
+    name: str
+    label: str
+    type: str = "text"
+    value_labels: dict[int, str] | None = None
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def write_statistical(
+    path: str,
+    fmt: str,
+    variables: Sequence[Variable],
+    rows: Iterable[Row],
+    *,
+    file_label: str = "",
+    progress: Progress | None = None,
+    every: int = PROGRESS_EVERY,
+) -> int:
+    """Write an SPSS `.sav` or Stata `.dta` file with pyreadstat; returns the number of rows.
+
+    Numbers go into flat arrays of doubles (missing: NaN), texts into lists (missing: empty, which both formats
+    read as missing text), date-times naive in the portal's time zone. Memory is bounded by
+    STATISTICAL_MAX_CELLS: the row that would pass it stops the file with `TooLarge`.
+    """
+    from array import array
+
+    import pandas as pd
+    import pyreadstat
+
+    if fmt not in STATISTICAL_FORMATS:
+        raise ValueError(f"unknown statistical format {fmt!r}")
+    columns: list[Any] = [array("d") if v.type == "number" else [] for v in variables]
+    nan = float("nan")
+    width = max(len(variables), 1)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count * width > STATISTICAL_MAX_CELLS:
+            raise TooLarge(f"more than {STATISTICAL_MAX_CELLS} cells: download CSV instead")
+        for variable, column, value in zip(variables, columns, row, strict=True):
+            if variable.type == "number":
+                column.append(nan if value is None or value == "" else float(value))
+            elif variable.type == "datetime":
+                aware = isinstance(value, datetime.datetime) and timezone.is_aware(value)
+                column.append(timezone.make_naive(value) if aware else value)
+            else:
+                column.append("" if value is None else ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        if progress is not None and count % every == 0:
+            progress(count)
+    data = {}
+    for variable, column in zip(variables, columns, strict=True):
+        if variable.type == "datetime":
+            data[variable.name] = pd.Series(column, dtype="datetime64[us]")
+        elif variable.type == "number":
+            data[variable.name] = pd.Series(column, dtype="float64")
+        else:
+            data[variable.name] = pd.Series(column, dtype=object)
+    frame = pd.DataFrame(data, columns=[v.name for v in variables])
+    labels: dict[str, str | None] = {v.name: v.label for v in variables}
+    value_labels: dict[str, dict[int | float, str]] = {
+        v.name: dict(v.value_labels.items()) for v in variables if v.value_labels
+    }
+    if fmt == "sav":
+        measures = {v.name: ("nominal" if v.value_labels else "scale") for v in variables if v.type == "number"}
+        pyreadstat.write_sav(
+            frame,
+            path,
+            file_label=file_label[:64],
+            column_labels=labels,
+            variable_value_labels=value_labels,
+            variable_measure=measures,
+        )
+    else:
+        # Stata keeps 80 characters of a label.
+        pyreadstat.write_dta(
+            frame,
+            path,
+            file_label=file_label[:80],
+            column_labels={name: (label or "")[:80] for name, label in labels.items()},
+            variable_value_labels=value_labels,
+        )
+    return count

@@ -387,6 +387,13 @@ class SurveyExport(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (XLSX)"
+        SAV = "sav", "SPSS (.sav)"
+        DTA = "dta", "Stata (.dta)"
+
+    class Layout(models.TextChoices):
+        LABELS = "labels", _("wide, with labels")
+        CODES = "codes", _("wide, with codes")
+        LONG = "long", _("long, one row per answer")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -397,6 +404,8 @@ class SurveyExport(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # CSV and XLSX only (surveys.layouts); SPSS and Stata files are always the codes with their labels.
+    layout = models.CharField(_("layout"), max_length=6, choices=Layout.choices, default=Layout.LABELS)
     # Written for a reader who does not hold the rows: regions and types only of groups results would show.
     coarse = models.BooleanField(default=False, editable=False)
     state = models.CharField(_("state"), max_length=7, choices=State.choices, default=State.QUEUED)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("<int:pk>/compare/", views.compare, name="compare"),
     path("<int:pk>/export.csv", views.export, {"fmt": "csv"}, name="export"),
     path("<int:pk>/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("<int:pk>/export-<slug:layout>.<slug:fmt>", views.export, name="export_layout"),
     path("<int:pk>/exports/", views.export_list, name="exports"),
     path("<int:pk>/exports/<int:export_id>/download/", views.export_download, name="export_download"),
     path("<int:pk>/codebook.csv", views.codebook, name="codebook"),

@@ -22,14 +22,19 @@ from surveys.tests.factories import QuestionFactory, RespondentFactory, SurveyFa
 
 pytestmark = pytest.mark.django_db
 
+# The wide layout with labels, the default (surveys/tests/test_analyst_exports.py has the other layouts).
 EXPECTED_ANSWERS = {
-    "Safety is considered in planning.": "4",
-    "Video surveillance?": "other (cameras at the port)",
-    "Do planners have guidance?": "True",
-    "Which guidance?": '=HYPERLINK("http://example.com")',
-    "Which spaces need work?": '["parks", "schools"]',
-    "How many staff?": "3",
+    "Q1": "4",
+    "Q2": "Other",
+    "Q2_other_text": "cameras at the port",
+    "Q3": "Yes",
+    "Q4": '=HYPERLINK("http://example.com")',
+    "Q5_squares": "0",
+    "Q5_parks": "1",
+    "Q5_schools": "1",
+    "Q6": "3",
 }
+ANSWER_COLUMNS = list(EXPECTED_ANSWERS)
 
 
 @pytest.fixture(autouse=True)
@@ -79,8 +84,8 @@ def xlsx_rows(content: bytes, sheet: str = "responses") -> list[dict[str, Any]]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def by_question(row: dict[str, Any], codebook: list[dict[str, Any]]) -> dict[str, Any]:
-    return {entry["question"]: row[entry["column"]] or "" for entry in codebook}
+def answers_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {column: row[column] for column in ANSWER_COLUMNS}
 
 
 def named(survey: Survey) -> None:
@@ -102,18 +107,17 @@ def test_the_csv_download_has_one_row_per_submitted_response_with_names_on_a_nam
     assert download["Content-Type"].startswith("text/csv")
     assert download["Content-Disposition"] == f'attachment; filename="survey-{live.survey.pk}-responses.csv"'
     rows = csv_rows(b"".join(download.streaming_content))
-    codebook = csv_rows(client.get(url("codebook", live.survey)).content)
 
     assert [row["response"] for row in rows] == [str(first.pk), str(second.pk)]
     assert [row["region"] for row in rows] == ["Zadar", "Split"]
     assert [row["email"] for row in rows] == [first.invitation.respondent.email, second.invitation.respondent.email]
     assert rows[0]["name"] == first.invitation.respondent.name
     # A text that a spreadsheet would read as a formula is quoted (partnership.spreadsheets).
-    quoted = {"Which guidance?": '\'=HYPERLINK("http://example.com")'}
-    assert by_question(rows[0], codebook) == {**EXPECTED_ANSWERS, **quoted}
+    quoted = {"Q4": '\'=HYPERLINK("http://example.com")'}
+    assert answers_of(rows[0]) == {**EXPECTED_ANSWERS, **quoted}
 
 
-def test_the_xlsx_download_holds_the_same_values_as_text_and_the_codebook_as_a_second_sheet(client, live, ministry):
+def test_the_xlsx_download_holds_the_same_values_typed_and_the_codebook_as_a_second_sheet(client, live, ministry):
     named(live.survey)
     first = submitted(live, region="Zadar")
     client.force_login(ministry)
@@ -128,13 +132,13 @@ def test_the_xlsx_download_holds_the_same_values_as_text_and_the_codebook_as_a_s
     assert rows[0]["response"] == first.pk
     assert (rows[0]["name"], rows[0]["email"]) == (first.invitation.respondent.name, first.invitation.respondent.email)
     # Numbers stay numbers; a text starting with "=" stays text, not a formula.
-    numbers = {"Safety is considered in planning.": 4, "How many staff?": 3}
-    assert by_question(rows[0], codebook) == {**EXPECTED_ANSWERS, **numbers}
+    numbers = {"Q1": 4, "Q5_squares": 0, "Q5_parks": 1, "Q5_schools": 1, "Q6": 3}
+    assert answers_of(rows[0]) == {**EXPECTED_ANSWERS, **numbers}
     sheet = openpyxl.load_workbook(io.BytesIO(content))["responses"]
     formula_like = [cell for cell in sheet[2] if str(cell.value).startswith("=")]
     assert [(cell.data_type, cell.quotePrefix) for cell in formula_like] == [("s", True)]
-    assert [entry["column"] for entry in codebook] == [f"Q{i}" for i in range(1, 7)]
-    assert codebook[4]["choices"] == "squares=Squares; parks=Parks; schools=Schools"
+    assert [entry["column"] for entry in codebook] == list(rows[0])
+    assert {entry["column"]: entry["values"] for entry in codebook}["Q5_parks"] == "0=not chosen; 1=chosen"
     csv_codebook = csv_rows(client.get(url("codebook", live.survey)).content)
     assert [{key: value or "" for key, value in entry.items()} for entry in codebook] == csv_codebook
 
@@ -153,11 +157,7 @@ def test_exports_of_surveys_that_are_not_named_carry_no_names(client, live, mini
         xlsx_sheets(b"".join(client.get(url("export_xlsx", live.survey)).streaming_content))["responses"][0]
     )
 
-    assert (
-        csv_header
-        == xlsx_header
-        == ["response", "submitted_at", "language", "region", "kind", *[f"Q{i}" for i in range(1, 7)]]
-    )
+    assert csv_header == xlsx_header == ["response", "submitted_at", "language", "region", "kind", *ANSWER_COLUMNS]
 
 
 def test_write_csv_reports_progress_and_returns_the_row_count(live, monkeypatch):
@@ -245,7 +245,7 @@ def test_an_unknown_format_is_refused_with_a_message(client, live, ministry):
     client.force_login(ministry)
     response = client.post(url("exports", live.survey), {"format": "pdf"}, follow=True)
     assert response.status_code == 200
-    assert "Choose CSV or XLSX." in response.content.decode()
+    assert "Choose CSV, XLSX, SPSS or Stata, and a layout." in response.content.decode()
     assert not SurveyExport.objects.exists()
 
 
@@ -408,7 +408,7 @@ def bulk_submitted(survey: Survey, count: int) -> list[Question]:
         for n in range(count)
     )
     Answer.objects.bulk_create(
-        Answer(response=response, question=questions[0], value=str(1 + n % 5)) for n, response in enumerate(responses)
+        Answer(response=response, question=questions[0], value=1 + n % 5) for n, response in enumerate(responses)
     )
     return questions
 

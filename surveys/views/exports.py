@@ -7,18 +7,22 @@ import tempfile
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from partnership import spreadsheets
-from surveys import exports, selectors
+from surveys import exports, layouts, selectors
 from surveys.models import SurveyExport
 
 
-def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | StreamingHttpResponse:
-    """One row per submitted response, at once for a small survey; a large one goes to the background export."""
+def export(
+    request: HttpRequest, pk: int, fmt: str = "csv", layout: str = layouts.LABELS
+) -> HttpResponse | StreamingHttpResponse:
+    """The responses in CSV or XLSX, at once for a small survey; a large one goes to the background export."""
     survey = selectors.survey_access(request.user, pk, need="run")
+    if fmt not in ("csv", "xlsx") or layout not in layouts.LAYOUTS:
+        raise Http404
     count = exports.submitted_count(survey)
     if count > exports.DIRECT_LIMIT:
         messages.info(
@@ -30,13 +34,13 @@ def export(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse | St
     coarse = not selectors.holds_the_rows(request.user, survey)
     if fmt == SurveyExport.Format.XLSX:
         handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
-        exports.write_xlsx(survey, handle, coarse=coarse)
+        exports.write_xlsx(survey, handle, coarse=coarse, layout=layout)
         handle.seek(0)
         return spreadsheets.file_response(
-            handle, filename=exports.filename(survey, fmt), content_type=exports.XLSX_CONTENT_TYPE
+            handle, filename=exports.filename(survey, fmt, layout), content_type=exports.XLSX_CONTENT_TYPE
         )
-    table = exports.response_table(survey, coarse=coarse)
-    return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv"))
+    table = exports.response_table(survey, coarse=coarse, layout=layout)
+    return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv", layout))
 
 
 def codebook(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
@@ -50,10 +54,11 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     if request.method == "POST":
         fmt = request.POST.get("format", "")
-        if fmt not in SurveyExport.Format.values:
-            messages.error(request, _("Choose CSV or XLSX."))
+        layout = request.POST.get("layout", layouts.LABELS)
+        if fmt not in SurveyExport.Format.values or layout not in layouts.LAYOUTS:
+            messages.error(request, _("Choose CSV, XLSX, SPSS or Stata, and a layout."))
         else:
-            exports.export_request(survey=survey, fmt=fmt, by=request.user)
+            exports.export_request(survey=survey, fmt=fmt, by=request.user, layout=layout)
             messages.success(request, _("The export is being prepared; this page shows its progress."))
         return redirect("surveys:exports", pk=survey.pk)
     coarse = not selectors.holds_the_rows(request.user, survey)
@@ -65,6 +70,11 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
             "survey": survey,
             "page": page,
             "formats": SurveyExport.Format.choices,
+            "layouts": SurveyExport.Layout.choices,
+            "spreadsheet_formats": [(f, label) for f, label in SurveyExport.Format.choices if f in ("csv", "xlsx")],
+            "statistical_formats": [
+                (f, label) for f, label in SurveyExport.Format.choices if f in spreadsheets.STATISTICAL_FORMATS
+            ],
             "responses": exports.submitted_count(survey),
             "direct_limit": exports.DIRECT_LIMIT,
             "refresh": any(export.in_progress for export in page.object_list),
@@ -77,7 +87,8 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int, export_id: int) -> FileResponse:
     """A finished background export, streamed after the owner check: export files are never public media."""
     survey, export = selectors.export_access(request.user, pk, export_id)
-    content_type = exports.XLSX_CONTENT_TYPE if export.format == SurveyExport.Format.XLSX else "text/csv"
     return spreadsheets.file_response(
-        export.file.open("rb"), filename=exports.filename(survey, export.format), content_type=content_type
+        export.file.open("rb"),
+        filename=exports.filename(survey, export.format, export.layout),
+        content_type=exports.content_type(export.format),
     )
