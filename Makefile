@@ -43,7 +43,7 @@ format: $(VENV)/.installed-dev
 serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) manage.py migrate --no-input
-	$(VENV)/bin/gunicorn partnership.wsgi:application --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py partnership.wsgi:application --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile -
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A partnership worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}

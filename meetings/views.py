@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from meetings import calendar, selectors, services, workflow
@@ -128,6 +129,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 # Invitees and members -------------------------------------------------------------------------
 
 
+@never_cache
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """A personal invitation link: open a session for the registration and drop the token from the address."""
     registration = selectors.personal_link_access(token)
@@ -137,6 +139,7 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("meetings:register", pk=registration.meeting_id)
 
 
+@never_cache
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     """The registration form, for an invitee (personal link or account) or a member of the partnership."""
     meeting, registration = selectors.registration_access(request.user, pk, session=request.session)

@@ -89,6 +89,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 def profile(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person_access(request.user, need="profile")
     form = ProfileForm(request.POST or None, instance=person)
@@ -105,6 +106,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@never_cache
 def profile_data(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person_access(request.user, need="data")
     data = services.person_data_export(person=person)

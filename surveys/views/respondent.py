@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from partnership import clients
@@ -25,6 +26,7 @@ from surveys.models import Invitation, Survey
 OPEN_LINK_LIMIT_PER_HOUR = 20
 
 
+@never_cache
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """Open a session for the invitation and leave the token out of the address bar."""
     invitation = selectors.invitation_access(token)
@@ -33,6 +35,7 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("surveys:answer", pk=invitation.survey_id)
 
 
+@never_cache
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     survey = selectors.open_link_access(token)
     form = OpenLinkForm(request.POST or None)
@@ -60,6 +63,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "surveys/open_link.html", {"survey": survey, "form": form})
 
 
+@never_cache
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_access(token)
     language = invitation.respondent.language
@@ -92,6 +96,7 @@ def _closed(request: HttpRequest, survey: Survey) -> HttpResponse:
     )
 
 
+@never_cache
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose the language, then go to where the respondent stopped."""
     survey, invitation, response = selectors.respondent_access(request, pk)
@@ -138,6 +143,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
+@never_cache
 def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     survey, _invitation, response = selectors.respondent_access(request, pk)
     if response is None:
@@ -208,6 +214,7 @@ def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         )
 
 
+@never_cache
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     survey, _invitation, response = selectors.respondent_access(request, pk)
     if response is None:
@@ -242,6 +249,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
+@never_cache
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.thanks_access(request, pk)
     invitation_id = request.session.get(selectors.session_key(survey, "invitation"))
@@ -266,6 +274,7 @@ def thanks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@never_cache
 def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The copy of the answers shown on the thank-you page, as a text file."""
     survey = selectors.thanks_access(request, pk)
