@@ -90,6 +90,15 @@ DETAILS: dict[str, tuple[str, str, str]] = {
 # Never written into the download: secrets that would let its reader act as someone.
 SECRET_FIELDS = {"password", "token_hash", "open_link_token", "search_document"}
 
+# Fields of a source's rows left out of the download because they hold other people's data: what one did to
+# someone else's record belongs to that person's download, not to the actor's.
+OTHERS_FIELDS: dict[str, set[str]] = {
+    "admin.LogEntry.user": {"object_repr", "change_message"},
+    "partnership.AuditLog.actor": {"object_repr", "changes"},
+    "partnership.Job.requested_by": {"params", "result", "result_file", "error"},
+    "meetings.AgendaItem.speakers": {"other_speakers"},
+}
+
 
 @dataclass(frozen=True)
 class Source:
@@ -160,7 +169,8 @@ def export(person: Person) -> dict[str, Any]:
     records: dict[str, list[dict[str, Any]]] = {}
     for source in sources():
         rows = list(_readable(rows_of(source, person, emails)).order_by("pk"))
-        records[source.label] = [_as_dict(row, skip=source.field if source.target != "email" else "") for row in rows]
+        skip = {source.field, *OTHERS_FIELDS.get(source.label, ())}
+        records[source.label] = [_as_dict(row, skip=skip) for row in rows]
         if rows and source.label in DETAILS:
             name, label, path = DETAILS[source.label]
             details = apps.get_model(label)._base_manager.filter(**{f"{path}__in": rows})
@@ -193,13 +203,19 @@ def _forward(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if f.is_relation and f.related_model is not model]
 
 
-def _as_dict(row: models.Model, *, skip: str = "") -> dict[str, Any]:
+def _as_dict(row: models.Model, *, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """The row's fields; a related row by its name, or by its id alone when it is a person's, an account's or
+    a record of someone's (a registration), whose name would be another person's."""
     data: dict[str, Any] = {"id": row.pk}
     for model_field in row._meta.concrete_fields:
         name = model_field.name
-        if model_field.primary_key or name in SECRET_FIELDS or name == skip:
+        if model_field.primary_key or name in SECRET_FIELDS or name in skip:
             continue
         if model_field.is_relation:
+            related_model: type[models.Model] = model_field.related_model  # type: ignore[assignment]
+            if _names_someone(related_model):
+                data[name] = getattr(row, model_field.attname)
+                continue
             related = getattr(row, name)
             data[name] = str(related) if related is not None else None
         elif isinstance(model_field, models.FileField):
@@ -207,6 +223,13 @@ def _as_dict(row: models.Model, *, skip: str = "") -> dict[str, Any]:
         else:
             data[name] = getattr(row, model_field.attname)
     return data
+
+
+def _names_someone(model: type[models.Model]) -> bool:
+    people = (Person, get_user_model())
+    if model in people:
+        return True
+    return any(f.is_relation and f.related_model is Person and not f.null for f in model._meta.concrete_fields)
 
 
 # Erasure ---------------------------------------------------------------------------------------------------------

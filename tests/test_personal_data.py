@@ -226,6 +226,27 @@ def test_erasure_covers_every_source_and_keeps_the_audit_entries_redacted():
     assert not OutboundMessage.objects.filter(subject="MINE mail").exists()
 
 
+def test_what_one_did_to_other_peoples_records_does_not_put_their_data_in_ones_download(client):
+    me = somebody("Ivana Novak")
+    them = somebody("Marco Rossi")
+    services.person_update(person=them, by=me.user, role_title="Head of the Rossi unit")
+    registration = RegistrationFactory.create(person=them, accessibility_needs="Rossi needs a ramp")
+    RegistrationChange.objects.create(
+        registration=registration, from_state="invited", to_state="registered", by=me.user
+    )
+    _log_entry(them, "Rossi")
+    LogEntry.objects.filter(user=them.user).update(user=me.user)
+    AgendaItemFactory.create(other_speakers="Marco Rossi (Prato)").speakers.add(me)
+    client.force_login(me.user)
+
+    text = client.get(reverse("profile_data")).content.decode()
+
+    data = json.loads(text)
+    assert data["records"]["partnership.AuditLog.actor"], "what one did is listed"
+    assert data["records"]["meetings.RegistrationChange.by"][0]["registration"] == registration.pk
+    assert "Rossi" not in text and them.email not in text
+
+
 def test_the_download_is_only_ever_ones_own(client):
     me = with_records(somebody("Ivana Novak"), "MINE")
     them = with_records(somebody("Marco Rossi"), "THEIRS")
