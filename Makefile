@@ -54,12 +54,12 @@ beat: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-# Refresh the hr/it catalogues after changing strings: extract, fill what the script knows, compile.
+# The .po files in locale/ are the source of the translations: refresh them from the code's texts, compile them,
+# then check that every text is translated, none is fuzzy, and the .mo files are the compiled .po files.
 messages: $(VENV)/.installed-dev
-	$(PY) manage.py makemessages -l hr -l it --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=locale
-	$(PY) locale/respondent_translations.py
+	$(PY) manage.py makemessages -l hr -l it --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=locale --ignore=media --ignore=docs
 	$(PY) manage.py compilemessages --ignore=.venv
-	$(PY) locale/respondent_translations.py --missing surveys/
+	$(PY) -m pytest tests/test_translations.py -q -p no:randomly
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

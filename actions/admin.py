@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 
 from actions import selectors, services, workflow
@@ -78,7 +79,8 @@ def _transition_action(to_state: str, label: Any) -> Any:
         if moved:
             modeladmin.message_user(
                 request,
-                _("%(count)d actions moved to “%(state)s”.") % {"count": moved, "state": label},
+                ngettext("%(count)d action moved to “%(state)s”.", "%(count)d actions moved to “%(state)s”.", moved)
+                % {"count": moved, "state": label},
                 messages.SUCCESS,
             )
 
@@ -144,7 +146,12 @@ class ActionAdmin(PartnershipImportMixin, ImportMixin, ScopedAdmin):
     @admin.action(description=_("Close the support round"), permissions=["change"])
     def close_support_round(self, request: HttpRequest, queryset: QuerySet[Action]) -> None:
         count = services.support_round_close(actions=list(queryset), by=request.user)
-        self.message_user(request, _("Support closed on %(count)d actions.") % {"count": count}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Support closed on %(count)d action.", "Support closed on %(count)d actions.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ActionDocument:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from meetings import services, times
 from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
@@ -204,7 +205,8 @@ class MeetingAdmin(ScopedAdmin):
         if done:
             self.message_user(
                 request,
-                _("%(count)d meetings are now “%(state)s”.") % {"count": done, "state": Meeting.State(to_state).label},
+                ngettext("%(count)d meeting is now “%(state)s”.", "%(count)d meetings are now “%(state)s”.", done)
+                % {"count": done, "state": Meeting.State(to_state).label},
                 messages.SUCCESS,
             )
 
@@ -276,7 +278,11 @@ class AgendaItemAdmin(ScopedAdmin):
         form = ShiftForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             count = services.agenda_shift(items=queryset, minutes=form.cleaned_data["minutes"], by=request.user)
-            self.message_user(request, _("%(count)d agenda items moved.") % {"count": count}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d agenda item moved.", "%(count)d agenda items moved.", count) % {"count": count},
+                messages.SUCCESS,
+            )
             return None
         return render(
             request,

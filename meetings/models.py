@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries.fields import CountryField
 
 from partnership.models import Document, Organisation, Partnership, Person, StateChange
@@ -403,7 +404,11 @@ class ReminderRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("%(days)d days before %(anchor)s, to %(audience)s") % {
+        return ngettext(
+            "%(days)d day before %(anchor)s, to %(audience)s",
+            "%(days)d days before %(anchor)s, to %(audience)s",
+            self.days_before,
+        ) % {
             "days": self.days_before,
             "anchor": self.get_anchor_display().lower(),
             "audience": self.get_audience_display().lower(),

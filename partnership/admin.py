@@ -450,9 +450,15 @@ class MembershipAdmin(PartnershipImportMixin, PortalImportExportAdmin, ScopedAdm
         for membership in queryset.select_related("organisation"):
             services.membership_change_role(membership=membership, role=role, by=request.user)
         label = Membership.Role(role).label
+        changed = queryset.count()
         self.message_user(
             request,
-            _("%(count)d memberships now have the role %(role)s.") % {"count": queryset.count(), "role": label},
+            ngettext(
+                "%(count)d membership now has the role %(role)s.",
+                "%(count)d memberships now have the role %(role)s.",
+                changed,
+            )
+            % {"count": changed, "role": label},
             messages.SUCCESS,
         )
 
@@ -582,7 +588,12 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
         failed = list(queryset.filter(status=OutboundMessage.Status.FAILED))
         for message in failed:
             outbox.message_retry(message=message)
-        self.message_user(request, _("%(count)d e-mails queued again.") % {"count": len(failed)}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", len(failed))
+            % {"count": len(failed)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Job)

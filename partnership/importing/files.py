@@ -9,7 +9,7 @@ from typing import Any
 
 import tablib
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from import_export.formats import base_formats
 
 
@@ -140,7 +140,11 @@ def _table(rows: list[list[Any]], separator: str | None = None) -> tablib.Datase
                 else ""
             )
             raise ImportFileError(
-                _("Row %(number)d has %(cells)d cells but the first row names %(width)d columns.")
+                ngettext(
+                    "Row %(number)d has %(cells)d cells but the first row names %(width)d column.",
+                    "Row %(number)d has %(cells)d cells but the first row names %(width)d columns.",
+                    width,
+                )
                 % {"number": number, "cells": len(cells), "width": width}
                 + hint
             )

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from surveys.models import Response, Survey
 from surveys.selectors.access import can_run
@@ -133,9 +134,12 @@ def _withheld_reason(cells: Counter[Cell], region: str, kind: str, total: int) -
     for wide_region, wide_kind, name in wider:
         left_out = sum(n for cell, n in cells.items() if _selects(cell, wide_region, wide_kind)) - total
         if 0 < left_out < MIN_GROUP:
-            return _(
+            return ngettext(
                 "Withheld: the results of %(wider)s are shown, and this selection leaves out only %(left_out)d "
-                "of them, so comparing the two would show the answers of those %(left_out)d."
+                "of them, so comparing the two would show the answer of that %(left_out)d.",
+                "Withheld: the results of %(wider)s are shown, and this selection leaves out only %(left_out)d "
+                "of them, so comparing the two would show the answers of those %(left_out)d.",
+                left_out,
             ) % {"wider": name, "left_out": left_out}
     return _(
         "Withheld: together with other selections that are shown, these results would show the answers of fewer "
