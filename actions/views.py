@@ -36,6 +36,7 @@ from partnership import clients
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.models import Partnership
+from partnership.parameters import query_parameters
 
 PAGE_SIZE = 25
 FEEDBACK_LIMIT_PER_HOUR = 10
@@ -55,6 +56,7 @@ def _filtered(request: HttpRequest, partnership: Partnership) -> tuple[FilterFor
     return form, selectors.long_list(user=request.user, partnership=partnership, filters=filters, sort=sort)
 
 
+@query_parameters(FilterForm, "page")
 def long_list(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = selectors.partnership_access(request.user, slug, need="view")
     form, actions = _filtered(request, partnership)
@@ -93,7 +95,8 @@ def _change_value(value: Any, name: str = "") -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     try:
-        choices = dict(Action._meta.get_field(name).flatchoices)  # type: ignore[union-attr]
+        # A relation (an event's "documents") has no choices.
+        choices = dict(getattr(Action._meta.get_field(name), "flatchoices", ()))
     except FieldDoesNotExist:
         choices = {}
     return str(choices.get(value, value) if value not in (None, "") else "")
@@ -117,6 +120,7 @@ def _history(user: Any, action: Action) -> list[dict[str, Any]]:
     ]
 
 
+@query_parameters()
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="view")
     return _detail_page(request, action)
@@ -166,6 +170,7 @@ def _detail_page(
 
 
 @require_POST
+@query_parameters()
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="add_documents")
     form = DocumentForm(request.POST, request.FILES)
@@ -187,6 +192,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/document_form.html", {"action": action, "form": form}, status=400)
 
 
+@query_parameters()
 def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Stream a document to a user who sees its action and whom its visibility includes."""
     document = selectors.document_access(request.user, pk, need="view")
@@ -194,6 +200,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @require_POST
+@query_parameters()
 def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     document = selectors.document_access(request.user, pk, need="delete")
     action = document.action
@@ -202,6 +209,7 @@ def document_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{action.get_absolute_url()}#documents")
 
 
+@query_parameters()
 def create(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = selectors.partnership_access(request.user, slug, need="propose")
     person = partner_selectors.person_for(request.user)
@@ -243,6 +251,7 @@ def _add_errors(form: Any, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+@query_parameters()
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="edit")
     form = ActionForm(request.POST or None, instance=action, partnership=action.partnership)
@@ -297,6 +306,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="submit")
     try:
@@ -311,6 +321,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(action)
 
 
+@query_parameters()
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="withdraw")
     form = ReasonForm(request.POST or None)
@@ -330,6 +341,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 def comment(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="comment")
     person = partner_selectors.person_for(request.user)
@@ -348,6 +360,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 def support(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="support")
     person = partner_selectors.person_for(request.user)
@@ -367,6 +380,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(action)
 
 
+@query_parameters()
 def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment from the public during consultation: honeypot and a per-address hourly limit."""
     action = selectors.action_access(request.user, pk, need="feedback")
@@ -391,6 +405,7 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="coordinate")
     form = TransitionForm(request.POST, choices=workflow.moves(action.state))
@@ -414,6 +429,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(action)
 
 
+@query_parameters()
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="coordinate")
     form = MergeForm(request.POST or None, targets=selectors.merge_targets(action))
@@ -430,6 +446,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/merge.html", {"form": form, "action": action})
 
 
+@query_parameters()
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="progress")
     milestones = list(action.milestones.all())
@@ -447,6 +464,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actions/progress.html", {"form": form, "action": action})
 
 
+@query_parameters()
 def ranking(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = selectors.partnership_access(request.user, slug, need="rank")
     return render(
@@ -456,6 +474,7 @@ def ranking(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@query_parameters()
 def action_plan(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = selectors.partnership_access(request.user, slug, need="view")
     actions = list(selectors.action_plan(partnership))
@@ -469,6 +488,7 @@ def action_plan(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@query_parameters(FilterForm)
 def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """The filtered long list, streamed (CSV) or built row by row (XLSX)."""
     partnership = selectors.partnership_access(request.user, slug, need="export")
@@ -476,6 +496,7 @@ def export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | Streamin
     return exports.response(actions, fmt=fmt, filename=f"actions-{partnership.slug}")
 
 
+@query_parameters()
 def open_data(request: HttpRequest, slug: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """Published actions of a public partnership as open data."""
     partnership = selectors.partnership_access(request.user, slug, need="open_data")

@@ -35,6 +35,7 @@ from meetings.models import Meeting, Registration
 from partnership import access, spreadsheets
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
+from partnership.parameters import query_parameters
 
 PAGE_SIZE = 20
 CHECK_IN_PAGE_SIZE = 50
@@ -55,6 +56,7 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 # Pages for everyone ---------------------------------------------------------------------------
 
 
+@query_parameters("when", "page")
 def meeting_list(request: HttpRequest) -> HttpResponse:
     access.public(request)
     past = request.GET.get("when") == "past"
@@ -67,6 +69,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@query_parameters()
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="view", session=request.session)
     registration = selectors.registration_for(user=request.user, meeting=meeting, session=request.session)
@@ -109,6 +112,7 @@ def _agenda_html(meeting: Meeting, visibilities: list[str]) -> SafeString:
     return mark_safe(html)  # noqa: S308 - our own template's output, escaped when it was rendered
 
 
+@query_parameters()
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="view", session=request.session)
     registration = selectors.registration_for(user=request.user, meeting=meeting, session=request.session)
@@ -120,6 +124,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@query_parameters()
 def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Stream a document after checking who may see it; files are never served as public media."""
     document = selectors.document_access(request.user, pk, session=request.session)
@@ -129,6 +134,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 # Invitees and members -------------------------------------------------------------------------
 
 
+@query_parameters()
 @never_cache
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """A personal invitation link: open a session for the registration and drop the token from the address."""
@@ -139,6 +145,7 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("meetings:register", pk=registration.meeting_id)
 
 
+@query_parameters()
 @never_cache
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     """The registration form, for an invitee (personal link or account) or a member of the partnership."""
@@ -205,6 +212,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def calendar_feeds(request: HttpRequest) -> HttpResponse:
     """Create or revoke the personal calendar-feed address."""
     person = selectors.calendar_feeds_access(request.user)
@@ -222,6 +230,7 @@ def calendar_feeds(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/calendar_feeds.html", {"feeds": feeds, "new_url": new_url})
 
 
+@query_parameters()
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     feed = selectors.calendar_feed_access(token)
     meetings, holding = selectors.calendar_feed_meetings(feed)
@@ -232,6 +241,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 # The coordinators' pages ----------------------------------------------------------------------
 
 
+@query_parameters()
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     """The coordinators' page for one meeting: state, invitations, registrations, the waitlist (a place given
     by hand, with a reason), documents."""
@@ -281,6 +291,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = InviteForm(request.POST if request.method == "POST" else None, people=selectors.people_to_invite(meeting))
@@ -298,6 +309,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/invite.html", {"meeting": meeting, "form": form})
 
 
+@query_parameters()
 def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = RescheduleForm(request.POST if request.method == "POST" else None, meeting=meeting)
@@ -320,6 +332,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = CancelForm(request.POST if request.method == "POST" else None)
@@ -336,6 +349,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     existing = selectors.minutes_of(meeting)
@@ -366,6 +380,7 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = DocumentForm(request.POST, request.FILES, meeting=meeting)
@@ -389,6 +404,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters("q", "page")
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Check-in on a phone: search by name, mark attended (or undo)."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
@@ -449,6 +465,7 @@ def _participant_row(registration: Registration) -> list[Any]:
     ]
 
 
+@query_parameters("format")
 def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     fmt = request.GET.get("format", "csv")

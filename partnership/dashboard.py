@@ -8,11 +8,13 @@ from django.shortcuts import render
 from actions import selectors as action_selectors
 from meetings import selectors as meeting_selectors
 from partnership import access, selectors
+from partnership.parameters import query_parameters
 from surveys import selectors as survey_selectors
 
 UPCOMING = 5
 
 
+@query_parameters()
 def home(request: HttpRequest) -> HttpResponse:
     """By role: a visitor sees public partnerships and meetings; a partner their meetings, invitations,
     actions and surveys; a coordinator also the partnerships they run and undelivered mail."""

@@ -22,6 +22,7 @@ from django_countries import countries
 from partnership import access, clients, selectors, services
 from partnership.forms import DirectoryFilterForm, PortalPasswordResetForm, ProfileForm
 from partnership.models import Membership
+from partnership.parameters import query_parameters
 
 DIRECTORY_PAGE_SIZE = 50
 # Password reset requests an hour: from one visitor's address, and for one e-mail address typed.
@@ -29,6 +30,7 @@ PASSWORD_RESETS_PER_ADDRESS = 10
 PASSWORD_RESETS_PER_ACCOUNT = 3
 
 
+@query_parameters()
 def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     partnership = selectors.partnership_access(request.user, slug)
     role = selectors.user_role_in(request.user, partnership)
@@ -46,6 +48,7 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@query_parameters(DirectoryFilterForm, "page")
 def directory(request: HttpRequest, slug: str) -> HttpResponse:
     """Member organisations of a partnership by role and country; contacts for members only."""
     partnership = selectors.partnership_access(request.user, slug)
@@ -75,6 +78,7 @@ def directory(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@query_parameters()
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_access(request.user, pk)
     return render(
@@ -89,6 +93,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 @never_cache
 def profile(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person_access(request.user, need="profile")
@@ -106,6 +111,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@query_parameters()
 @never_cache
 def profile_data(request: HttpRequest) -> HttpResponse:
     person = selectors.own_person_access(request.user, need="data")
@@ -117,11 +123,13 @@ def profile_data(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@query_parameters()
 def privacy(request: HttpRequest) -> HttpResponse:
     access.public(request)
     return render(request, "partnership/privacy.html")
 
 
+@query_parameters()
 def accessibility(request: HttpRequest) -> HttpResponse:
     access.public(request)
     return render(request, "partnership/accessibility.html")
@@ -129,6 +137,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@query_parameters()
 def health(request: HttpRequest) -> JsonResponse:
     """Whether the database, the cache and the broker are reachable; 503 if any is not."""
     access.public(request)
@@ -160,6 +169,7 @@ def _broker_status() -> str:
         return f"error: {type(error).__name__}"
 
 
+@query_parameters()
 def ping(request: HttpRequest) -> HttpResponse:
     """A bare view: the benchmark's baseline for what Django costs without any work."""
     access.public(request)

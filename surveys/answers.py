@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 
 from surveys.models import Question
@@ -27,6 +28,8 @@ def clean_answer(question: Question, raw: Any, other_text: str = "") -> Any:
     """Validate one answer; returns the value to store (None for no answer) or raises ValidationError."""
     if isinstance(raw, str):
         raw = raw.strip()
+    if _holds_nul(raw) or "\x00" in (other_text or ""):
+        raise ValidationError(ProhibitNullCharactersValidator.message)
     if raw in (None, "", [], {}):
         if question.required:
             raise ValidationError(_("This question needs an answer."))
@@ -35,6 +38,17 @@ def clean_answer(question: Question, raw: Any, other_text: str = "") -> Any:
     if validator is None:
         raise ValidationError(_("Unknown question type."))
     return validator(question, raw, other_text)
+
+
+def _holds_nul(raw: Any) -> bool:
+    """Whether a raw answer holds a NUL character anywhere, which no database text column stores."""
+    if isinstance(raw, str):
+        return "\x00" in raw
+    if isinstance(raw, dict):
+        return any(_holds_nul(key) or _holds_nul(value) for key, value in raw.items())
+    if isinstance(raw, list | tuple):
+        return any(_holds_nul(item) for item in raw)
+    return False
 
 
 def question_visible(question: Question, answers: dict[int, Any]) -> bool:

@@ -147,12 +147,14 @@ class SectionForm(forms.Form):
             elif question.kind == Question.Kind.RANKING:
                 ranked = []
                 for choice in question.choices.all():
-                    rank = self.data.get(f"{name}_{choice.value}")
+                    rank = str(self.data.get(f"{name}_{choice.value}") or "")
                     if rank:
-                        ranked.append((int(rank), choice.value))
+                        # A rank that is not a small number is refused by the validator like a duplicate.
+                        ranked.append((int(rank) if rank.isdigit() and len(rank) < 4 else -1, choice.value))
                 ranked.sort()
                 ranks = [rank for rank, _value in ranked]
-                raw = [value for _rank, value in ranked] if len(set(ranks)) == len(ranks) else ["__duplicate__"]
+                valid = len(set(ranks)) == len(ranks) and -1 not in ranks
+                raw = [value for _rank, value in ranked] if valid else ["__invalid__"]
             else:
                 raw = self.data.get(name)
             data[question.pk] = (raw, other)

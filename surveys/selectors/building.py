@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from partnership import access
 from surveys.models import Answer, Question, Response, Section, Survey
 
 # Where a question stands in its survey: its section's place, then its own. Ties fall back to the ids,
@@ -50,12 +51,14 @@ def survey_questions(survey: Survey) -> QuerySet[Question]:
 
 def section_of(survey: Survey, pk: Any) -> Section:
     """A section of this survey; 404 for any other."""
-    return get_object_or_404(Section, survey=survey, pk=pk)
+    return get_object_or_404(Section, survey=survey, pk=access.posted_id(pk))
 
 
 def question_of(survey: Survey, pk: Any) -> Question:
     """A question of this survey, with its section; 404 for any other."""
-    return get_object_or_404(Question.objects.select_related("section"), section__survey=survey, pk=pk)
+    return get_object_or_404(
+        Question.objects.select_related("section"), section__survey=survey, pk=access.posted_id(pk)
+    )
 
 
 def survey_has_responses(survey: Survey) -> bool:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from partnership.parameters import query_parameters
 from surveys import selectors, services
 from surveys.forms import (
     QuestionEditForm,
@@ -48,6 +49,7 @@ def _move(request: HttpRequest, survey: Survey) -> None:
             services.section_move(section=section, by=request.user, step=step)
 
 
+@query_parameters()
 def build(request: HttpRequest, pk: int) -> HttpResponse:
     """The outline: sections and their questions in order, to add, edit, move and delete."""
     survey = selectors.survey_access(request.user, pk, need="build")
@@ -60,6 +62,7 @@ def build(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/build.html", _context(survey, sections=selectors.survey_outline(survey)))
 
 
+@query_parameters()
 def texts(request: HttpRequest, pk: int) -> HttpResponse:
     """The survey's title and introduction in each of its languages, and which languages it has."""
     survey = selectors.survey_access(request.user, pk, need="build")
@@ -75,6 +78,7 @@ def texts(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/build_texts.html", _context(survey, form=form))
 
 
+@query_parameters()
 def section_edit(request: HttpRequest, pk: int, section_id: int | None = None) -> HttpResponse:
     """Add a section (at the end unless placed) or change one."""
     survey = selectors.survey_access(request.user, pk, need="build")
@@ -91,6 +95,7 @@ def section_edit(request: HttpRequest, pk: int, section_id: int | None = None) -
     return render(request, "surveys/build_section.html", _context(survey, form=form, section=section))
 
 
+@query_parameters("section")
 def question_edit(request: HttpRequest, pk: int, question_id: int | None = None) -> HttpResponse:
     """Add a question of any kind (to the section in `?section=`) or change one, with its options."""
     survey = selectors.survey_access(request.user, pk, need="build")
@@ -122,6 +127,7 @@ def question_edit(request: HttpRequest, pk: int, question_id: int | None = None)
     return render(request, "surveys/build_question.html", _context(survey, form=form, formset=formset))
 
 
+@query_parameters()
 def part_delete(request: HttpRequest, pk: int, part: str, part_id: int) -> HttpResponse:
     """Confirm, then delete a question or a section (with its questions); refused with the reason once the
     survey has answers, or where another question waits for it."""

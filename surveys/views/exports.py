@@ -12,10 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from partnership import spreadsheets
+from partnership.parameters import query_parameters
 from surveys import exports, layouts, selectors
 from surveys.models import SurveyExport
 
 
+@query_parameters()
 def export(
     request: HttpRequest, pk: int, fmt: str = "csv", layout: str = layouts.LABELS
 ) -> HttpResponse | StreamingHttpResponse:
@@ -43,12 +45,14 @@ def export(
     return spreadsheets.csv_response(table.header, table.rows, filename=exports.filename(survey, "csv", layout))
 
 
+@query_parameters()
 def codebook(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     rows = exports.codebook_rows(survey)
     return spreadsheets.csv_response(rows[0], rows[1:], filename=f"survey-{survey.pk}-codebook.csv", stream=False)
 
 
+@query_parameters("page")
 def export_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Background exports of the survey with their progress; the page refreshes itself while one is under way."""
     survey = selectors.survey_access(request.user, pk, need="run")
@@ -84,6 +88,7 @@ def export_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def export_download(request: HttpRequest, pk: int, export_id: int) -> FileResponse:
     """A finished background export, streamed after the owner check: export files are never public media."""
     survey, export = selectors.export_access(request.user, pk, export_id)

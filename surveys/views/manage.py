@@ -11,12 +11,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from partnership import access, jobs
+from partnership.parameters import query_parameters
 from surveys import importer, selectors, services, workflow
 from surveys.forms import RespondentForm, RespondentUploadForm, SectionForm
 from surveys.models import Invitation, Survey
 from surveys.services.invitations import invitations_job_key
 
 
+@query_parameters()
 def survey_list(request: HttpRequest) -> HttpResponse:
     access.signed_in(request.user)
     run, published = selectors.surveys_listed(request.user)
@@ -58,6 +60,7 @@ def _act(request: HttpRequest, survey: Survey) -> None:
             messages.success(request, _("Marked as bounced: no more reminders go to this address."))
 
 
+@query_parameters("stage", "state", "page")
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     if request.method == "POST":
@@ -91,6 +94,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@query_parameters()
 def respondents_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a respondent list: a preview with row errors and merged duplicates, then confirm."""
     survey = selectors.survey_access(request.user, pk, need="run")
@@ -120,6 +124,7 @@ def respondents_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/upload.html", {"survey": survey, "form": form, "parsed": parsed})
 
 
+@query_parameters()
 def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     form = RespondentForm(
@@ -137,6 +142,7 @@ def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/respondent_form.html", {"survey": survey, "form": form})
 
 
+@query_parameters("lang")
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_access(request.user, pk, need="run")
     # In the language asked for, else in the owner's own when the survey has it.

@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from partnership import clients
+from partnership.parameters import query_parameters
 from surveys import selectors, services
 from surveys.answers import question_visible
 from surveys.forms import LanguageForm, OpenLinkForm, SectionForm
@@ -26,6 +27,7 @@ from surveys.models import Invitation, Survey
 OPEN_LINK_LIMIT_PER_HOUR = 20
 
 
+@query_parameters()
 @never_cache
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     """Open a session for the invitation and leave the token out of the address bar."""
@@ -35,6 +37,7 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("surveys:answer", pk=invitation.survey_id)
 
 
+@query_parameters()
 @never_cache
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     survey = selectors.open_link_access(token)
@@ -63,6 +66,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "surveys/open_link.html", {"survey": survey, "form": form})
 
 
+@query_parameters()
 @never_cache
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     invitation = selectors.invitation_access(token)
@@ -96,6 +100,7 @@ def _closed(request: HttpRequest, survey: Survey) -> HttpResponse:
     )
 
 
+@query_parameters()
 @never_cache
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Choose the language, then go to where the respondent stopped."""
@@ -143,6 +148,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
+@query_parameters()
 @never_cache
 def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     survey, _invitation, response = selectors.respondent_access(request, pk)
@@ -158,7 +164,10 @@ def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     current = sections[number - 1]
     language = response.language
     stored = selectors.stored_answers(response)
-    form = SectionForm(request.POST or None, section=current, language=language, initial_answers=stored)
+    # Bound on every POST, an empty one included, so its errors can be shown.
+    form = SectionForm(
+        request.POST if request.method == "POST" else None, section=current, language=language, initial_answers=stored
+    )
     if request.method == "POST":
         try:
             services.response_save_section(response=response, section=current, data=form.answers(), position=number - 1)
@@ -214,6 +223,7 @@ def section(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         )
 
 
+@query_parameters()
 @never_cache
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     survey, _invitation, response = selectors.respondent_access(request, pk)
@@ -249,6 +259,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
+@query_parameters()
 @never_cache
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.thanks_access(request, pk)
@@ -274,6 +285,7 @@ def thanks(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@query_parameters()
 @never_cache
 def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The copy of the answers shown on the thank-you page, as a text file."""

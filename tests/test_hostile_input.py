@@ -1,0 +1,459 @@
+"""Hostile input on every page of the portal (issue 12, finding 6): empty values, 100 kB, NUL characters,
+words where numbers belong, unknown choices, huge ids and impossible dates, sent to every field of every form
+a page shows and to every query parameter its view declares, each page opened as one role that may use it.
+Every answer is a page (a form with its errors), a redirect or a 4xx: never a 500.
+
+The world is the demo partnership (load_demo) with what it lacks added; every request runs in a savepoint that
+is rolled back and the browser's cookies are put back after it, so each one meets the same world."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.signals import got_request_exception
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from partnership import parameters
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = {
+    "empty": "",
+    "100 kB": "x" * 100_000,
+    "NUL": "a\x00b",
+    "a word": "abc",
+    "a negative number": "-1",
+    "a huge id": "9" * 30,
+    "an unknown choice": "no-such-choice",
+    "an impossible date": "2019-02-31",
+}
+HUGE_ID = 2**70
+
+
+def _routes(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}", pattern.callback
+
+
+def portal_routes() -> list[tuple[str, str, Any]]:
+    """Every routed page but the admin's (tests/test_admin_writes.py tries those): route, URL name, view."""
+    return [route for route in _routes(get_resolver().url_patterns) if not route[0].startswith("admin/")]
+
+
+def declared_parameters(name: str, view: Any) -> frozenset[str] | None:
+    found = parameters.declared(view)
+    return found if found is not None else parameters.OTHERS.get(name)
+
+
+def test_every_routed_page_declares_its_query_parameters():
+    undeclared = [
+        f"{route} ({name})" for route, name, view in portal_routes() if declared_parameters(name, view) is None
+    ]
+    assert undeclared == []
+
+
+def test_the_declaration_check_catches_a_page_that_declares_nothing():
+    def undeclared_view(request: Any) -> None:
+        return None
+
+    assert declared_parameters("nowhere", undeclared_view) is None
+    assert declared_parameters("nowhere", parameters.query_parameters("q")(undeclared_view)) == {"q"}
+
+
+# Reading a page's forms as a browser would post them -------------------------------------------------------
+
+
+@dataclass
+class PostedForm:
+    action: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _Forms(HTMLParser):
+    """Every POST form of a page, with the values a browser would post, its file inputs and named buttons."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.page = page
+        self.forms: list[PostedForm] = []
+        self._form: PostedForm | None = None
+        self._select: tuple[str, list[str]] | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attr = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            is_post = attr.get("method", "get").lower() == "post"
+            self._form = PostedForm(action=attr.get("action") or self.page) if is_post else None
+            if self._form is not None:
+                self.forms.append(self._form)
+            return
+        form, name = self._form, attr.get("name")
+        if form is None or not name or name == "csrfmiddlewaretoken":
+            if tag == "option" and self._select is not None:
+                self._option(attr)
+            return
+        kind = attr.get("type", "text").lower()
+        if tag == "input" and kind == "file":
+            form.files.append(name)
+        elif (tag == "input" and kind in ("submit", "image")) or tag == "button":
+            form.buttons.append((name, attr.get("value", "")))
+        elif tag == "input" and kind in ("checkbox", "radio"):
+            values = form.fields.setdefault(name, [])
+            if "checked" in attr or (kind == "radio" and not values):
+                form.fields[name] = (
+                    [*values, attr.get("value") or "on"] if kind == "checkbox" else [attr.get("value", "")]
+                )
+        elif tag == "input" and kind not in ("reset", "button"):
+            form.fields[name] = [attr.get("value", "")]
+        elif tag == "select":
+            self._select = (name, [])
+            form.fields[name] = []
+        elif tag == "textarea":
+            self._textarea = name
+            form.fields[name] = [""]
+
+    def _option(self, attr: dict[str, str]) -> None:
+        assert self._form is not None and self._select is not None
+        name, seen = self._select
+        value = attr.get("value", "")
+        if not seen or "selected" in attr:
+            self._form.fields[name] = [value] if not seen or not self._form.fields[name] else self._form.fields[name]
+        seen.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None and self._form is not None:
+            self._form.fields[self._textarea] = [self._form.fields[self._textarea][0] + data]
+
+
+def post_forms(path: str, html: str) -> list[PostedForm]:
+    parser = _Forms(path)
+    parser.feed(html)
+    for form in parser.forms:
+        form.action = urlsplit(form.action).path or path
+    return parser.forms
+
+
+# The world and the roles -----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    clients: dict[str, Client]
+    kwargs: dict[str, dict[str, Any]]
+
+
+def _world() -> World:
+    """The demo partnership, plus what its pages need that the demo lacks: a draft survey to build, documents,
+    tokens for the personal links and a calendar feed, an action in public feedback, a browser answering."""
+    from actions import services as action_services
+    from actions.models import Action
+    from actions.tests.factories import ActionFactory
+    from meetings import services as meeting_services
+    from meetings.models import Meeting, MeetingDocument, Registration
+    from partnership.models import Partnership
+    from partnership.tokens import token_hash
+    from surveys.models import Invitation, InvitationToken, Question, Survey, SurveyExport
+    from surveys.tests.factories import QuestionFactory, SectionFactory, SurveyFactory, question_with_choices
+
+    call_command("load_demo", "--allow-production", stdout=io.StringIO())
+    users = {user.username: user for user in get_user_model().objects.all()}
+    partner, coordinator, ministry = users["partner"], users["coordinator"], users["ministry"]
+    security = Partnership.objects.get(slug="security")
+    meeting = Meeting.objects.get(partnership=security, state=Meeting.State.REGISTRATION_OPEN)
+    document = MeetingDocument.objects.create(
+        meeting=meeting,
+        title="Agenda",
+        kind=MeetingDocument.Kind.AGENDA,
+        visibility="public",
+        file=SimpleUploadedFile("agenda.txt", b"The agenda"),
+    )
+    invited = Registration.objects.filter(meeting=meeting, person__user__isnull=True).first()
+    assert invited is not None
+    Registration.objects.filter(pk=invited.pk).update(token_hash=token_hash("meeting-link"))
+    feed_token = meeting_services.calendar_feed_create(person=partner.person, by=partner)
+
+    draft = Action.objects.get(state=Action.State.DRAFT, owner=partner.person.organisation)
+    discussed = Action.objects.filter(state=Action.State.UNDER_DISCUSSION, owner=partner.person.organisation)[0]
+    implemented = Action.objects.filter(state=Action.State.IN_IMPLEMENTATION, leader=coordinator.person.organisation)[0]
+    feedback = ActionFactory.create(
+        partnership=security, state=Action.State.PUBLIC_FEEDBACK, owner=coordinator.person.organisation
+    )
+    action_document = action_services.document_add(
+        action=discussed, by=partner, title="Notes", visibility="members", file=SimpleUploadedFile("n.txt", b"Notes")
+    )
+
+    survey = Survey.objects.get(owner=ministry.person.organisation, state=Survey.State.OPEN)
+    Survey.objects.filter(pk=survey.pk).update(open_link_enabled=True, open_link_token=token_hash("open-link"))
+    building = SurveyFactory.create(partnership=security, owner=ministry.person.organisation, title="Draft survey")
+    section = SectionFactory.create(survey=building, position=0)
+    question = question_with_choices(section, Question.Kind.RANKING, ["parks", "squares"], position=0)
+    QuestionFactory.create(section=section, position=1, kind=Question.Kind.LONG_TEXT)
+    asked = Question.objects.filter(section__survey=survey).order_by("pk")[0]
+    invitation = Invitation.objects.filter(survey=survey, state__in=["sent", "opened"]).first()
+    assert invitation is not None
+    InvitationToken.objects.create(invitation=invitation, token_hash=token_hash("survey-link"))
+    export = SurveyExport.objects.create(survey=survey, requested_by=ministry, format=SurveyExport.Format.CSV)
+
+    clients = {"visitor": Client(raise_request_exception=False)}
+    for role, user in (("partner", partner), ("coordinator", coordinator), ("ministry", ministry)):
+        clients[role] = Client(raise_request_exception=False)
+        clients[role].force_login(user)
+    respondent = Client(raise_request_exception=False)
+    respondent.post(reverse("surveys:open_link", kwargs={"token": "open-link"}), {"website": ""})
+    respondent.post(reverse("surveys:answer", args=[survey.pk]), {"language": survey.default_language})
+    clients["respondent"] = respondent
+    cache.clear()
+
+    s, m = {"slug": "security"}, {"pk": meeting.pk}
+    kwargs = {
+        "home": ("visitor", {}),
+        "partnership_detail": ("partner", s),
+        "directory": ("partner", s),
+        "organisation_detail": ("partner", {"pk": partner.person.organisation_id}),
+        "profile": ("partner", {}),
+        "profile_data": ("partner", {}),
+        "privacy": ("visitor", {}),
+        "accessibility": ("visitor", {}),
+        "health": ("visitor", {}),
+        "ping": ("visitor", {}),
+        "password_reset": ("visitor", {}),
+        "login": ("visitor", {}),
+        "logout": ("partner", {}),
+        "password_change": ("partner", {}),
+        "password_change_done": ("partner", {}),
+        "password_reset_done": ("visitor", {}),
+        "password_reset_complete": ("visitor", {}),
+        "password_reset_confirm": ("visitor", {"uidb64": "MQ", "token": "set-password"}),
+        "set_language": ("partner", {}),
+        "meetings:list": ("partner", {}),
+        "meetings:detail": ("partner", m),
+        "meetings:ics": ("partner", m),
+        "meetings:register": ("partner", m),
+        "meetings:manage": ("coordinator", m),
+        "meetings:invite": ("coordinator", m),
+        "meetings:reschedule": ("coordinator", m),
+        "meetings:cancel": ("coordinator", m),
+        "meetings:minutes": ("coordinator", m),
+        "meetings:document_upload": ("coordinator", m),
+        "meetings:check_in": ("coordinator", m),
+        "meetings:participants": ("coordinator", m),
+        "meetings:document": ("partner", {"pk": document.pk}),
+        "meetings:personal_link": ("visitor", {"token": "meeting-link"}),
+        "meetings:calendar_feeds": ("partner", {}),
+        "meetings:feed": ("visitor", {"token": feed_token}),
+        "actions:long_list": ("partner", s),
+        "actions:create": ("partner", s),
+        "actions:ranking": ("coordinator", s),
+        "actions:plan": ("visitor", s),
+        "actions:export": ("coordinator", {**s, "fmt": "xlsx"}),
+        "actions:open_data": ("visitor", {**s, "fmt": "json"}),
+        "actions:detail": ("partner", {"pk": discussed.pk}),
+        "actions:edit": ("partner", {"pk": draft.pk}),
+        "actions:submit": ("partner", {"pk": draft.pk}),
+        "actions:withdraw": ("partner", {"pk": discussed.pk}),
+        "actions:comment": ("partner", {"pk": discussed.pk}),
+        "actions:support": ("partner", {"pk": discussed.pk}),
+        "actions:feedback": ("visitor", {"pk": feedback.pk}),
+        "actions:transition": ("coordinator", {"pk": discussed.pk}),
+        "actions:merge": ("coordinator", {"pk": discussed.pk}),
+        "actions:progress": ("coordinator", {"pk": implemented.pk}),
+        "actions:document_upload": ("partner", {"pk": discussed.pk}),
+        "actions:document": ("partner", {"pk": action_document.pk}),
+        "actions:document_delete": ("partner", {"pk": action_document.pk}),
+        "surveys:list": ("ministry", {}),
+        "surveys:manage": ("ministry", {"pk": survey.pk}),
+        "surveys:upload": ("ministry", {"pk": survey.pk}),
+        "surveys:respondent_add": ("ministry", {"pk": survey.pk}),
+        "surveys:preview": ("ministry", {"pk": survey.pk}),
+        "surveys:build": ("ministry", {"pk": building.pk}),
+        "surveys:build_texts": ("ministry", {"pk": building.pk}),
+        "surveys:section_add": ("ministry", {"pk": building.pk}),
+        "surveys:section_edit": ("ministry", {"pk": building.pk, "section_id": section.pk}),
+        "surveys:section_delete": ("ministry", {"pk": building.pk, "part_id": section.pk}),
+        "surveys:question_add": ("ministry", {"pk": building.pk}),
+        "surveys:question_edit": ("ministry", {"pk": building.pk, "question_id": question.pk}),
+        "surveys:question_delete": ("ministry", {"pk": building.pk, "part_id": question.pk}),
+        "surveys:results": ("ministry", {"pk": survey.pk}),
+        "surveys:compare": ("ministry", {"pk": survey.pk}),
+        "surveys:result_chart": ("ministry", {"pk": survey.pk, "question_id": asked.pk, "fmt": "svg"}),
+        "surveys:export": ("ministry", {"pk": survey.pk}),
+        "surveys:export_xlsx": ("ministry", {"pk": survey.pk}),
+        "surveys:export_layout": ("ministry", {"pk": survey.pk, "layout": "codes", "fmt": "csv"}),
+        "surveys:exports": ("ministry", {"pk": survey.pk}),
+        "surveys:export_download": ("ministry", {"pk": survey.pk, "export_id": export.pk}),
+        "surveys:codebook": ("ministry", {"pk": survey.pk}),
+        "surveys:answer": ("respondent", {"pk": survey.pk}),
+        "surveys:section": ("respondent", {"pk": survey.pk, "number": 1}),
+        "surveys:review": ("respondent", {"pk": survey.pk}),
+        "surveys:thanks": ("respondent", {"pk": survey.pk}),
+        "surveys:download_copy": ("respondent", {"pk": survey.pk}),
+        "surveys:personal_link": ("visitor", {"token": "survey-link"}),
+        "surveys:open_link": ("visitor", {"token": "open-link"}),
+        "surveys:opt_out": ("visitor", {"token": "survey-link"}),
+    }
+    return World(clients=clients, kwargs={name: {"role": role, "kwargs": kw} for name, (role, kw) in kwargs.items()})
+
+
+# The sweep -------------------------------------------------------------------------------------------------
+
+
+class _Undo(Exception):
+    """Raised after each request to roll its savepoint back, so every request meets the same world."""
+
+
+@dataclass
+class Sweep:
+    world: World
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+    errors: list[BaseException] = field(default_factory=list)
+
+    def send(self, role: str, method: str, path: str, data: Any = None, what: str = "") -> Any:
+        browser = self.world.clients[role]
+        cookies = copy.deepcopy(browser.cookies)
+        cache.clear()  # rate limits would answer 429 before the input is read
+        self.errors.clear()
+        self.requests += 1
+        response = None
+        try:
+            with transaction.atomic():
+                response = browser.get(path, data) if method == "GET" else browser.post(path, data or {})
+                raise _Undo
+        except _Undo:
+            pass
+        finally:
+            browser.cookies = cookies
+        assert response is not None
+        if response.status_code >= 500:
+            cause = f": {self.errors[0]!r}"[:300] if self.errors else ""
+            self.problems.append(f"{method} {path} as {role} with {what or 'nothing'} -> {response.status_code}{cause}")
+        return response
+
+
+@pytest.fixture
+def sweep() -> Iterator[Sweep]:
+    found = Sweep(world=_world())
+
+    def record(sender: Any, request: Any = None, **kwargs: Any) -> None:
+        import sys
+
+        found.errors.append(sys.exc_info()[1] or RuntimeError("unknown"))
+
+    got_request_exception.connect(record)
+    yield found
+    got_request_exception.disconnect(record)
+
+
+def _target(path: str) -> str | None:
+    """The URL name a form posts to, or None for a page outside the portal's own (the admin's)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return None if match.route.startswith("admin/") else match.view_name
+
+
+# Each field alone gets the values that reach past a form's own checks (a service, a lookup, a conversion);
+# all fields at once get every value, which each field's own validation answers independently.
+ONE_FIELD = ("empty", "NUL", "a word", "a negative number", "a huge id")
+FORMSET_ROW = re.compile(r"-([1-9]\d*)-")
+
+
+def _files(form: PostedForm) -> dict[str, Any]:
+    return {name: SimpleUploadedFile("notes.txt", b"Meeting notes", "text/plain") for name in form.files}
+
+
+def _fuzz_form(sweep: Sweep, role: str, form: PostedForm) -> None:
+    base = {**form.fields}
+    variants = [dict(form.buttons[:1])] + [{name: value} for name, value in form.buttons[1:]]
+    for button in variants:
+        sweep.send(role, "POST", form.action, {**base, **button, **_files(form)}, f"the form as shown, {button}")
+    # A formset's later rows are read as its first one is.
+    names = [name for name in [*form.fields, *(name for name, _v in form.buttons)] if not FORMSET_ROW.search(name)]
+    for name in names:
+        for label in ONE_FIELD:
+            data = {**base, **variants[0], **_files(form), name: HOSTILE[label]}
+            sweep.send(role, "POST", form.action, data, f"{name}={label}")
+    for label, value in HOSTILE.items():
+        data = {**dict.fromkeys(base, value), **variants[0], **_files(form)}
+        sweep.send(role, "POST", form.action, data, f"every field={label}")
+    sweep.send(role, "POST", form.action, {}, "an empty post")
+
+
+def _sweep_app(sweep: Sweep, namespace: str) -> None:
+    routes = [
+        (name, view)
+        for _route, name, view in portal_routes()
+        if name.partition(":")[0] == namespace or (namespace == "" and ":" not in name)
+    ]
+    assert routes
+    missing = [name for name, _view in routes if name not in sweep.world.kwargs]
+    assert missing == [], "every page needs a role and the ids it opens in _world()"
+    forms: dict[str, list[tuple[str, PostedForm]]] = {}
+    for name, view in routes:
+        role, kwargs = sweep.world.kwargs[name]["role"], sweep.world.kwargs[name]["kwargs"]
+        path = reverse(name, kwargs=kwargs)
+        page = sweep.send(role, "GET", path)
+        if page.get("Content-Type", "").startswith("text/html") and not getattr(page, "streaming", False):
+            for form in post_forms(path, page.content.decode()):
+                target = _target(form.action)
+                if target is not None:
+                    forms.setdefault(target, []).append((role, form))
+        for parameter in sorted(declared_parameters(name, view) or ()):
+            for label, value in HOSTILE.items():
+                sweep.send(role, "GET", path, {parameter: value}, f"?{parameter}={label}")
+        for key, value in kwargs.items():
+            if isinstance(value, int):
+                sweep.send(role, "GET", reverse(name, kwargs={**kwargs, key: HUGE_ID}), what=f"{key}={HUGE_ID}")
+    for name, _view in routes:
+        role, kwargs = sweep.world.kwargs[name]["role"], sweep.world.kwargs[name]["kwargs"]
+        shown = forms.get(name, [])
+        # One form of each shape: the rows of a list (one form per invitation, per registration) post alike.
+        shape = {
+            (f.action, tuple(sorted(f.fields)), tuple(sorted(n for n, _v in f.buttons))): (by, f) for by, f in shown
+        }
+        unique = shape
+        if not unique:
+            path = reverse(name, kwargs=kwargs)
+            sweep.send(role, "POST", path, {}, "an empty post")
+            sweep.send(role, "POST", path, {"x": HOSTILE["100 kB"]}, "an unknown field")
+            continue
+        for by, form in unique.values():
+            _fuzz_form(sweep, by, form)
+
+
+@pytest.mark.parametrize("namespace", ["", "meetings", "actions", "surveys"])
+def test_no_page_answers_hostile_input_with_a_server_error(sweep, namespace):
+    _sweep_app(sweep, namespace)
+    assert not sweep.problems, "\n".join(sweep.problems)
+    assert sweep.requests > 100
