@@ -3,11 +3,14 @@ not on this machine's disk, and handed out only after the same permission checks
 
 from __future__ import annotations
 
+import io
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import openpyxl
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -190,3 +193,32 @@ def test_an_admin_import_keeps_its_file_in_the_bucket_between_check_and_confirm(
     assert done.status_code == 200
     assert Person.objects.get(email="ana@zagreb.hr").organisation == zagreb
     assert keys(s3_server, s3_storage) == []
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_writes_the_export_to_the_bucket_and_the_web_hands_it_out(
+    client, s3_server, s3_storage, celery_worker_factory, tmp_path
+):
+    """The worker has no disk in common with the web process here: only the bucket."""
+    partnership = PartnershipFactory.create()
+    owner = ministry_user(partnership)
+    survey = SurveyFactory.create(partnership=partnership, owner=owner.person.organisation)
+    QuestionFactory.create(section__survey=survey, kind=Question.Kind.LIKERT, text="Safety is considered.")
+    bulk_submitted(survey, 40)
+    celery_worker_factory(concurrency=1, extra_env={**s3_storage, "MEDIA_ROOT": str(tmp_path / "worker-disk")})
+    client.force_login(owner)
+
+    assert client.post(reverse("surveys:exports", args=[survey.pk]), {"format": "xlsx"}).status_code == 302
+
+    export = SurveyExport.objects.get()
+    deadline = time.monotonic() + 60
+    while export.state not in (SurveyExport.State.DONE, SurveyExport.State.FAILED) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        export.refresh_from_db()
+    assert export.state == SurveyExport.State.DONE, export.error
+    assert keys(s3_server, s3_storage) == [export.file.name]
+    download = client.get(reverse("surveys:export_download", args=[survey.pk, export.pk]))
+    workbook = openpyxl.load_workbook(io.BytesIO(body(download)))
+    assert workbook["responses"].max_row == 41
+    assert local_files() == []
