@@ -66,6 +66,7 @@ def measure_surveys(env: dict[str, str], args: argparse.Namespace) -> dict[str, 
             f"survey invitations: {invitations['delivered']} of {args.invitations} delivered, "
             f"{invitations['repeated']} more than once"
         )
+    faults = measure_invitation_faults(env, args)
     step("time the survey results")
     results = manage_json(env, "bench_surveys", "--results")
     figure = results["all"]
@@ -79,4 +80,34 @@ def measure_surveys(env: dict[str, str], args: argparse.Namespace) -> dict[str, 
     step(f"time {args.page_requests} survey pages and page saves")
     pages = manage_json(env, "bench_surveys", "--pages", str(args.page_requests))
     print(f"  page p95 {pages['page']['p95_ms']} ms; save p95 {pages['save']['p95_ms']} ms")
-    return {"invitations": invitations, "results": results, "export": export, "pages": pages}
+    return {"invitations": invitations, "results": results, "export": export, "pages": pages, "faults": faults}
+
+
+# The smoke run's leases and outage: seconds rather than production's minute, so CI's run stays short.
+SMOKE_FAULT_ENV = {
+    "OUTBOX_RECLAIM_AFTER_SECONDS": "10",
+    "OUTBOX_HANDOFF_LEASE_SECONDS": "5",
+    "EMAIL_TIMEOUT": "4",
+    "OUTBOX_RETRY_BASE_SECONDS": "2",
+}
+SMOKE_FAULT_ARGS = ("--sweep-every", "2", "--refuse-for", "2", "--busy-for", "2")
+
+
+def measure_invitation_faults(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The invitations clean and through issue 11's fault schedule (`manage.py bench_invitation_faults`)."""
+    step(
+        f"send {args.invitations} survey invitations clean, then through a killed worker, a lost broker and SMTP faults"
+    )
+    extra = SMOKE_FAULT_ARGS if args.smoke else ()
+    faults: dict[str, Any] = manage_json(
+        env | (SMOKE_FAULT_ENV if args.smoke else {}),
+        "bench_invitation_faults",
+        "--invitations",
+        str(args.invitations),
+        *extra,
+    )
+    clean, faulty = faults["clean"], faults["faulty"]
+    print(f"  clean {clean['seconds']} s, through the faults {faulty['seconds']} s ({faults['ratio']}x)")
+    for fault in faulty["faults"]:
+        print(f"  {fault['fault']} at {fault['at_seconds']} s: going again after {fault['resumed_seconds']} s")
+    return faults

@@ -133,6 +133,50 @@ def surveys_rows(surveys: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def faults_section(faults: dict[str, Any] | None) -> str:
+    """The invitations clean and through issue 11's fault schedule, and how delivery recovered from each fault."""
+    if not faults:
+        return ""
+    clean, faulty = faults["clean"], faults["faulty"]
+    ratio = faults["ratio"]
+    held = faulty["held_by_the_killed_worker"]
+    faulty_row = (
+        f"| Through the faults | {faulty['delivered']} of {faults['invitations']} | {faulty['repeated']} "
+        f"| {faulty['seconds']} s | under twice the clean time | {_met(ratio is not None and ratio < 2)} ({ratio}×) |"
+    )
+    recovery = "\n".join(
+        f"| {fault['fault']} | {fault['at_seconds']} s | {fault['stalled_seconds']} s | {fault['resumed_seconds']} s |"
+        for fault in faulty["faults"]
+    )
+    return f"""
+### Invitations through faults
+
+`manage.py bench_invitation_faults --invitations {faults["invitations"]}`: the same owner's send, once clean and
+once through issue 11's fault schedule, each to a fresh survey, with one worker (`--concurrency=1`), a
+redis-server of the command's own as the broker and the outbox swept every {faults["sweep_every_seconds"]:.0f} s as
+Celery Beat does. In the faulty run, by the share of recipients reached: the worker is SIGKILLed at 25 % while the
+SMTP server holds a message (a new worker is started at once); the broker is killed at 50 % and restarted empty a
+second later; from 75 % the SMTP server refuses connections for {faults["refuse_for"]:.0f} s and then answers 451 for
+{faults["busy_for"]:.0f} s. Leases as configured: a claim's {faults["lease_seconds"]} s, the hand-off's
+{faults["handoff_seconds"]} s, retries from {faults["retry_base_seconds"]} s. Times run from the commit of the send
+to the first arrival of the last recipient.
+
+| Run | Delivered | More than once (same Message-ID) | Time | Target | Met |
+| --- | ---: | ---: | ---: | --- | --- |
+| Clean | {clean["delivered"]} of {faults["invitations"]} | {clean["repeated"]} | {clean["seconds"]} s | | |
+{faulty_row}
+
+After each fault (from the moment it struck): the longest time no new recipient was reached before the next
+fault, and when delivery was going again. Rows the killed worker had claimed: {held["rows"]}; the last of them was
+delivered (a message the server held at the kill, again) {held["last_arrived_seconds"]} s after the kill, once its
+claim's lease had ended and a sweep had handed it again.
+
+| Fault | At | Longest stall | Delivery going again after |
+| --- | ---: | ---: | ---: |
+{recovery}
+"""
+
+
 def render_report(
     *,
     args: argparse.Namespace,
@@ -275,7 +319,7 @@ each submitted response answers all of them, the one conditional question about 
 | What | Figure | Target | Met |
 | --- | ---: | --- | --- |
 {surveys_rows(surveys)}
-"""
+{faults_section(surveys.get("faults"))}"""
 
 
 def write_report(report: str, args: argparse.Namespace, *, failed: bool) -> Path:
