@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -32,7 +33,7 @@ from actions.forms import (
     TransitionForm,
 )
 from actions.models import Action, ActionDocument, ActionEvent
-from partnership import clients
+from partnership import clients, once
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.models import Partnership
@@ -174,17 +175,24 @@ def _detail_page(
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="add_documents")
     form = DocumentForm(request.POST, request.FILES)
+    documents = f"{action.get_absolute_url()}#documents"
+    if once.done_before(request):
+        return redirect(documents)
     if form.is_valid():
         try:
-            services.document_add(
-                action=action,
-                by=request.user,
-                title=form.cleaned_data["title"],
-                visibility=form.cleaned_data["visibility"],
-                file=form.cleaned_data["file"],
-            )
+            with transaction.atomic():
+                services.document_add(
+                    action=action,
+                    by=request.user,
+                    title=form.cleaned_data["title"],
+                    visibility=form.cleaned_data["visibility"],
+                    file=form.cleaned_data["file"],
+                )
+                once.spend(request, url=documents)
         except ValidationError as error:
             _add_errors(form, error)
+        except once.Repeated:
+            return redirect(documents)
         else:
             messages.success(request, _("The document is added."))
             return redirect(f"{action.get_absolute_url()}#documents")
@@ -215,18 +223,24 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
     person = partner_selectors.person_for(request.user)
     assert person is not None  # a member's person: the access call made sure
     form = ActionForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and (done := once.done_before(request)):
+        return redirect(done)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
         try:
-            action = services.action_create(
-                partnership=partnership,
-                owner=person.organisation,
-                by=request.user,
-                submit="submit" in request.POST,
-                **fields,
-            )
+            with transaction.atomic():
+                action = services.action_create(
+                    partnership=partnership,
+                    owner=person.organisation,
+                    by=request.user,
+                    submit="submit" in request.POST,
+                    **fields,
+                )
+                once.spend(request, url=action.get_absolute_url())
         except ValidationError as error:
             _add_errors(form, error)
+        except once.Repeated as repeated:
+            return redirect(repeated.url)
         else:
             if action.state == Action.State.PROPOSED:
                 messages.success(request, _("Your action is submitted: the partnership can see it now."))
@@ -347,14 +361,21 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     person = partner_selectors.person_for(request.user)
     assert person is not None  # a member's person: the access call made sure
     form = CommentForm(request.POST)
+    comments = f"{action.get_absolute_url()}#comments"
+    if once.done_before(request):
+        return redirect(comments)
     if form.is_valid():
         try:
-            services.comment_add(action=action, author=person, body=form.cleaned_data["body"])
+            with transaction.atomic():
+                services.comment_add(action=action, author=person, body=form.cleaned_data["body"])
+                once.spend(request, url=comments)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+        except once.Repeated:
+            pass
         else:
             messages.success(request, _("Your comment is posted."))
-        return redirect(f"{action.get_absolute_url()}#comments")
+        return redirect(comments)
     messages.error(request, _("Write a comment before posting it."))
     return _detail_page(request, action, comment_form=form, status=400)
 
@@ -390,14 +411,21 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         if clients.limit_reached(key, FEEDBACK_LIMIT_PER_HOUR):
             messages.error(request, _("Too many comments from your address; please try again in an hour."))
             return render(request, "actions/feedback.html", {"action": action, "form": form}, status=429)
+        if once.done_before(request):
+            return redirect(action)
         if form.is_valid():
             if not form.cleaned_data["website"]:
-                services.public_feedback_add(
-                    action=action,
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    body=form.cleaned_data["body"],
-                )
+                try:
+                    with transaction.atomic():
+                        services.public_feedback_add(
+                            action=action,
+                            name=form.cleaned_data["name"],
+                            email=form.cleaned_data["email"],
+                            body=form.cleaned_data["body"],
+                        )
+                        once.spend(request, url=action.get_absolute_url())
+                except once.Repeated:
+                    return redirect(action)
             clients.limit_count(key)
             messages.success(request, _("Thank you: your comment is recorded and will be considered."))
             return redirect(action)

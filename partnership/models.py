@@ -424,3 +424,20 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return min(100, self.done * 100 // self.total) if self.total else 0
+
+
+class SpentFormToken(models.Model):
+    """The one-time token of a create form, spent in the same transaction as what the form created, with the
+    address the form went to: a repeat of the post (a double click, a resent request) finds it and goes there
+    instead of creating a second row (partnership.once)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    url = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("spent form token")
+        verbose_name_plural = _("spent form tokens")
+
+    def __str__(self) -> str:
+        return f"Form token spent for {self.url}"

@@ -42,6 +42,9 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     survey = selectors.open_link_access(token)
     form = OpenLinkForm(request.POST or None)
+    if request.method == "POST" and request.session.get(selectors.session_key(survey, "response")):
+        # One response per browser session: this one resumes its response, or is thanked for the one it gave.
+        return redirect("surveys:answer", pk=survey.pk)
     if request.method == "POST" and form.is_valid():
         key = f"survey-open-link:{survey.pk}:{clients.client_address(request)}"
         if clients.limit_reached(key, OPEN_LINK_LIMIT_PER_HOUR):
@@ -61,7 +64,6 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             request.session[selectors.session_key(survey, "thanked")] = True
             return redirect("surveys:thanks", pk=survey.pk)
         request.session[selectors.session_key(survey, "open")] = True
-        request.session.pop(selectors.session_key(survey, "response"), None)
         return redirect("surveys:answer", pk=survey.pk)
     return render(request, "surveys/open_link.html", {"survey": survey, "form": form})
 

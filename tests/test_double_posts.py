@@ -1,0 +1,147 @@
+"""A repeated post creates one row (issue 12, finding 5): create forms carry a one-time token, spent with what they
+created in one transaction; five identical posts sent at once, each on its own connection to PostgreSQL, make one."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from actions.models import Action, Comment
+from actions.tests.factories import ActionFactory, organisation_of
+from partnership.models import SpentFormToken
+from partnership.tests.factories import PriorityAreaFactory
+
+TOKEN = re.compile(r'name="once" value="([^"]+)"')
+PARALLEL = 5
+
+
+def token_on(page: Any, posts_to: str) -> str:
+    """The one-time token of the form on the page that posts to this address."""
+    html = page.content.decode()
+    form = re.search(rf'<form[^>]*action="{re.escape(posts_to)}"[^>]*>.*?</form>', html, re.S)
+    found = TOKEN.search(form.group(0) if form else html)
+    assert found is not None, "the form carries no one-time token"
+    return found.group(1)
+
+
+def at_once(post: Callable[[Client], Any], user: Any = None) -> list[int]:
+    """Send the same post from PARALLEL browsers at the same moment; the status of each answer."""
+    ready = threading.Barrier(PARALLEL)
+    statuses: list[int] = []
+
+    def send() -> None:
+        browser = Client()
+        if user is not None:
+            browser.force_login(user)
+        ready.wait()
+        try:
+            statuses.append(post(browser).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
+@pytest.fixture
+def discussed(partnership: Any, partner: Any) -> Action:
+    return ActionFactory.create(
+        partnership=partnership, state=Action.State.UNDER_DISCUSSION, owner=organisation_of(partner)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_posts_of_a_comment_make_one_comment(uses_postgres, client, partner, discussed):
+    client.force_login(partner)
+    url = reverse("actions:comment", args=[discussed.pk])
+    token = token_on(client.get(discussed.get_absolute_url()), url)
+    statuses = at_once(lambda browser: browser.post(url, {"body": "Lighting first.", "once": token}), partner)
+    assert statuses == [302] * PARALLEL
+    assert Comment.objects.filter(action=discussed).count() == 1
+    assert SpentFormToken.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_posts_of_a_new_draft_make_one_draft(uses_postgres, client, partnership, partner):
+    area = PriorityAreaFactory.create(partnership=partnership)
+    client.force_login(partner)
+    url = reverse("actions:create", args=[partnership.slug])
+    data = {
+        "title": "Safer squares",
+        "problem": "Squares are dark.",
+        "priority_area": area.pk,
+        "once": token_on(client.get(url), url),
+    }
+    statuses = at_once(lambda browser: browser.post(url, data), partner)
+    assert statuses == [302] * PARALLEL
+    assert Action.objects.filter(title="Safer squares").count() == 1
+    # Posted again later, the form goes to the draft it created.
+    draft = Action.objects.get(title="Safer squares")
+    assert client.post(url, data)["Location"] == draft.get_absolute_url()
+    assert Action.objects.filter(title="Safer squares").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_posts_of_public_feedback_make_one(uses_postgres, client, partnership):
+    action = ActionFactory.create(partnership=partnership, state=Action.State.PUBLIC_FEEDBACK)
+    url = reverse("actions:feedback", args=[action.pk])
+    data = {"name": "Ana", "email": "ana@example.com", "body": "More light.", "website": ""}
+    data["once"] = token_on(client.get(url), url)
+    statuses = at_once(lambda browser: browser.post(url, data))
+    assert statuses == [302] * PARALLEL
+    assert Comment.objects.filter(action=action, is_public_feedback=True).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_form_with_errors_keeps_the_text_and_its_token_and_a_new_form_gets_a_new_one(client, partner, discussed):
+    client.force_login(partner)
+    url = reverse("actions:comment", args=[discussed.pk])
+    token = token_on(client.get(discussed.get_absolute_url()), url)
+    refused = client.post(url, {"body": "  ", "once": token})
+    assert refused.status_code == 400
+    assert token_on(refused, url) == token, "the form shown again keeps its token"
+    document_form = reverse("actions:document_upload", args=[discussed.pk])
+    assert token_on(refused, document_form) != token, "another form of the page has its own"
+    assert not SpentFormToken.objects.exists()
+    assert client.post(url, {"body": "Lighting first.", "once": token}).status_code == 302
+    assert client.post(url, {"body": "Lighting first.", "once": token}).status_code == 302
+    assert Comment.objects.filter(action=discussed).count() == 1
+    fresh = token_on(client.get(discussed.get_absolute_url()), url)
+    assert fresh != token
+    client.post(url, {"body": "And benches.", "once": fresh})
+    assert Comment.objects.filter(action=discussed).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_open_link_takes_one_response_per_browser_session(partnership):
+    from partnership.tokens import token_hash
+    from surveys.models import Question, Response, Survey
+    from surveys.tests.factories import QuestionFactory, SectionFactory, SurveyFactory, open_survey
+
+    survey = SurveyFactory.create(partnership=partnership, open_link_enabled=True, open_link_token=token_hash("o" * 40))
+    question = QuestionFactory.create(section=SectionFactory.create(survey=survey), kind=Question.Kind.SHORT_TEXT)
+    open_survey(survey)
+    link = reverse("surveys:open_link", kwargs={"token": "o" * 40})
+    browser = Client()
+    for _ in range(3):
+        assert browser.post(link, {"website": ""}).status_code == 302
+        browser.post(reverse("surveys:answer", args=[survey.pk]), {"language": "en"})
+        browser.post(reverse("surveys:section", args=[survey.pk, 1]), {f"q{question.pk}": "Lighting"})
+        browser.post(reverse("surveys:review", args=[survey.pk]))
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert Response.objects.get(survey=survey).submitted_at is not None
+    again = browser.post(link, {"website": ""}, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("surveys:thanks", args=[survey.pk])
+    assert Client().post(link, {"website": ""}).status_code == 302, "another browser may answer"
+    assert Survey.objects.get(pk=survey.pk).open_link_enabled
