@@ -27,6 +27,7 @@ urlpatterns = [
         name="question_delete",
     ),
     path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/results/chart-<int:question_id>.<slug:fmt>", views.result_chart, name="result_chart"),
     path("<int:pk>/compare/", views.compare, name="compare"),
     path("<int:pk>/export.csv", views.export, {"fmt": "csv"}, name="export"),
     path("<int:pk>/export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),

@@ -28,6 +28,8 @@ class QuestionResult:
     matrix: list[tuple[str, list[int], float]] = field(default_factory=list)
     mean: float | None = None
     hidden: bool = False
+    # A number's answers by range: (range, count), for its histogram.
+    histogram: list[tuple[str, int]] = field(default_factory=list)
 
 
 def submitted_responses(survey: Survey, *, region: str = "", kind: str = "") -> QuerySet[Response]:
@@ -98,6 +100,7 @@ class _Tallies:
     values: dict[int, Counter[Any]] = field(default_factory=dict)
     means: dict[int, float] = field(default_factory=dict)
     texts: dict[int, list[str]] = field(default_factory=dict)
+    numbers: dict[int, Counter[float]] = field(default_factory=dict)
 
     def counter(self, question_id: int) -> Counter[Any]:
         return self.values.setdefault(question_id, Counter())
@@ -163,6 +166,11 @@ def _tally_in_postgres(answers: QuerySet[Answer], asked: _Asked) -> _Tallies:
             cursor.execute(TALLY_SQL["matrix"].format(answers=sql), params)
             for question_id, row, rating, n in cursor.fetchall():
                 tallies.counter(question_id)[(row, rating)] += n
+        if asked.numbers:
+            sql, params = _answers_sql(answers, asked.numbers)
+            cursor.execute(TALLY_SQL["numbers"].format(answers=sql), params)
+            for question_id, number, n in cursor.fetchall():
+                tallies.numbers.setdefault(question_id, Counter())[number] += n
         if asked.texts:
             sql, params = _answers_sql(answers, asked.texts)
             cursor.execute(TALLY_SQL["texts"].format(answers=sql), [*params, TEXTS_SHOWN])
@@ -190,6 +198,11 @@ TALLY_SQL = {
         "SELECT a.question_id, e.row, e.rating, count(*) FROM ({answers}) a CROSS JOIN LATERAL "
         "jsonb_each_text(CASE WHEN jsonb_typeof(a.value) = 'object' THEN a.value ELSE '{{}}' END) "
         "AS e(row, rating) GROUP BY 1, 2, 3"
+    ),
+    # Each number answered, counted, for the histogram.
+    "numbers": (
+        "SELECT a.question_id, (a.value #>> '{{}}')::float8, count(*) FROM ({answers}) a "
+        "WHERE jsonb_typeof(a.value) = 'number' GROUP BY 1, 2"
     ),
     "texts": (
         "SELECT question_id, text FROM (SELECT a.question_id, a.value #>> '{{}}' AS text, "
@@ -225,6 +238,7 @@ def _tally_in_python(answers: QuerySet[Answer], asked: _Asked) -> _Tallies:
             tallies.counter(question_id).update((str(row), str(rating)) for row, rating in value.items())
         elif question_id in asked.numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             sums.setdefault(question_id, []).append(float(value))
+            tallies.numbers.setdefault(question_id, Counter())[float(value)] += 1
         elif question_id in asked.texts and len(tallies.texts.get(question_id, [])) < TEXTS_SHOWN:
             tallies.texts.setdefault(question_id, []).append(value if isinstance(value, str) else str(value))
     tallies.means = {question_id: sum(values) / len(values) for question_id, values in sums.items()}
@@ -282,8 +296,30 @@ def _fill(result: QuestionResult, question: Question, tallies: _Tallies, languag
     elif kind == Question.Kind.NUMBER:
         mean = tallies.means.get(question.pk)
         result.mean = round(mean, 2) if mean is not None else None
+        result.histogram = histogram_bins(tallies.numbers.get(question.pk, Counter()))
     else:
         result.texts = tallies.texts.get(question.pk, [])
+
+
+HISTOGRAM_BINS = 10
+
+
+def histogram_bins(counts: Counter[float]) -> list[tuple[str, int]]:
+    """A number's answers by range: each whole number its own bar when there are at most HISTOGRAM_BINS of
+    them, else HISTOGRAM_BINS equal ranges from the lowest answer to the highest (the last one closed)."""
+    if not counts:
+        return []
+    values = sorted(counts)
+    if len(values) <= HISTOGRAM_BINS and all(value.is_integer() for value in values):
+        return [(f"{value:g}", counts[value]) for value in values]
+    low, high = values[0], values[-1]
+    if low == high:
+        return [(f"{low:g}", counts[low])]
+    width = (high - low) / HISTOGRAM_BINS
+    bins = [0] * HISTOGRAM_BINS
+    for value, n in counts.items():
+        bins[min(int((value - low) / width), HISTOGRAM_BINS - 1)] += n
+    return [(f"{low + i * width:.4g}–{low + (i + 1) * width:.4g}", n) for i, n in enumerate(bins)]
 
 
 def regions(survey: Survey) -> list[str]:

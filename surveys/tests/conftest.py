@@ -4,8 +4,16 @@ from typing import Any
 
 import pytest
 
-from surveys.models import Question, Survey
-from surveys.tests.factories import QuestionFactory, SectionFactory, SurveyFactory, ministry_user, question_with_choices
+from surveys import services
+from surveys.models import Invitation, Question, Respondent, Response, Survey
+from surveys.tests.factories import (
+    QuestionFactory,
+    RespondentFactory,
+    SectionFactory,
+    SurveyFactory,
+    ministry_user,
+    question_with_choices,
+)
 
 
 @pytest.fixture
@@ -105,3 +113,67 @@ def survey(partnership, ministry):
 @pytest.fixture
 def built(survey):
     return Built(survey)
+
+
+# What the two respondents answer, as the respondent's form would send it.
+ZADAR = {
+    "likert": ("4", ""),
+    "single": ("other", "cameras at the port"),
+    "yes_no": ("yes", ""),
+    "which": ('=HYPERLINK("http://example.com")', ""),
+    "multiple": (["parks", "schools"], ""),
+    "number": ("3.5", ""),
+    "matrix": ({"lighting": "5", "benches": "2"}, ""),
+    "ranking": (["police", "design", "lighting"], ""),
+}
+SPLIT = {
+    "likert": ("2", ""),
+    "single": ("wide", ""),
+    "yes_no": ("no", ""),
+    "multiple": (["squares"], ""),
+    "number": ("12", ""),
+    "matrix": ({"lighting": "1", "benches": "3"}, ""),
+    "ranking": (["lighting", "design", "police"], ""),
+}
+
+
+@pytest.fixture
+def analyst(built):
+    """The built survey, named, with a matrix and a ranking on its second page, answered from Zadar and Split."""
+    survey = built.survey
+    built.matrix = question_with_choices(
+        built.page2,
+        Question.Kind.MATRIX,
+        ["lighting", "benches"],
+        position=2,
+        text="Rate the state of public spaces.",
+    )
+    built.ranking = question_with_choices(
+        built.page2,
+        Question.Kind.RANKING,
+        ["police", "design", "lighting"],
+        position=3,
+        text="Rank the measures.",
+    )
+    Survey.objects.filter(pk=survey.pk).update(anonymity=Survey.Anonymity.NAMED)
+    survey.refresh_from_db()
+    built.survey = services.survey_transition(survey=survey, to_state=Survey.State.OPEN, by=None)
+    built.responses = [answer(built, ZADAR, region="Zadar"), answer(built, SPLIT, region="Split")]
+    return built
+
+
+def answer(built: Any, given: dict[str, tuple[Any, str]], *, region: str) -> Response:
+    survey = built.survey
+    respondent = RespondentFactory.create(survey=survey, region=region, kind=Respondent.Kind.CITY)
+    services.invitations_send(survey=survey, by=None, respondents=[respondent])
+    invitation = Invitation.objects.get(respondent=respondent)
+    response = services.response_start(survey=survey, invitation=invitation, language="en")
+    for position, (section, names) in enumerate(
+        [
+            (built.page1, ["likert", "single", "yes_no", "which"]),
+            (built.page2, ["multiple", "number", "matrix", "ranking"]),
+        ]
+    ):
+        data = {getattr(built, name).pk: given[name] for name in names if name in given}
+        services.response_save_section(response=response, section=section, data=data, position=position)
+    return services.response_submit(response=response)

@@ -2,6 +2,7 @@
 Each view's first line is its access call (`surveys.selectors.survey_access` and friends)."""
 
 from surveys.views.building import build, part_delete, question_edit, section_edit, texts
+from surveys.views.charts import result_chart
 from surveys.views.exports import codebook, export, export_download, export_list
 from surveys.views.manage import manage, preview, respondent_add, respondents_upload, survey_list
 from surveys.views.respondent import answer, download_copy, open_link, opt_out, personal_link, review, section, thanks
@@ -25,6 +26,7 @@ __all__ = [
     "question_edit",
     "respondent_add",
     "respondents_upload",
+    "result_chart",
     "results",
     "review",
     "section",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
 from partnership.parameters import query_parameters
-from surveys import selectors
+from surveys import charts, selectors
 from surveys.models import Respondent
 
 
@@ -19,20 +21,21 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     kind = request.GET.get("kind", "")
     every_answer = selectors.reader_sees_every_answer(request.user, survey)
     shown = selectors.disclosure(survey, region=region, kind=kind, every_answer=every_answer)
-    total, sections = selectors.results(
-        survey,
-        language=translation.get_language() or survey.default_language,
-        region=region,
-        kind=kind,
-        shown=shown,
-    )
+    language = translation.get_language() or survey.default_language
+    total, sections = selectors.results(survey, language=language, region=region, kind=kind, shown=shown)
+    # Each result beside its chart (none for texts and withheld results).
+    charted = [
+        (section, [(r, charts.result_chart(r, title=r.question.text_in("text", language))) for r in results])
+        for section, results in sections
+    ]
     return render(
         request,
         "surveys/results.html",
         {
             "survey": survey,
             "total": total,
-            "sections": sections,
+            "sections": charted,
+            "chart_query": urlencode({k: v for k, v in (("region", region), ("kind", kind)) if v}),
             "region": region,
             "kind": kind,
             "regions": selectors.regions(survey),
