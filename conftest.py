@@ -49,6 +49,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_by_default() -> Iterator[None]:
+    """Each test starts in the default language: a page the test client opened in Croatian leaves the thread in
+    Croatian (LocaleMiddleware activates the request's language and nothing resets it), so a later test would read
+    its messages in Croatian."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_by_default() -> Iterator[None]:
     """Tasks run in the test process unless a test starts a real worker."""
     from partnership.celery import app

@@ -137,6 +137,8 @@ AXES_CLIENT_IP_CALLABLE = "partnership.clients.client_address"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("hr", _("Croatian")), ("it", _("Italian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as each language writes them where Django's formats do not ("4 gennaio 2027"): partnership/formats.
+FORMAT_MODULE_PATH = ["partnership.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

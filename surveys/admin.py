@@ -94,7 +94,17 @@ class SurveyAdmin(ScopedAdmin):
         languages = other_languages(obj)
         return [
             (None, {"fields": ["partnership", "owner", "country", "default_language", "languages", "state"]}),
-            (_("Texts"), {"fields": [side_by_side("title", languages), side_by_side("introduction", languages)]}),
+            (
+                _("Texts"),
+                {
+                    "fields": [
+                        side_by_side("title", languages),
+                        side_by_side("introduction", languages),
+                        side_by_side("owner_name", languages),
+                        "contact_email",
+                    ]
+                },
+            ),
             (
                 _("Answering"),
                 {

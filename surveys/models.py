@@ -59,6 +59,17 @@ class Survey(Translatable):
     country = CountryField(_("country"))
     title = models.CharField(_("title"), max_length=250)
     introduction = models.TextField(_("introduction"), blank=True)
+    owner_name = models.CharField(
+        _("owner's name for respondents"),
+        max_length=250,
+        blank=True,
+        help_text=_("As respondents read it in the invitation and on the survey; left empty: the owner's name."),
+    )
+    contact_email = models.EmailField(
+        _("contact for respondents"),
+        blank=True,
+        help_text=_("Shown on the survey's first page, for respondents' questions."),
+    )
     default_language = models.CharField(_("default language"), max_length=5, choices=SURVEY_LANGUAGES, default="en")
     languages = models.JSONField(_("other languages"), default=list, blank=True)
     opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
@@ -95,6 +106,10 @@ class Survey(Translatable):
     @property
     def all_languages(self) -> list[str]:
         return [self.default_language, *[code for code in self.languages if code != self.default_language]]
+
+    def owner_name_in(self, language: str) -> str:
+        """The owner's name as respondents of this language read it: translated, given, or the organisation's."""
+        return self.text_in("owner_name", language) or self.owner.name
 
     @property
     def is_open(self) -> bool:

@@ -127,9 +127,10 @@ def _translation_rows(form: Any, *names: str) -> list[Any]:
 
 
 class SurveyTextsForm(TranslatedFieldsMixin, forms.ModelForm):
-    """A survey's title and introduction in each of its languages, and which languages it has."""
+    """A survey's title, introduction and owner's name in each of its languages, the contact for respondents, and
+    which languages it has."""
 
-    translated = ("title", "introduction")
+    translated = ("title", "introduction", "owner_name")
     languages = forms.MultipleChoiceField(
         label=_("Other languages"),
         choices=SURVEY_LANGUAGES,
@@ -140,7 +141,7 @@ class SurveyTextsForm(TranslatedFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Survey
-        fields = ["title", "introduction"]
+        fields = ["title", "introduction", "owner_name", "contact_email"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,7 +149,9 @@ class SurveyTextsForm(TranslatedFieldsMixin, forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(*_translation_rows(self, "title", "introduction"), "languages")
+        self.helper.layout = Layout(
+            *_translation_rows(self, "title", "introduction", "owner_name"), "contact_email", "languages"
+        )
 
     def clean_languages(self) -> list[str]:
         default = self.cleaned_data.get("default_language") or self.instance.default_language
@@ -173,6 +176,8 @@ class SurveyAdminForm(SurveyTextsForm):
             "country",
             "title",
             "introduction",
+            "owner_name",
+            "contact_email",
             "default_language",
             "opens_at",
             "closes_at",

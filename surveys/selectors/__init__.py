@@ -42,6 +42,7 @@ from surveys.selectors.responses import (
     questions_locked,
     stored_answers,
     submitted_response_of,
+    survey_length,
     survey_structure,
 )
 from surveys.selectors.results import (
@@ -91,6 +92,7 @@ __all__ = [
     "submitted_responses",
     "survey_access",
     "survey_has_responses",
+    "survey_length",
     "survey_outline",
     "survey_questions",
     "survey_structure",

@@ -3,11 +3,12 @@ the copy a respondent takes away, and the language they answered in."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Prefetch
-from django.utils import translation
+from django.db.models import Count, Prefetch
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from surveys.answers import question_visible
@@ -15,6 +16,29 @@ from surveys.models import Answer, Invitation, Question, Response, Section, Surv
 from surveys.selectors.access import session_key
 
 Copy = list[tuple[str, list[tuple[str, str]]]]
+
+# About how long a respondent spends on a question of each kind (reading it included), by the rule of thumb that
+# web survey guides give: a few seconds a click, a minute or more for a written answer.
+SECONDS_PER_QUESTION = {
+    Question.Kind.SHORT_TEXT: 30,
+    Question.Kind.LONG_TEXT: 90,
+    Question.Kind.MATRIX: 45,
+    Question.Kind.RANKING: 40,
+    Question.Kind.MULTIPLE: 20,
+}
+SECONDS_PER_OTHER_QUESTION = 12
+
+
+class SurveyLength(NamedTuple):
+    pages: int
+    minutes: int
+
+
+def survey_length(survey: Survey) -> SurveyLength:
+    """How many pages the survey has and about how many minutes it takes, for its first page (two queries)."""
+    kinds = Question.objects.filter(section__survey=survey).values("kind").annotate(n=Count("pk")).order_by()
+    seconds = sum(SECONDS_PER_QUESTION.get(row["kind"], SECONDS_PER_OTHER_QUESTION) * row["n"] for row in kinds)
+    return SurveyLength(pages=survey.sections.count(), minutes=max(1, math.ceil(seconds / 60)))
 
 
 def survey_structure(survey: Survey) -> list[Section]:
@@ -70,6 +94,9 @@ def answers_copy(survey: Survey, response: Response, language: str) -> Copy:
             elif isinstance(value, bool):
                 with translation.override(language):  # callers may be outside the respondent's language
                     text = str(_("Yes") if value else _("No"))
+            elif isinstance(value, int | float):
+                with translation.override(language):  # 1234.5 reads 1.234,5 in Croatian and Italian
+                    text = formats.number_format(value, force_grouping=True)
             else:
                 text = str(labels.get(value, value)) if isinstance(value, str) else str(value)
             if answer.other_text:

@@ -68,6 +68,7 @@ def _mail(
             "survey": survey,
             "respondent": respondent,
             "survey_title": survey.text_in("title", language),
+            "owner_name": survey.owner_name_in(language),
             "closes_at": survey.closes_at,
             **_links(raw),
         },

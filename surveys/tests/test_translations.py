@@ -107,7 +107,7 @@ def test_a_later_visit_of_an_anonymous_respondent_thanks_in_the_invitations_lang
                 "Gentile ",
                 "la invita a rispondere a un breve questionario",
                 "Il suo link personale (non servono account né password",
-                "Il questionario è aperto fino al 29/11/2030.\n",
+                "Il questionario è aperto fino al 29 novembre 2030.\n",
                 "Il link è personale",
                 "Per non ricevere più e-mail su questo questionario:",
             ],
@@ -134,7 +134,7 @@ def test_invitations_and_reminders_are_wholly_in_the_respondents_language(built,
             if line.strip() and "http" not in line and "Dear" not in line:
                 assert line not in target.body_text, f"English left in the {language} {kind}: {line}"
         assert not target.subject.startswith(source.subject.split(":")[0] + ":")
-        assert ("29. studenoga 2030." if language == "hr" else "29/11/2030.") in target.body_text
+        assert ("29. studenoga 2030." if language == "hr" else "29 novembre 2030.") in target.body_text
         assert f'<html lang="{language}">' in target.body_html
     invitation = mail(translated, "invitation")
     for text in expected:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -146,6 +147,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                 "language": preferred,
                 "title": survey.text_in("title", preferred),
                 "introduction": survey.text_in("introduction", preferred),
+                "length": selectors.survey_length(survey),
+                "owner_name": survey.owner_name_in(preferred),
             },
         )
 
@@ -293,7 +296,12 @@ def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The copy of the answers shown on the thank-you page, as a text file."""
     survey = selectors.thanks_access(request, pk)
     raw = request.POST.get("copy", "")
-    lines = [survey.title, ""]
+    language = selectors.answered_language(request.session, survey)
+    with translation.override(language):
+        heading = _("My answers to “%(title)s”") % {"title": survey.text_in("title", language)}
+        # "moji-odgovori-12.txt", "le-mie-risposte-12.txt": ASCII, so every browser keeps the name.
+        name = "{}-{}.txt".format(slugify(_("My answers")), survey.pk)
+    lines = [heading, ""]
     try:
         for section_title, answers in json.loads(raw):
             lines.append(f"== {section_title} ==")
@@ -302,5 +310,5 @@ def download_copy(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValueError, TypeError) as error:
         raise Http404 from error
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="my-answers-survey-{survey.pk}.txt"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,0 +1,23 @@
+"""Dates as each language writes them, where Django's own formats do not (FORMAT_MODULE_PATH).
+
+Django's Italian writes "04 Gennaio 2027"; Italian writes "4 gennaio 2027". The month's name inside a date is
+Django's "alt. month" text, which the portal's catalogues translate (they come first), so each language's word is
+declared here for makemessages to keep in them.
+"""
+
+from django.utils.translation import pgettext_lazy
+
+MONTHS_IN_A_DATE = [
+    pgettext_lazy("alt. month", "January"),
+    pgettext_lazy("alt. month", "February"),
+    pgettext_lazy("alt. month", "March"),
+    pgettext_lazy("alt. month", "April"),
+    pgettext_lazy("alt. month", "May"),
+    pgettext_lazy("alt. month", "June"),
+    pgettext_lazy("alt. month", "July"),
+    pgettext_lazy("alt. month", "August"),
+    pgettext_lazy("alt. month", "September"),
+    pgettext_lazy("alt. month", "October"),
+    pgettext_lazy("alt. month", "November"),
+    pgettext_lazy("alt. month", "December"),
+]
