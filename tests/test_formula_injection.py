@@ -116,6 +116,7 @@ def test_the_admins_exports_are_written_by_the_same_writer(admin_client) -> None
     assert [label.lower() for _value, label in formats] == ["csv", "xlsx"]
 
     exported = admin_client.post(url, {"format": "0", "resource": "0", **fields})
+    assert {"private", "no-store"} <= {part.strip() for part in exported["Cache-Control"].split(",")}
     rows = csv_table(exported.content)
     assert ["'" + HYPERLINK, "'+385"] in [[cell for cell in row if cell in ("'" + HYPERLINK, "'+385")] for row in rows]
 
