@@ -12,7 +12,7 @@ from django.utils import timezone
 from actions.models import Action
 from partnership.models import Organisation, Partnership
 from surveys import services
-from surveys.models import Answer, Choice, Invitation, NeedLink, Question, Respondent, Section, Survey
+from surveys.models import Answer, Choice, Invitation, NeedLink, Question, Respondent, Response, Section, Survey
 
 # section title (en, hr), questions: (kind, en text, hr text, required, choices [(value, en, hr)])
 STRUCTURE: list[tuple[tuple[str, str], str, list[tuple[str, str, str, bool, list[tuple[str, str, str]]]]]] = [
@@ -99,49 +99,64 @@ STRUCTURE: list[tuple[tuple[str, str], str, list[tuple[str, str, str, bool, list
         ],
     ),
 ]
-MUNICIPALITIES = [
-    "Zagreb",
-    "Split",
-    "Rijeka",
-    "Osijek",
-    "Zadar",
-    "Pula",
-    "Slavonski Brod",
-    "Karlovac",
-    "Varaždin",
-    "Šibenik",
-    "Sisak",
-    "Velika Gorica",
-    "Vinkovci",
-    "Vukovar",
-    "Dubrovnik",
-    "Bjelovar",
-    "Koprivnica",
-    "Požega",
-    "Đakovo",
-    "Čakovec",
-    "Virovitica",
-    "Samobor",
-    "Zaprešić",
-    "Vrbovec",
-    "Sveti Ivan Zelina",
-    "Poreč",
-    "Rovinj",
-    "Makarska",
-    "Sinj",
-    "Knin",
-    "Gospić",
-    "Krapina",
-    "Ogulin",
-    "Nova Gradiška",
-    "Kutina",
-    "Metković",
-    "Omiš",
-    "Labin",
-    "Krk",
-    "Trogir",
-]
-REGIONS = ["City of Zagreb", "Split-Dalmatia", "Primorje-Gorski Kotar", "Osijek-Baranja", "Zadar"]
+# The demo's Croatian towns, each in its county (županija), so that the results' region filter means something.
+MUNICIPALITIES = {
+    "Zagreb": "City of Zagreb",
+    "Split": "Split-Dalmatia",
+    "Rijeka": "Primorje-Gorski Kotar",
+    "Osijek": "Osijek-Baranja",
+    "Zadar": "Zadar",
+    "Pula": "Istria",
+    "Slavonski Brod": "Brod-Posavina",
+    "Karlovac": "Karlovac",
+    "Varaždin": "Varaždin",
+    "Šibenik": "Šibenik-Knin",
+    "Sisak": "Sisak-Moslavina",
+    "Velika Gorica": "Zagreb County",
+    "Vinkovci": "Vukovar-Srijem",
+    "Vukovar": "Vukovar-Srijem",
+    "Dubrovnik": "Dubrovnik-Neretva",
+    "Bjelovar": "Bjelovar-Bilogora",
+    "Koprivnica": "Koprivnica-Križevci",
+    "Požega": "Požega-Slavonia",
+    "Đakovo": "Osijek-Baranja",
+    "Čakovec": "Međimurje",
+    "Virovitica": "Virovitica-Podravina",
+    "Samobor": "Zagreb County",
+    "Zaprešić": "Zagreb County",
+    "Vrbovec": "Zagreb County",
+    "Sveti Ivan Zelina": "Zagreb County",
+    "Poreč": "Istria",
+    "Rovinj": "Istria",
+    "Makarska": "Split-Dalmatia",
+    "Sinj": "Split-Dalmatia",
+    "Knin": "Šibenik-Knin",
+    "Gospić": "Lika-Senj",
+    "Krapina": "Krapina-Zagorje",
+    "Ogulin": "Karlovac",
+    "Nova Gradiška": "Brod-Posavina",
+    "Kutina": "Sisak-Moslavina",
+    "Metković": "Dubrovnik-Neretva",
+    "Omiš": "Split-Dalmatia",
+    "Labin": "Istria",
+    "Krk": "Primorje-Gorski Kotar",
+    "Trogir": "Split-Dalmatia",
+}
+# The Italian clone's towns, each in its region (all Tuscan: the clone is Tuscany's).
+COMUNI = {
+    "Firenze": "Toscana",
+    "Prato": "Toscana",
+    "Pisa": "Toscana",
+    "Livorno": "Toscana",
+    "Arezzo": "Toscana",
+    "Siena": "Toscana",
+    "Lucca": "Toscana",
+    "Pistoia": "Toscana",
+    "Grosseto": "Toscana",
+    "Massa": "Toscana",
+    "Carrara": "Toscana",
+    "Empoli": "Toscana",
+}
 TEXTS = [
     "More training for municipal wardens.",
     "Funding for lighting in parks.",
@@ -236,15 +251,15 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
         croatian = services.survey_transition(survey=croatian, to_state=Survey.State.OPEN, by=None)
         croatian.closes_at = timezone.now() + dt.timedelta(days=60)
         croatian.save(update_fields=["closes_at"])
-        for index, name in enumerate(MUNICIPALITIES):
+        for name, county in MUNICIPALITIES.items():
             Respondent.objects.create(
                 survey=croatian,
-                name=f"Safety officer of {name}",
+                name=f"Sigurnosni koordinator, Grad {name}",
                 email=f"sigurnost@{_ascii(name)}.example",
                 organisation=f"Grad {name}",
-                region=REGIONS[index % len(REGIONS)],
+                region=county,
                 kind=Respondent.Kind.CITY,
-                language="hr" if index % 4 else "en",
+                language="hr",
             )
         services.invitations_send(survey=croatian, by=None)
         _answer_some(croatian, 30, seed=7)
@@ -259,33 +274,49 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
             default_language="it",
         )
         italian = services.survey_transition(survey=italian, to_state=Survey.State.OPEN, by=None)
-        for name in [
-            "Firenze",
-            "Prato",
-            "Pisa",
-            "Livorno",
-            "Arezzo",
-            "Siena",
-            "Lucca",
-            "Pistoia",
-            "Grosseto",
-            "Massa",
-            "Carrara",
-            "Empoli",
-        ]:
+        for name, region in COMUNI.items():
             Respondent.objects.create(
                 survey=italian,
                 name=f"Ufficio sicurezza {name}",
                 email=f"sicurezza@{name.lower()}.example",
                 organisation=f"Comune di {name}",
-                region="Toscana",
+                region=region,
                 kind=Respondent.Kind.CITY,
                 language="it",
             )
         services.invitations_send(survey=italian, by=None)
         _answer_some(italian, 7, seed=11)
+    _place(croatian, MUNICIPALITIES, "hr")
+    _place(italian, COMUNI, "it")
+    _owner_for_respondents(croatian, italian)
     _link_needs(croatian)
     return {"croatian": croatian, "italian": italian}
+
+
+def _place(survey: Survey, towns: dict[str, str], language: str) -> None:
+    """Each demo respondent in its town's region and the survey's language, their responses too: a demo loaded
+    before the towns had their real regions (Bjelovar in the City of Zagreb) is put right on the next load."""
+    for name, region in towns.items():
+        organisation = f"Grad {name}" if language == "hr" else f"Comune di {name}"
+        respondents = Respondent.objects.filter(survey=survey, organisation=organisation)
+        respondents.exclude(region=region, language=language).update(region=region, language=language)
+        misplaced = Response.objects.filter(survey=survey, invitation__respondent__in=respondents)
+        misplaced.exclude(region=region).exclude(region="").update(region=region)
+
+
+def _owner_for_respondents(croatian: Survey, italian: Survey) -> None:
+    """The owners' names as respondents read them, and whom they may ask."""
+    owners = [
+        (croatian, "hr", "Ministarstvo prostornoga uređenja, graditeljstva i državne imovine", "ankete@mpgi.example"),
+        (italian, "it", "Regione Toscana", "sicurezza.urbana@toscana.example"),
+    ]
+    for survey, language, name, email in owners:
+        translations = {code: dict(texts) for code, texts in (survey.translations or {}).items()}
+        translations.setdefault(language, {})["owner_name"] = name
+        if translations != survey.translations or survey.contact_email != email:
+            survey.translations = translations
+            survey.contact_email = email
+            survey.save(update_fields=["translations", "contact_email"])
 
 
 # need, the question that shows it, the actions of the demo long list that address it
