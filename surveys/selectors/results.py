@@ -9,10 +9,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext
 
 from actions.selectors import actions_visible
+from partnership.selectors import person_for
 from surveys.models import Answer, Choice, NeedLink, Question, Response, Section, Survey
-from surveys.selectors.access import surveys_visible
+from surveys.selectors.access import surveys_published_to, surveys_run_by
 from surveys.selectors.disclosure import Disclosure, disclosure, reader_sees_every_answer
 from surveys.selectors.responses import survey_structure
 
@@ -332,16 +334,58 @@ def regions(survey: Survey) -> list[str]:
     )
 
 
+@dataclass
+class Clone:
+    """A country's survey of the family on the comparison page: whether this reader sees its results, and why."""
+
+    survey: Survey
+    shown: bool
+    reason: str
+
+
+def clones_for(survey: Survey, *, user: Any) -> list[Clone]:
+    """The survey and its clones in the same partnership, by country, each with whether the reader may see its
+    results (their own, published ones, or every one for the partnership's coordinators) and why not."""
+    family = list(
+        Survey.objects.filter(family=survey.family, partnership=survey.partnership)
+        .select_related("owner")
+        .order_by("country", "pk")
+    )
+    run = set(surveys_run_by(user).filter(pk__in=[s.pk for s in family]).values_list("pk", flat=True))
+    published = set(surveys_published_to(user).filter(pk__in=[s.pk for s in family]).values_list("pk", flat=True))
+    person = person_for(user)
+    clones = []
+    for clone in family:
+        if clone.pk in run and person is not None and person.organisation_id == clone.owner_id:
+            clones.append(Clone(clone, True, gettext("Your organisation's survey.")))
+        elif clone.pk in run:
+            clones.append(Clone(clone, True, gettext("You coordinate the partnership, so you see every country.")))
+        elif clone.pk in published:
+            clones.append(Clone(clone, True, gettext("Its ministry has published the results to the partnership.")))
+        else:
+            clones.append(Clone(clone, False, _unpublished_reason(clone)))
+    return clones
+
+
+def _unpublished_reason(survey: Survey) -> str:
+    if survey.state == Survey.State.DRAFT:
+        return gettext("Not shown: this survey has not been opened yet.")
+    if survey.state == Survey.State.OPEN:
+        return gettext("Not shown: this survey is still collecting answers and its results are not published.")
+    return gettext("Not shown: its ministry has closed the survey but not published the results to the partnership.")
+
+
 def compare(
-    family: Any, *, user: Any, language: str
-) -> tuple[list[Survey], list[tuple[Question, list[tuple[Survey, QuestionResult | None]]]]]:
-    """The same questions across a survey and its clones, side by side."""
-    surveys = list(surveys_visible(user).filter(family=family).order_by("country"))
+    survey: Survey, *, user: Any, language: str
+) -> tuple[list[Clone], list[tuple[Question, list[tuple[Survey, QuestionResult | None]]]]]:
+    """The same questions across a survey and its clones, side by side, for those the reader may see."""
+    clones = clones_for(survey, user=user)
+    surveys = [clone.survey for clone in clones if clone.shown]
     per_survey = []
-    for survey in surveys:
+    for shown_survey in surveys:
         # Each country's whole results, withheld where `disclosure` says so for this reader.
-        shown = disclosure(survey, every_answer=reader_sees_every_answer(user, survey))
-        _total, sections = results(survey, language=language, with_texts=False, shown=shown)
+        shown = disclosure(shown_survey, every_answer=reader_sees_every_answer(user, shown_survey))
+        _total, sections = results(shown_survey, language=language, with_texts=False, shown=shown)
         per_survey.append({r.question.identity: r for _s, rs in sections for r in rs})
     questions: list[tuple[Question, list[tuple[Survey, QuestionResult | None]]]] = []
     if surveys:
@@ -353,12 +397,12 @@ def compare(
                     (
                         question,
                         [
-                            (survey, mapping.get(question.identity))
-                            for survey, mapping in zip(surveys, per_survey, strict=True)
+                            (each, mapping.get(question.identity))
+                            for each, mapping in zip(surveys, per_survey, strict=True)
                         ],
                     )
                 )
-    return surveys, questions
+    return clones, questions
 
 
 def need_links(survey: Survey, user: Any) -> list[NeedLink]:

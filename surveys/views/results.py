@@ -53,12 +53,24 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 
 @query_parameters()
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """The survey beside its clones: which countries the reader sees and why not, and each question's results
+    per country as grouped bars beside the tables."""
     survey = selectors.survey_access(request.user, pk, need="results")
-    surveys, questions = selectors.compare(
-        survey.family, user=request.user, language=translation.get_language() or "en"
-    )
+    language = translation.get_language() or "en"
+    clones, questions = selectors.compare(survey, user=request.user, language=language)
+    charted = [
+        (question, columns, charts.comparison_chart(question, question.text_in("text", language), columns))
+        for question, columns in questions
+    ]
     return render(
         request,
         "surveys/compare.html",
-        {"survey": survey, "surveys": surveys, "questions": questions, "min_group": selectors.MIN_GROUP},
+        {
+            "survey": survey,
+            "clones": clones,
+            "shown": [clone.survey for clone in clones if clone.shown],
+            "questions": charted,
+            "min_group": selectors.MIN_GROUP,
+            "can_run": selectors.can_run(request.user, survey),
+        },
     )
