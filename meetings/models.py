@@ -476,3 +476,23 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.person}"
+
+
+# Travel support lives in its own module; importing it here registers its models with the app.
+from meetings.travel_models import TravelChange, TravelPolicy, TravelRequest  # noqa: E402
+
+__all__ = [
+    "AgendaItem",
+    "CalendarFeed",
+    "Meeting",
+    "MeetingDocument",
+    "MeetingTransition",
+    "Minutes",
+    "Registration",
+    "RegistrationChange",
+    "ReminderLink",
+    "ReminderRule",
+    "TravelChange",
+    "TravelPolicy",
+    "TravelRequest",
+]

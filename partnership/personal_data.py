@@ -54,6 +54,7 @@ ERASURE: dict[str, Rule] = {
     "meetings.AgendaItem.speakers": KEEP,
     "meetings.Registration.person": Replace({"dietary_needs": "", "accessibility_needs": ""}),
     "meetings.RegistrationChange.by": KEEP,
+    "meetings.TravelChange.by": KEEP,
     "meetings.MeetingDocument.uploaded_by": KEEP,
     "meetings.CalendarFeed.person": DELETE,
     "actions.Action.created_by": KEEP,

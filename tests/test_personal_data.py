@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from actions.models import ActionDocument, ActionEvent, Comment
 from actions.tests.factories import ActionFactory, SupportFactory
-from meetings.models import CalendarFeed, MeetingTransition, RegistrationChange
+from meetings.models import CalendarFeed, MeetingTransition, RegistrationChange, TravelChange, TravelRequest
 from meetings.tests.factories import AgendaItemFactory, MeetingDocumentFactory, MeetingFactory, RegistrationFactory
 from partnership import outbox, personal_data, services
 from partnership.models import AuditLog, ConsentRecord, Job, Membership, OutboundMessage, Person
@@ -86,6 +86,17 @@ RECORDS: dict[str, Callable[[Any, str], Any]] = {
     "meetings.Registration.person": _registration,
     "meetings.RegistrationChange.by": lambda p, mark: RegistrationChange.objects.create(
         registration=RegistrationFactory.create(), from_state="registered", to_state="confirmed", by=p.user
+    ),
+    "meetings.TravelChange.by": lambda p, mark: TravelChange.objects.create(
+        travel=TravelRequest.objects.create(
+            registration=RegistrationFactory.create(),
+            travelling_from=f"{mark} town",
+            arrival=datetime.date(2019, 6, 5),
+            departure=datetime.date(2019, 6, 7),
+        ),
+        from_state="requested",
+        to_state="approved",
+        by=p.user,
     ),
     "meetings.MeetingDocument.uploaded_by": lambda p, mark: MeetingDocumentFactory.create(
         uploaded_by=p.user, title=f"{mark} slides"
