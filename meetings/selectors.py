@@ -28,6 +28,7 @@ from meetings.models import (
     MeetingTransition,
     Minutes,
     Registration,
+    RegistrationChange,
 )
 from partnership import access
 from partnership import selectors as partner_selectors
@@ -356,11 +357,18 @@ def meeting_history(meeting: Meeting) -> list[tuple[MeetingTransition, str, str]
     ]
 
 
-def registration_counts(meeting: Meeting) -> list[tuple[str, int]]:
-    """How many of the meeting's registrations are in each state (every state listed, in workflow order)."""
+def registration_counts_by_state(meeting: Meeting) -> dict[str, int]:
+    """How many of the meeting's registrations are in each state (every state, in workflow order), in one query."""
     counts = dict.fromkeys(Registration.State.values, 0)
-    for state in meeting.registrations.values_list("state", flat=True):
-        counts[state] += 1
+    for state, count in meeting.registrations.order_by().values_list("state").annotate(n=Count("pk")):
+        counts[state] = count
+    return counts
+
+
+def registration_counts(meeting: Meeting, by_state: dict[str, int] | None = None) -> list[tuple[str, int]]:
+    """How many of the meeting's registrations are in each state, labelled (every state listed, in workflow
+    order); from `by_state` when the caller has read it already."""
+    counts = registration_counts_by_state(meeting) if by_state is None else by_state
     return [(str(Registration.State(state).label), count) for state, count in counts.items()]
 
 
@@ -420,6 +428,36 @@ def waitlist(meeting: Meeting) -> QuerySet[Registration]:
 
 def participants(meeting: Meeting) -> QuerySet[Registration]:
     return meeting.registrations.select_related("person", "person__organisation").order_by("person__name")
+
+
+def participant_list(*, meeting: Meeting, show: str = "", query: str = "") -> QuerySet[Registration]:
+    """The meeting's invitees for the manage page, by name: `show` names one of the workflow's participant
+    filters (anything else shows everyone), `query` matches a name, an e-mail or an organisation. Each
+    row carries who invited the person (`invited_by`, their name in the partner records or else their
+    login), read in the same query."""
+    first_change = RegistrationChange.objects.filter(registration=OuterRef("pk"), from_state="").order_by("at", "pk")
+    registrations = participants(meeting).annotate(
+        invited_by=Subquery(first_change.values("by__person__name")[:1]),
+        invited_by_login=Subquery(first_change.values("by__username")[:1]),
+    )
+    if show in workflow.PARTICIPANT_FILTERS:
+        registrations = registrations.filter(state__in=workflow.PARTICIPANT_FILTERS[show][1])
+    if query:
+        registrations = registrations.filter(
+            Q(person__name__icontains=query)
+            | Q(person__email__icontains=query)
+            | Q(person__organisation__name__icontains=query)
+        )
+    return registrations
+
+
+def participant_filter_counts(by_state: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Each participant filter of the manage page with its count: (name, label, count), from the counts
+    of `registration_counts_by_state`."""
+    return [
+        (name, str(label), sum(by_state.get(state, 0) for state in states))
+        for name, (label, states) in workflow.PARTICIPANT_FILTERS.items()
+    ]
 
 
 def check_in_list(*, meeting: Meeting, query: str = "") -> QuerySet[Registration]:

@@ -19,6 +19,7 @@ from meetings.models import AgendaItem, Meeting
 DATE = "l j F Y"  # Thursday 6 June 2019
 DATETIME = "l j F Y, H:i"  # Thursday 6 June 2019, 09:30
 CLOCK = "H:i"  # 09:30
+SHORT_DAY = "D j M"  # Thu 6 Jun
 
 
 def venue_time(meeting: Meeting, moment: datetime, fmt: str = DATETIME) -> str:
@@ -37,6 +38,11 @@ def meeting_when(meeting: Meeting) -> str:
 def meeting_day(day: date) -> str:
     """A day of the meeting (a date, already the venue's): "Thursday 6 June 2019"."""
     return formats.date_format(day, DATE)
+
+
+def registered_days(days: list[str]) -> str:
+    """The days a registration chose (ISO dates, already the venue's), short: "Thu 6 Jun, Fri 7 Jun"."""
+    return ", ".join(formats.date_format(date.fromisoformat(day), SHORT_DAY) for day in days)
 
 
 def zone_label(meeting: Meeting) -> str:

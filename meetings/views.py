@@ -41,6 +41,7 @@ PAGE_SIZE = 20
 CHECK_IN_PAGE_SIZE = 50
 # The manage page lists the first of the waitlist; the admin's registrations list has the rest.
 WAITLIST_SHOWN = 20
+PARTICIPANTS_PAGE_SIZE = 50
 AGENDA_CACHE_SECONDS = 24 * 3600
 
 
@@ -241,10 +242,10 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 # The coordinators' pages ----------------------------------------------------------------------
 
 
-@query_parameters()
+@query_parameters("show", "q", "page")
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
-    """The coordinators' page for one meeting: state, invitations, registrations, the waitlist (a place given
-    by hand, with a reason), documents."""
+    """The coordinators' page for one meeting: state, invitations, registrations, the participant list
+    (filtered and searched), the waitlist (a place given by hand, with a reason), documents."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     if request.method == "POST" and "to_state" in request.POST:
         try:
@@ -275,13 +276,27 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s has a place and is told by e-mail.") % {"name": registration.person})
             return redirect("meetings:manage", pk=meeting.pk)
     waitlist = selectors.waitlist(meeting)
+    by_state = selectors.registration_counts_by_state(meeting)
+    show = request.GET.get("show", "")
+    show = show if show in workflow.PARTICIPANT_FILTERS else ""
+    query = request.GET.get("q", "").strip()[:200]
+    participants = Paginator(
+        selectors.participant_list(meeting=meeting, show=show, query=query), PARTICIPANTS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/manage.html",
         {
             "meeting": meeting,
             "steps": workflow.meeting_steps(meeting),
-            "counts": selectors.registration_counts(meeting),
+            "counts": selectors.registration_counts(meeting, by_state),
+            "filters": selectors.participant_filter_counts(by_state),
+            "total": sum(by_state.values()),
+            "show": show,
+            "q": query,
+            "participants": participants,
+            "page": participants,
+            "query": urlencode({key: value for key, value in (("show", show), ("q", query)) if value}),
             "transitions": selectors.meeting_history(meeting),
             "document_form": DocumentForm(meeting=meeting),
             "waitlist": list(waitlist[:WAITLIST_SHOWN]),

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from meetings.models import Meeting, Registration
 
 State = Meeting.State
@@ -100,6 +103,16 @@ KEPT_INFORMED = (*HOLDS_PLACE, RegState.WAITLISTED)
 AT_THE_DOOR = (*KEPT_INFORMED, RegState.NO_SHOW)
 # Who neither came nor withdrew becomes a no-show once the meeting is marked held.
 NO_SHOW_FROM = (RegState.REGISTERED, RegState.CONFIRMED)
+
+
+# The manage page's filters of the participant list: its name in the address, its label, the states it shows.
+PARTICIPANT_FILTERS: dict[str, tuple[Promise, tuple[str, ...]]] = {
+    "registered": (_("Registered"), (RegState.REGISTERED, RegState.CONFIRMED)),
+    "waitlist": (_("Waitlist"), (RegState.WAITLISTED,)),
+    "declined": (_("Declined or cancelled"), WITHDRAWN),
+    "not_answered": (_("Not answered"), (RegState.INVITED,)),
+    "attended": (_("Attended"), (RegState.ATTENDED,)),
+}
 
 
 def withdrawal(registration: Registration) -> str:

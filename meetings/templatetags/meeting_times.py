@@ -7,6 +7,7 @@
 {{ meeting.registration_deadline|venue_time_labelled:meeting }}   … 23:59 (Europe/Rome time)
 {{ some_moment|venue_date:meeting }}, {{ some_moment|venue_clock:meeting }}
 {{ day|meeting_day }}                             Thursday 6 June 2019 (a day of the meeting, a date)
+{{ registration.days|registered_days }}           Thu 6 Jun, Fri 7 Jun (the days a registration chose)
 """
 
 from __future__ import annotations
@@ -54,3 +55,8 @@ def venue_clock(moment: datetime | None, meeting: Meeting) -> str:
 @register.filter
 def meeting_day(day: date | None) -> str:
     return times.meeting_day(day) if day else ""
+
+
+@register.filter
+def registered_days(days: list[str] | None) -> str:
+    return times.registered_days(days or [])
