@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from surveys.models import Question
 
@@ -85,7 +86,11 @@ def _check_other(other_text: str) -> None:
 def _check_length(text: str, limit: int) -> None:
     if len(text) > limit:
         raise ValidationError(
-            _("Please keep this answer under %(limit)d characters (it has %(count)d).")
+            ngettext(
+                "Please keep this answer under %(limit)d character (it has %(count)d).",
+                "Please keep this answer under %(limit)d characters (it has %(count)d).",
+                limit,
+            )
             % {"limit": limit, "count": len(text)}
         )
 

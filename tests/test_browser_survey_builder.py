@@ -259,7 +259,7 @@ def test_a_ministry_builds_translates_previews_and_sends_a_survey(
     page.locator("main").get_by_label("Language").select_option("hr")
     page.get_by_role("button", name="Add").click()
     page.get_by_role("button", name="Send the invitation to 1 new respondent").click()
-    expect(page.locator(".messages")).to_have_text("1 invitations are on their way.")
+    expect(page.locator(".messages")).to_have_text("1 invitation is on its way.")
     assert console.take() == []
 
     survey.refresh_from_db()

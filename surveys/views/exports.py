@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnership import spreadsheets
 from partnership.parameters import query_parameters
@@ -29,7 +30,11 @@ def export(
     if count > exports.DIRECT_LIMIT:
         messages.info(
             request,
-            _("This survey has %(count)d responses: prepare the file in the background and download it when ready.")
+            ngettext(
+                "This survey has %(count)d response: prepare the file in the background and download it when ready.",
+                "This survey has %(count)d responses: prepare the file in the background and download it when ready.",
+                count,
+            )
             % {"count": count},
         )
         return redirect("surveys:exports", pk=survey.pk)

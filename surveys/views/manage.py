@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from partnership import access, jobs
 from partnership.parameters import query_parameters
@@ -28,13 +29,20 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 def _invite(request: HttpRequest, survey: Survey) -> None:
     count, queued = services.invitations_dispatch(survey=survey, by=request.user)
     if not queued:
-        messages.success(request, _("%(count)d invitations are on their way.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d invitation is on its way.", "%(count)d invitations are on their way.", count)
+            % {"count": count},
+        )
         return
     messages.success(
         request,
-        _(
+        ngettext(
+            "The invitation to %(count)d respondent is being written and sent; this page shows its progress and "
+            "the funnel fills as it goes out.",
             "The invitations to %(count)d respondents are being written and sent; this page shows their progress and "
-            "the funnel fills as they go out."
+            "the funnel fills as they go out.",
+            count,
         )
         % {"count": count},
     )
