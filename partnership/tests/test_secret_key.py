@@ -51,8 +51,9 @@ def test_check_deploy_accepts_a_random_key_and_debug_accepts_any() -> None:
 
 
 @pytest.mark.parametrize("key", WEAK_KEYS.values(), ids=WEAK_KEYS.keys())
-def test_the_wsgi_application_refuses_to_start_with_a_weak_key(key: str | None) -> None:
-    result = run("-c", "import partnership.wsgi", DEBUG="0", SECRET_KEY=key)
+@pytest.mark.parametrize("module", ["partnership.wsgi", "partnership.asgi"])
+def test_the_web_application_refuses_to_start_with_a_weak_key(module: str, key: str | None) -> None:
+    result = run("-c", f"import {module}", DEBUG="0", SECRET_KEY=key)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
