@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from test_browser_foundation import on_desktop
 
 from actions.models import Action, ActionDocument
@@ -60,9 +60,8 @@ def test_a_document_in_the_bucket_is_uploaded_and_downloaded_in_the_browser_only
     page.goto(base + action.get_absolute_url())
     page.get_by_text("Add a document").click()
     page.get_by_label("Title").fill("Lighting concept note")
-    page.get_by_label("File").set_input_files(
-        files=[{"name": "concept-note.pdf", "mimeType": "application/pdf", "buffer": CONTENT}]
-    )
+    upload: FilePayload = {"name": "concept-note.pdf", "mimeType": "application/pdf", "buffer": CONTENT}
+    page.get_by_label("File").set_input_files(files=upload)
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("link", name="Lighting concept note")).to_be_visible()
     audit("action page with a document in the bucket")
