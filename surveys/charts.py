@@ -293,11 +293,13 @@ def _ends(question: Question) -> tuple[str, str]:
     )
 
 
-def funnel_chart(stages: Sequence[tuple[str, int]], *, title: str) -> Chart:
-    """The invitation funnel: each stage's count with its rate of the invitations sent."""
-    sent = next((n for key, n in stages if key == "sent"), 0) or 1
-    rows = [(label, n, f"{n} ({_percent(100 * n / sent)})") for label, n in stages]
-    desc = gettext("How many respondents reached each stage, with the share of the invitations sent.")
+def funnel_chart(stages: Sequence[tuple[str, int, float | None]], *, title: str) -> Chart:
+    """The invitation funnel: each stage (label, count, rate) as a bar, its count with its rate beside it."""
+    rows = [(label, n, f"{n} ({_percent(rate)})" if rate is not None else str(n)) for label, n, rate in stages]
+    desc = gettext(
+        "How many respondents reached each stage: invited as a share of the list, the later stages as a share "
+        "of the invited."
+    )
     return bars("funnel", title, rows, desc=desc)
 
 

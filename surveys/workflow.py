@@ -33,6 +33,10 @@ TRANSITION_ACTIONS: dict[tuple[str, str], Promise] = {
     (State.CLOSED, State.RESULTS_PUBLISHED): gettext_lazy("Publish the results"),
 }
 
+# These moves are confirmed on a page of their own first: closing ends every personal link not yet used, and
+# publishing shows the results to every member of the partnership and to the other countries' comparison.
+ASKS_FIRST: tuple[tuple[str, str], ...] = ((State.OPEN, State.CLOSED), (State.CLOSED, State.RESULTS_PUBLISHED))
+
 # Invitations, resends and reminders go out only while the survey is open; answers are taken only then too,
 # and only between its dates (`Survey.is_open`).
 INVITING: tuple[str, ...] = (State.OPEN,)
@@ -66,11 +70,12 @@ NO_RESEND: tuple[str, ...] = (InvState.SUBMITTED, InvState.OPTED_OUT)
 KEPT_AT_CLOSE: tuple[str, ...] = (InvState.SUBMITTED, InvState.OPTED_OUT, InvState.BOUNCED)
 
 # The stages of the funnel in order, each with the invitation states it counts: the manage page lists exactly
-# these behind the number. "Invited" counts respondents on the list, some of whom may have no invitation yet,
-# so it has no list of invitations. The labels are the invitation states' names, translated by the template.
+# these behind the number. "On the list" counts respondents, some of whom have no invitation yet, so it has no
+# list of invitations; "Invited" counts those sent an invitation (its mail written to the outbox), whatever
+# became of it since. The labels are the invitation states' names, translated by the template.
 FUNNEL: tuple[tuple[str, str, tuple[str, ...] | None], ...] = (
-    ("invited", "Invited", None),
-    ("sent", "Sent", tuple(InvState.values)),
+    ("listed", "On the list", None),
+    ("invited", "Invited", tuple(InvState.values)),
     ("opened", "Opened", (InvState.OPENED, InvState.STARTED, InvState.SUBMITTED)),
     ("started", "Started", (InvState.STARTED, InvState.SUBMITTED)),
     ("submitted", "Submitted", (InvState.SUBMITTED,)),

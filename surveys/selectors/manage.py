@@ -29,13 +29,30 @@ def surveys_run_latest(user: Any, *, limit: int) -> list[Survey]:
     return list(surveys_run_by(user).select_related("partnership").order_by("-opens_at")[:limit])
 
 
-def funnel(survey: Survey) -> list[tuple[str, str, int]]:
-    """Invited, sent, opened, started, submitted, bounced, opted out: each stage counts those who reached it."""
+@dataclass
+class FunnelStage:
+    """A stage of the invitation funnel: how many reached it, and as a share of whom (the list for "Invited",
+    the invited for the stages after it)."""
+
+    key: str
+    label: str
+    count: int
+    rate: float | None
+
+
+def funnel(survey: Survey) -> list[FunnelStage]:
+    """On the list, invited, opened, started, submitted, bounced, opted out: each stage counts those who reached
+    it, with its rate. Two queries."""
     counts = Counter(dict(survey.invitations.values_list("state").annotate(n=Count("id"))))
-    return [
-        (key, label, survey.respondents.count() if states is None else sum(counts[state] for state in states))
-        for key, label, states in workflow.FUNNEL
-    ]
+    listed = survey.respondents.count()
+    invited = sum(counts.values())
+    stages = []
+    for key, label, states in workflow.FUNNEL:
+        count = listed if states is None else sum(counts[state] for state in states)
+        base = listed if key == "invited" else invited
+        rate = None if states is None or not base else 100 * count / base
+        stages.append(FunnelStage(key, label, count, rate))
+    return stages
 
 
 @dataclass

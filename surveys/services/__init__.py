@@ -5,6 +5,7 @@ erasure). Callers import from here: `from surveys import services; services.surv
 
 from surveys.services.building import (
     survey_clone,
+    survey_deadline_extend,
     survey_open_link_enable,
     survey_transition,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "sections_problems",
     "sections_save",
     "survey_clone",
+    "survey_deadline_extend",
     "survey_delete",
     "survey_delete_problem",
     "survey_open_link_enable",

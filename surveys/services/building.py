@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from partnership import outbox
@@ -53,6 +54,36 @@ def survey_transition(*, survey: Survey, to_state: str, by: Actor, reason: str =
         survey=survey, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
     )
     audit_record(by=by, verb="transition", instance=survey, changes={"state": [from_state, to_state]})
+    return survey
+
+
+@transaction.atomic
+def survey_deadline_extend(*, survey: Survey, closes_at: Any, by: Actor) -> Survey:
+    """Move an open survey's closing date later (or give it one); the change is kept in the survey's history with
+    the old and the new date, so respondents' links work until the new one."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.state != State.OPEN:
+        raise ValidationError(_("Only an open survey's deadline can be extended; reopen it first."))
+    if closes_at <= timezone.now():
+        raise ValidationError(_("Choose a closing date in the future."))
+    old = survey.closes_at
+    if old is not None and closes_at <= old:
+        raise ValidationError(
+            _("Choose a date after the current closing date, %(date)s.")
+            % {"date": date_format(timezone.localtime(old), "DATETIME_FORMAT")}
+        )
+    survey.closes_at = closes_at
+    survey.save(update_fields=["closes_at"])
+    reason = f"closes_at: {old.isoformat() if old else '-'} -> {closes_at.isoformat()}"
+    SurveyTransition.objects.create(
+        survey=survey, from_state=State.OPEN, to_state=State.OPEN, by=actor_user(by), reason=reason
+    )
+    audit_record(
+        by=by,
+        verb="extend",
+        instance=survey,
+        changes={"closes_at": [old.isoformat() if old else None, closes_at.isoformat()]},
+    )
     return survey
 
 

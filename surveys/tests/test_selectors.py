@@ -109,15 +109,15 @@ def test_every_state_has_its_transitions_and_every_button_leads_to_an_allowed_st
 
 def test_the_funnel_lists_each_stage_in_order_with_the_states_it_counts():
     assert [key for key, _label, _states in workflow.FUNNEL] == [
+        "listed",
         "invited",
-        "sent",
         "opened",
         "started",
         "submitted",
         "bounced",
         "opted_out",
     ]
-    assert set(workflow.FUNNEL_STATES["sent"]) == set(Invitation.State.values)
+    assert set(workflow.FUNNEL_STATES["invited"]) == set(Invitation.State.values)
 
 
 def test_every_question_kind_has_its_validator():

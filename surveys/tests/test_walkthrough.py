@@ -87,12 +87,21 @@ def test_every_funnel_number_links_to_the_invitations_it_counts(client, built, m
         Invitation.objects.filter(respondent=respondent).update(state=state)
     client.force_login(ministry)
     page = client.get(url("manage", survey)).content.decode()
-    funnel = re.search(r'<table class="table table-sm w-auto funnel">.*?</table>', page, re.S)
+    funnel = re.search(r'<table class="table table-sm funnel">.*?</table>', page, re.S)
     assert funnel is not None
-    headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r'<th scope="col">(.*?)</th>', funnel.group(0))]
-    numbers = re.findall(r"<td>(.*?)</td>", funnel.group(0))
-    shown = dict(zip(headers, numbers, strict=True))
-    assert shown["Invited"] == "7", "respondents on the list, not a list of invitations: no link"
+    rows = re.findall(r'<th scope="row"[^>]*>(.*?)</th>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>', funnel.group(0))
+    shown = {re.sub(r"<[^>]+>", "", header): cell for header, cell, _rate in rows}
+    rates = {re.sub(r"<[^>]+>", "", header): re.sub(r"<[^>]+>.*", "", rate).strip() for header, _cell, rate in rows}
+    assert shown["On the list"] == "7", "respondents on the list, not a list of invitations: no link"
+    assert rates == {
+        "On the list": "–",
+        "Invited": "86 %",
+        "Opened": "50 %",
+        "Started": "33 %",
+        "Submitted": "17 %",
+        "Bounced": "17 %",
+        "Opted out": "17 %",
+    }
     linked = {}
     for header, cell in shown.items():
         link = re.fullmatch(r'<a href="(\?stage=\w+)"[^>]*>(\d+)</a>', cell)
@@ -100,7 +109,7 @@ def test_every_funnel_number_links_to_the_invitations_it_counts(client, built, m
             listed = client.get(url("manage", survey) + link.group(1)).content.decode()
             linked[header] = (int(link.group(2)), listed.count("@municipality.example</div>"))
     assert linked == {
-        "Sent": (6, 6),
+        "Invited": (6, 6),
         "Opened": (3, 3),
         "Started": (2, 2),
         "Submitted": (1, 1),
@@ -165,8 +174,12 @@ def test_enter_in_a_field_saves_and_goes_on_rather_than_back(client, built):
 
 
 def state_buttons(client: Any, survey: Survey) -> list[tuple[str, str]]:
+    """The buttons that move the survey on, last on the manage page: a button, or a link to confirm first."""
     page = client.get(url("manage", survey)).content.decode()
-    return re.findall(r'<button type="submit" name="to_state" value="(\w+)"[^>]*>([^<]*)</button>', page)
+    section = page[page.index('id="survey-state"') :]
+    buttons = re.findall(r'<button type="submit" name="to_state" value="(\w+)"[^>]*>([^<]*)</button>', section)
+    links = re.findall(r'href="/surveys/\d+/state/(\w+)/">([^<]*)…</a>', section)
+    return buttons + links
 
 
 @pytest.mark.parametrize(
@@ -185,9 +198,9 @@ def test_the_survey_state_buttons_name_their_action(client, built, ministry, lan
     assert state_buttons(client, survey) == [("open", opening)]
     client.post(url("manage", survey), {"to_state": "open"})
     assert state_buttons(client, survey) == [("closed", closing)]
-    client.post(url("manage", survey), {"to_state": "closed"})
+    client.post(reverse("surveys:transition", kwargs={"pk": survey.pk, "to_state": "closed"}))
     assert state_buttons(client, survey) == [("open", reopening), ("results_published", publishing)]
-    client.post(url("manage", survey), {"to_state": "results_published"})
+    client.post(reverse("surveys:transition", kwargs={"pk": survey.pk, "to_state": "results_published"}))
     assert state_buttons(client, survey) == []
 
 

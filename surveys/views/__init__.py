@@ -7,12 +7,14 @@ from surveys.views.exports import codebook, export, export_download, export_list
 from surveys.views.manage import manage, preview, respondent_add, respondents_upload, survey_list
 from surveys.views.respondent import answer, download_copy, open_link, opt_out, personal_link, review, section, thanks
 from surveys.views.results import compare, results
+from surveys.views.state import deadline, transition
 
 __all__ = [
     "answer",
     "build",
     "codebook",
     "compare",
+    "deadline",
     "download_copy",
     "export",
     "export_download",
@@ -34,4 +36,5 @@ __all__ = [
     "survey_list",
     "texts",
     "thanks",
+    "transition",
 ]

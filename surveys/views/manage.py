@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from partnership import access, jobs
 from partnership.parameters import query_parameters
-from surveys import importer, selectors, services, workflow
+from surveys import charts, importer, selectors, services, workflow
 from surveys.forms import RespondentForm, RespondentUploadForm, SectionForm
 from surveys.models import Invitation, Survey
 from surveys.services.invitations import invitations_job_key
@@ -51,6 +51,8 @@ def _invite(request: HttpRequest, survey: Survey) -> None:
 def _act(request: HttpRequest, survey: Survey) -> None:
     """One of the manage page's buttons: move the survey on, invite, resend one invitation or mark it bounced."""
     if "to_state" in request.POST:
+        if (survey.state, request.POST["to_state"]) in workflow.ASKS_FIRST:
+            raise ValidationError(_("Confirm this on its own page: use the button below the invitations."))
         services.survey_transition(survey=survey, to_state=request.POST["to_state"], by=request.user)
         messages.success(
             request,
@@ -77,6 +79,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("surveys:manage", pk=survey.pk)
+    funnel = selectors.funnel(survey)
     listed = selectors.invitations_listed(
         survey, stage=request.GET.get("stage", ""), state=request.GET.get("state", "")
     )
@@ -85,14 +88,20 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         "surveys/manage.html",
         {
             "survey": survey,
-            "funnel": selectors.funnel(survey),
+            "funnel": funnel,
+            "funnel_chart": charts.funnel_chart(
+                [(_(stage.label), stage.count, stage.rate) for stage in funnel], title=_("Invitation funnel")
+            ),
             "page": Paginator(listed.invitations, 50).get_page(request.GET.get("page")),
             "query": listed.query,
             "stage": listed.stage,
             "state": listed.state,
             "states": Invitation.State.choices,
             "uninvited": selectors.uninvited_count(survey),
-            "allowed": workflow.transitions_offered(survey.state),
+            "allowed": [
+                (to_state, label, (survey.state, to_state) in workflow.ASKS_FIRST)
+                for to_state, label in workflow.transitions_offered(survey.state)
+            ],
             "locked": selectors.questions_locked(survey),
             "inviting": survey.state in workflow.INVITING,
             "no_resend": workflow.NO_RESEND,
