@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionDocument, Comment, Milestone
 from partnership.documents import ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES, DocumentModelForm
+from partnership.fields import ModelMultipleChoiceField
 from partnership.models import Organisation, Partnership
 
 
@@ -37,6 +38,7 @@ class ActionForm(forms.ModelForm):
             "resources": forms.Textarea(attrs={"rows": 3}),
             "contributors": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {"contributors": ModelMultipleChoiceField}
 
     def __init__(self, *args: Any, partnership: Partnership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

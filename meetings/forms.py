@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
 from partnership.documents import DocumentModelForm
+from partnership.fields import ModelMultipleChoiceField
 from partnership.models import Membership, Person
 
 
@@ -119,7 +120,7 @@ class InviteForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    people = forms.ModelMultipleChoiceField(
+    people = ModelMultipleChoiceField(
         label=_("And these people"),
         queryset=Person.objects.none(),
         required=False,

@@ -33,6 +33,7 @@ def answering(partnership: Any) -> tuple[Survey, Question, Question, Client]:
     return survey, ranking, long_text, browser
 
 
+@pytest.mark.sqlite_too
 def test_a_ranking_that_is_not_a_number_is_a_message_on_the_question(answering):
     survey, ranking, long_text, browser = answering
     page = browser.post(
@@ -45,6 +46,7 @@ def test_a_ranking_that_is_not_a_number_is_a_message_on_the_question(answering):
     assert not Answer.objects.exists()
 
 
+@pytest.mark.sqlite_too
 def test_a_long_text_with_a_nul_character_is_a_message_on_the_question(answering):
     survey, ranking, long_text, browser = answering
     page = browser.post(
@@ -120,3 +122,29 @@ def test_a_forged_id_on_the_outline_buttons_is_404_not_500(client, partnership, 
     QuestionFactory.create(section=SectionFactory.create(survey=survey), kind=Question.Kind.SHORT_TEXT)
     client.force_login(ministry)
     assert client.post(reverse("surveys:build", args=[survey.pk]), {button: forged}).status_code == 404
+
+
+# On SQLite, the embedded default, a number past 64 bits cannot even be bound to a query.
+
+HUGE = "9" * 30
+
+
+@pytest.mark.sqlite_too
+def test_a_huge_contributor_id_is_a_field_error(client, partnership, partner):
+    from actions.models import Action
+
+    client.force_login(partner)
+    page = client.post(
+        reverse("actions:create", args=[partnership.slug]), {"title": "Safer squares", "contributors": [HUGE]}
+    )
+    assert page.status_code == 200
+    assert "Select a valid choice." in page.content.decode()
+    assert not Action.objects.filter(title="Safer squares").exists()
+
+
+@pytest.mark.sqlite_too
+def test_a_huge_person_id_in_an_invitation_is_a_field_error(client, meeting, coordinator):
+    client.force_login(coordinator)
+    page = client.post(reverse("meetings:invite", args=[meeting.pk]), {"people": [HUGE]})
+    assert page.status_code == 200
+    assert "Select a valid choice." in page.content.decode()
