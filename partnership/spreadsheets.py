@@ -53,6 +53,14 @@ def _typed(value: Any) -> bool:
     return isinstance(value, (bool, int, float, Decimal, datetime.date, datetime.time))
 
 
+def unquote(value: Any) -> Any:
+    """A cell as read back from a file this module wrote: the quote put before a formula-like text is taken off,
+    so an exported file imports back unchanged."""
+    if isinstance(value, str) and value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
+
+
 def csv_cell(value: Any) -> Any:
     """A value as CSV writes it: a formula-like text gets a leading single quote."""
     if value is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,3 +126,20 @@ def test_the_admins_exports_are_written_by_the_same_writer(admin_client) -> None
     assert len(cells) == 2
     for cell in cells:
         assert_inert(cell, cell.value)
+
+
+def test_an_exported_file_imports_back_unchanged_its_quotes_taken_off(admin_client) -> None:
+    OrganisationFactory(name="-Zagreb urban lab", short_name="+385")
+    url = reverse("admin:partnership_organisation_export")
+    form = admin_client.get(url).context["form"]
+    fields = {name: "on" for name in form.fields if name.startswith("organisationresource_")}
+    exported = admin_client.post(url, {"format": "0", "resource": "0", **fields}).content
+    assert b"'-Zagreb urban lab" in exported and b"'+385" in exported
+
+    upload = SimpleUploadedFile("organisations.csv", exported)
+    preview = admin_client.post(
+        reverse("admin:partnership_organisation_import"), {"resource": "0", "format": "0", "import_file": upload}
+    )
+
+    assert "confirm_form" in preview.context
+    assert {row.import_type for row in preview.context["result"].rows} == {"skip"}

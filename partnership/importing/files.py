@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from import_export.formats import base_formats
 
+from partnership import spreadsheets
+
 
 class ImportFileError(ValueError):
     """A file that cannot be read as a table, with the reason in plain words."""
@@ -131,7 +133,7 @@ def _table(rows: list[list[Any]], separator: str | None = None) -> tablib.Datase
     width = len(headers)
     body = []
     for number, row in enumerate(rows[1:], 1):
-        cells = ["" if cell is None else cell for cell in row]
+        cells = ["" if cell is None else spreadsheets.unquote(cell) for cell in row]
         if any(_filled(cell) for cell in cells[width:]):
             hint = (
                 " "
