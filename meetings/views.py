@@ -32,7 +32,7 @@ from meetings.forms import (
     RescheduleForm,
 )
 from meetings.models import Meeting, Registration
-from partnership import access, spreadsheets
+from partnership import access, once, spreadsheets
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.parameters import query_parameters
@@ -399,16 +399,23 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = DocumentForm(request.POST, request.FILES, meeting=meeting)
+    if once.done_before(request):
+        return redirect("meetings:manage", pk=meeting.pk)
     if form.is_valid():
-        services.document_add(
-            meeting=meeting,
-            by=request.user,
-            file=form.cleaned_data["file"],
-            title=form.cleaned_data["title"],
-            kind=form.cleaned_data["kind"],
-            visibility=form.cleaned_data["visibility"],
-            agenda_item=form.cleaned_data["agenda_item"],
-        )
+        try:
+            with transaction.atomic():
+                services.document_add(
+                    meeting=meeting,
+                    by=request.user,
+                    file=form.cleaned_data["file"],
+                    title=form.cleaned_data["title"],
+                    kind=form.cleaned_data["kind"],
+                    visibility=form.cleaned_data["visibility"],
+                    agenda_item=form.cleaned_data["agenda_item"],
+                )
+                once.spend(request, url=reverse("meetings:manage", kwargs={"pk": meeting.pk}))
+        except once.Repeated:
+            return redirect("meetings:manage", pk=meeting.pk)
         messages.success(request, _("The document is uploaded."))
         return redirect("meetings:manage", pk=meeting.pk)
     messages.error(request, _("The document was not uploaded: please correct the errors below."))

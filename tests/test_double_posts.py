@@ -145,3 +145,23 @@ def test_the_open_link_takes_one_response_per_browser_session(partnership):
     assert again.redirect_chain[-1][0] == reverse("surveys:thanks", args=[survey.pk])
     assert Client().post(link, {"website": ""}).status_code == 302, "another browser may answer"
     assert Survey.objects.get(pk=survey.pk).open_link_enabled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_uploads_of_a_meeting_document_make_one(uses_postgres, client, partnership, coordinator):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.models import MeetingDocument
+    from meetings.tests.factories import MeetingFactory
+
+    meeting = MeetingFactory.create(partnership=partnership)
+    client.force_login(coordinator)
+    url = reverse("meetings:document_upload", args=[meeting.pk])
+    token = token_on(client.get(reverse("meetings:manage", args=[meeting.pk])), url)
+
+    def upload(browser: Client) -> Any:
+        data = {"title": "Agenda", "kind": "agenda", "visibility": "members", "once": token}
+        return browser.post(url, {**data, "file": SimpleUploadedFile("agenda.txt", b"The agenda", "text/plain")})
+
+    assert at_once(upload, coordinator) == [302] * PARALLEL
+    assert MeetingDocument.objects.filter(meeting=meeting, title="Agenda").count() == 1
