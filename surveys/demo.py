@@ -219,6 +219,11 @@ def _build(survey: Survey, partnership: Partnership, *, italian: bool = False) -
                 )
 
 
+# The owners as their respondents read them (the invitation names them), and whom respondents may ask.
+CROATIAN_OWNER = ("hr", "Ministarstvo prostornoga uređenja, graditeljstva i državne imovine", "ankete@mpgi.example")
+ITALIAN_OWNER = ("it", "Regione Toscana", "sicurezza.urbana@toscana.example")
+
+
 @transaction.atomic
 def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
     security: Partnership = records["security"]
@@ -251,6 +256,7 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
         croatian = services.survey_transition(survey=croatian, to_state=Survey.State.OPEN, by=None)
         croatian.closes_at = timezone.now() + dt.timedelta(days=60)
         croatian.save(update_fields=["closes_at"])
+        _owner_for_respondents(croatian, *CROATIAN_OWNER)
         for name, county in MUNICIPALITIES.items():
             Respondent.objects.create(
                 survey=croatian,
@@ -274,6 +280,7 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
             default_language="it",
         )
         italian = services.survey_transition(survey=italian, to_state=Survey.State.OPEN, by=None)
+        _owner_for_respondents(italian, *ITALIAN_OWNER)
         for name, region in COMUNI.items():
             Respondent.objects.create(
                 survey=italian,
@@ -288,7 +295,8 @@ def load_surveys(records: dict[str, Any]) -> dict[str, Survey]:
         _answer_some(italian, 7, seed=11)
     _place(croatian, MUNICIPALITIES, "hr")
     _place(italian, COMUNI, "it")
-    _owner_for_respondents(croatian, italian)
+    _owner_for_respondents(croatian, *CROATIAN_OWNER)
+    _owner_for_respondents(italian, *ITALIAN_OWNER)
     _link_needs(croatian)
     return {"croatian": croatian, "italian": italian}
 
@@ -304,19 +312,14 @@ def _place(survey: Survey, towns: dict[str, str], language: str) -> None:
         misplaced.exclude(region=region).exclude(region="").update(region=region)
 
 
-def _owner_for_respondents(croatian: Survey, italian: Survey) -> None:
-    """The owners' names as respondents read them, and whom they may ask."""
-    owners = [
-        (croatian, "hr", "Ministarstvo prostornoga uređenja, graditeljstva i državne imovine", "ankete@mpgi.example"),
-        (italian, "it", "Regione Toscana", "sicurezza.urbana@toscana.example"),
-    ]
-    for survey, language, name, email in owners:
-        translations = {code: dict(texts) for code, texts in (survey.translations or {}).items()}
-        translations.setdefault(language, {})["owner_name"] = name
-        if translations != survey.translations or survey.contact_email != email:
-            survey.translations = translations
-            survey.contact_email = email
-            survey.save(update_fields=["translations", "contact_email"])
+def _owner_for_respondents(survey: Survey, language: str, name: str, email: str) -> None:
+    """The owner's name as the survey's respondents read it, and whom they may ask."""
+    translations = {code: dict(texts) for code, texts in (survey.translations or {}).items()}
+    translations.setdefault(language, {})["owner_name"] = name
+    if translations != survey.translations or survey.contact_email != email:
+        survey.translations = translations
+        survey.contact_email = email
+        survey.save(update_fields=["translations", "contact_email"])
 
 
 # need, the question that shows it, the actions of the demo long list that address it
