@@ -21,8 +21,19 @@ from django.utils.translation import ngettext
 
 from meetings import services, times
 from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
-from meetings.models import TIMEZONE_CHOICES, AgendaItem, Meeting, MeetingDocument, Registration, ReminderRule
+from meetings.models import (
+    TIMEZONE_CHOICES,
+    AgendaItem,
+    Meeting,
+    MeetingDocument,
+    Registration,
+    ReminderRule,
+    TravelPolicy,
+    TravelRequest,
+)
 from meetings.selectors import meetings_coordinated
+from meetings.services import travel as travel_services
+from meetings.travel_forms import TravelPolicyForm
 from partnership.admin import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
 from partnership.documents import DocumentModelForm
 from partnership.models import Organisation
@@ -73,6 +84,50 @@ class MeetingDocumentInline(ScopedStackedInline):
     fieldsets = [(None, {"fields": [("title", "kind"), ("visibility", "agenda_item"), "file"]})]
 
 
+class TravelPolicyInline(ScopedStackedInline):
+    """Whether the meeting offers travel support, to whom, up to how much per person."""
+
+    model = TravelPolicy
+    form = TravelPolicyForm
+    extra = 0
+    max_num = 1
+    fieldsets = [(None, {"fields": ["offered", "roles", "organisations", "cap_eur", "conditions"]})]
+    autocomplete_fields = ["organisations"]
+
+
+class TravelRequestInline(ScopedStackedInline):
+    """A registration's travel request, read here; the secretariat decides on the portal's travel pages."""
+
+    model = TravelRequest
+    extra = 0
+    max_num = 0
+    can_delete = False
+    readonly_fields = [
+        "travelling_from",
+        "arrival",
+        "departure",
+        "nights",
+        "notes",
+        "status",
+        "eligibility_override",
+        "eligibility_reason",
+        "amount_eur",
+        "requested_at",
+        "decide_link",
+    ]
+    fields = tuple(readonly_fields)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("decide"))
+    def decide_link(self, obj: TravelRequest) -> str:
+        if obj.pk is None:
+            return ""
+        url = reverse("meetings:travel_detail", args=[obj.registration.meeting_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Open the request on the travel page"))
+
+
 # How each inline's rows are saved and deleted: (save, delete), each called with the row and the user.
 INLINE_SERVICES: dict[type[Any], tuple[Callable[[Any, Any], Any], Callable[[Any, Any], None]]] = {
     AgendaItem: (
@@ -86,6 +141,10 @@ INLINE_SERVICES: dict[type[Any], tuple[Callable[[Any, Any], Any], Callable[[Any,
     MeetingDocument: (
         lambda document, by: services.document_save(document=document, by=by),
         lambda document, by: services.document_delete(document=document, by=by),
+    ),
+    TravelPolicy: (
+        lambda policy, by: travel_services.travel_policy_save(policy=policy, by=by),
+        lambda policy, by: travel_services.travel_policy_delete(policy=policy, by=by),
     ),
 }
 
@@ -122,7 +181,7 @@ class MeetingAdmin(ScopedAdmin):
     autocomplete_fields = ["host"]
     filter_horizontal = ["linked_meetings"]
     readonly_fields = ["state", "sequence"]
-    inlines = [AgendaItemInline, ReminderRuleInline, MeetingDocumentInline]
+    inlines = [AgendaItemInline, ReminderRuleInline, MeetingDocumentInline, TravelPolicyInline]
     actions = ["announce", "open_registration", "close_registration", "mark_held"]
     fieldsets = [
         (None, {"fields": ["partnership", "number", "title", "kind", "description", "state", "is_public"]}),
@@ -293,6 +352,7 @@ class AgendaItemAdmin(ScopedAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(ScopedAdmin):
+    inlines = [TravelRequestInline]
     list_display = ["person", "organisation", "meeting", "state", "registered_at", "checked_in_at"]
     list_filter = ["meeting__partnership", "meeting", "state", "site_visit"]
     list_select_related = ["person", "person__organisation", "meeting"]

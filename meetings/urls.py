@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import travel_views, views
 
 app_name = "meetings"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/participants/", views.participants_export, name="participants"),
+    path("<int:pk>/travel/", travel_views.travel_request, name="travel"),
+    path("<int:pk>/travel/requests/", travel_views.travel_list, name="travel_list"),
+    path("<int:pk>/travel/requests.xlsx", travel_views.travel_export, name="travel_export"),
+    path("<int:pk>/travel/requests/<int:travel_pk>/", travel_views.travel_detail, name="travel_detail"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("r/<str:token>/", views.personal_link, name="personal_link"),
     path("calendar/", views.calendar_feeds, name="calendar_feeds"),
