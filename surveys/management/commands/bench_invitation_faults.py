@@ -131,9 +131,8 @@ class OwnRedis:
 @contextmanager
 def own_broker() -> Iterator[OwnRedis]:
     """This process and the workers it starts publish to and consume from a redis-server of their own."""
+    from celery import current_app as app
     from kombu import pools
-
-    from partnership.celery import app
 
     if shutil.which("redis-server") is None:
         raise CommandError("The fault schedule needs redis-server (Debian's redis-server package).")
