@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -117,14 +118,51 @@ def document_response(document: Any) -> HttpResponseBase:
     return stored_file_response(document.file, filename=filename)
 
 
+class _CheckedLink:
+    """A stored file as a file input shows it ("Currently: …"): its name, linked to the permission-checked
+    download rather than to the storage's own address (a private bucket's, or /media/, which nothing serves)."""
+
+    def __init__(self, file: Any, url: str) -> None:
+        self.file, self.url = file, url
+
+    def __str__(self) -> str:
+        return str(self.file.name).rsplit("/", 1)[-1]
+
+
+class CheckedLinkMixin:
+    """A file input whose current file links to `checked_url`, the document's own download view."""
+
+    checked_url = ""
+
+    def format_value(self, value: Any) -> Any:
+        value = super().format_value(value)  # type: ignore[misc]
+        return _CheckedLink(value, self.checked_url) if value and self.checked_url else value
+
+
+class CheckedFileInput(CheckedLinkMixin, forms.ClearableFileInput):
+    pass
+
+
+class CheckedAdminFileInput(CheckedLinkMixin, AdminFileWidget):
+    pass
+
+
 class DocumentModelForm(forms.ModelForm):
     """The base of every document form, the portal's and the admin's: the file input offers the
-    accepted types, and a new upload is checked before anything is saved."""
+    accepted types, a stored file links to its permission-checked download, and a new upload is checked
+    before anything is saved."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
-            self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
+            widget = self.fields["file"].widget
+            widget.attrs["accept"] = ACCEPT_ATTRIBUTE
+            if self.instance.pk and isinstance(widget, forms.ClearableFileInput):
+                checked_class = CheckedAdminFileInput if isinstance(widget, AdminFileWidget) else CheckedFileInput
+                checked = checked_class(attrs=widget.attrs)
+                checked.is_required = widget.is_required  # a required file offers no "Clear" box
+                checked.checked_url = self.instance.get_absolute_url()
+                self.fields["file"].widget = checked
 
     def clean_file(self) -> Any:
         return document_file_clean(self.cleaned_data["file"])

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from actions.tests.factories import ActionFactory, organisation_of
 from meetings.models import MeetingDocument
-from meetings.tests.factories import MeetingFactory
+from meetings.tests.factories import MeetingDocumentFactory, MeetingFactory
 from partnership.models import Person
 from partnership.tests.factories import (
     MembershipFactory,
@@ -222,3 +222,18 @@ def test_a_worker_writes_the_export_to_the_bucket_and_the_web_hands_it_out(
     workbook = openpyxl.load_workbook(io.BytesIO(body(download)))
     assert workbook["responses"].max_row == 41
     assert local_files() == []
+
+
+def test_the_admin_links_a_stored_document_to_its_checked_download_not_to_the_bucket(
+    client, s3_server, s3_storage, partnership, coordinator
+):
+    meeting = MeetingFactory.create(partnership=partnership)
+    document = MeetingDocumentFactory.create(meeting=meeting, file__filename="agenda.pdf")
+    client.force_login(coordinator)
+
+    page = client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk])).content.decode()
+
+    assert f'href="{document.get_absolute_url()}">agenda' in page
+    assert s3_server.endpoint not in page, "no address of the bucket, signed or not, in the page"
+    assert "/media/" not in page
+    assert '-file-clear"' not in page, "a document's file is required: nothing to clear"
