@@ -64,6 +64,7 @@ def declared_parameters(name: str, view: Any) -> frozenset[str] | None:
     return found if found is not None else parameters.OTHERS.get(name)
 
 
+@pytest.mark.sqlite_too
 def test_every_routed_page_declares_its_query_parameters():
     undeclared = [
         f"{route} ({name})" for route, name, view in portal_routes() if declared_parameters(name, view) is None
@@ -454,7 +455,9 @@ def _sweep_app(sweep: Sweep, namespace: str) -> None:
             _fuzz_form(sweep, by, form)
 
 
-@pytest.mark.parametrize("namespace", ["", "meetings", "actions", "surveys"])
+@pytest.mark.parametrize(
+    "namespace", ["", pytest.param("meetings", marks=pytest.mark.sqlite_too), "actions", "surveys"]
+)
 def test_no_page_answers_hostile_input_with_a_server_error(sweep, namespace):
     _sweep_app(sweep, namespace)
     assert not sweep.problems, "\n".join(sweep.problems)
