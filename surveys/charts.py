@@ -149,7 +149,7 @@ def diverging(
     for index, (label, counts) in enumerate(rows):
         y = TOP + index * ROW
         total = sum(counts) or 1
-        shares = [half * 2 * n / total for n in counts]
+        shares = [half * n / total for n in counts]  # all answers on one side would reach the edge
         chart.text(LABEL_WIDTH - 8, y + BAR - 3, _short(label), anchor="end")
         x = middle - shares[0] - shares[1] - shares[2] / 2
         for point, (share, n) in enumerate(zip(shares, counts, strict=True), start=1):
@@ -159,12 +159,13 @@ def diverging(
             x += share
     legend_y = TOP + len(rows) * ROW + 14
     chart.line(middle, TOP - 4, middle, legend_y - 16)
-    step = (WIDTH - 20) / 5
-    names = {1: f"1 {_short(low, 20)}", 5: f"5 {_short(high, 20)}"}
+    names = {1: f"1 {_short(low, 24)}", 5: f"5 {_short(high, 24)}"}
+    x = 10.0
     for point in range(1, 6):
-        x = 10 + (point - 1) * step
+        name = names.get(point, str(point))
         chart.rect(x, legend_y - 10, 12, 12, SCALE_COLOURS[point - 1])
-        chart.text(x + 16, legend_y, names.get(point, str(point)), fill=MUTED)
+        chart.text(x + 16, legend_y, name, fill=MUTED)
+        x += 16 + len(name) * 7 + 18  # about 7 px a character at this size
     chart.height = legend_y + 8
     return chart
 
