@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -237,3 +238,21 @@ def test_the_admin_links_a_stored_document_to_its_checked_download_not_to_the_bu
     assert s3_server.endpoint not in page, "no address of the bucket, signed or not, in the page"
     assert "/media/" not in page
     assert '-file-clear"' not in page, "a document's file is required: nothing to clear"
+
+
+def test_stored_import_files_in_the_bucket_are_swept_after_their_days(s3_server, s3_storage, settings):
+    """The daily sweep lists and dates the large imports' files through the storage API, which a bucket answers."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from partnership.importing.jobs import FOLDER, import_files_sweep
+
+    assert import_files_sweep() == 0, "an empty bucket has no such folder yet"
+    name = default_storage.save(f"{FOLDER}/organisations", ContentFile(b"name,kind\nGrad Zagreb,city\n"))
+
+    assert import_files_sweep() == 0
+    assert keys(s3_server, s3_storage) == [name]
+    later = timezone.now() + timedelta(days=settings.IMPORT_FILE_DAYS, minutes=1)
+    assert import_files_sweep(now=later) == 1
+    assert keys(s3_server, s3_storage) == []
