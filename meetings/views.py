@@ -158,7 +158,9 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         if registration is not None:
             try:
                 services.registration_decline(
-                    registration=registration, by=request.user, reason=request.POST.get("reason", "")[:300]
+                    registration=registration,
+                    by=request.user,
+                    reason=request.POST.get("reason", "").replace("\x00", "")[:300],
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))

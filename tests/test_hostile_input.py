@@ -180,7 +180,7 @@ def _world() -> World:
     from actions.models import Action
     from actions.tests.factories import ActionFactory
     from meetings import services as meeting_services
-    from meetings.models import Meeting, MeetingDocument, Registration
+    from meetings.models import Meeting, MeetingDocument, Registration, TravelPolicy, TravelRequest
     from partnership.models import Partnership
     from partnership.tokens import token_hash
     from surveys.models import Invitation, InvitationToken, Question, Survey, SurveyExport
@@ -202,6 +202,14 @@ def _world() -> World:
     assert invited is not None
     Registration.objects.filter(pk=invited.pk).update(token_hash=token_hash("meeting-link"))
     feed_token = meeting_services.calendar_feed_create(person=partner.person, by=partner)
+    TravelPolicy.objects.update_or_create(
+        meeting=meeting, defaults={"offered": True, "roles": ["partner"], "cap_eur": 500}
+    )
+    travelling = meeting_services.registration_for_member(meeting=meeting, person=partner.person, by=partner)
+    Registration.objects.filter(pk=travelling.pk).update(state=Registration.State.REGISTERED)
+    travel = TravelRequest.objects.create(
+        registration=travelling, travelling_from="Helsinki", arrival=meeting.days[0], departure=meeting.days[-1]
+    )
 
     draft = Action.objects.get(state=Action.State.DRAFT, owner=partner.person.organisation)
     discussed = Action.objects.filter(state=Action.State.UNDER_DISCUSSION, owner=partner.person.organisation)[0]
@@ -268,6 +276,10 @@ def _world() -> World:
         "meetings:document_upload": ("coordinator", m),
         "meetings:check_in": ("coordinator", m),
         "meetings:participants": ("coordinator", m),
+        "meetings:travel": ("partner", m),
+        "meetings:travel_list": ("coordinator", m),
+        "meetings:travel_export": ("coordinator", m),
+        "meetings:travel_detail": ("coordinator", {"pk": meeting.pk, "travel_pk": travel.pk}),
         "meetings:document": ("partner", {"pk": document.pk}),
         "meetings:personal_link": ("visitor", {"token": "meeting-link"}),
         "meetings:calendar_feeds": ("partner", {}),
