@@ -205,8 +205,12 @@ def test_the_bench_commands_measure_the_generated_survey():
 
     results = figures("--results", "--runs", "1")
     assert (results["all"]["responses"], results["questions"]) == (12, 26)
+    assert results["charts"]["median_ms"] > 0 and results["charts"]["ratio_to_all"] > 0
     export = figures("--export")
     assert export["rows"] == export["responses"] == 12
+    for fmt in ("sav", "dta"):
+        written = figures("--export", "--format", fmt)
+        assert (written["rows"], written["format"]) == (12, fmt) and written["megabytes"] >= 0
     assert export["answers"] == Answer.objects.filter(response__survey=survey).count() >= 12 * 25
     pages = figures("--pages", "5")
     assert pages["requests"] == 5

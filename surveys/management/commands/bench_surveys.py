@@ -1,8 +1,9 @@
 """Time the survey figures of `make bench` in one process each; prints JSON on its last line.
 
 `--invitations N` sends N invitations through the owner's service and lets one real Celery worker
-deliver them to an SMTP sink in this process; `--results` times the results selector; `--export`
-streams the CSV export for its peak memory; `--pages N` times a respondent's pages and page saves.
+deliver them to an SMTP sink in this process; `--results` times the results selector, and with the charts
+drawn; `--export` streams the CSV export for its peak memory (`--format xlsx|sav|dta` writes that file
+instead); `--pages N` times a respondent's pages and page saves.
 Each runs in its own process, so the export's peak memory is not inflated by the other figures.
 """
 
@@ -36,7 +37,7 @@ from django.urls import reverse
 
 from partnership.models import OutboundMessage
 from partnership.tokens import token_new
-from surveys import exports, selectors, services
+from surveys import charts, exports, selectors, services
 from surveys.management.commands.generate_survey_responses import bench_survey, ensure_partnership, owner_user
 from surveys.models import Answer, Question, Respondent, Survey
 
@@ -63,6 +64,12 @@ class Command(BaseCommand):
         parser.add_argument("--invitations", type=int, help="Invite N respondents; one worker delivers them.")
         parser.add_argument("--results", action="store_true", help="Time the results selector.")
         parser.add_argument("--export", action="store_true", help="Stream the survey's CSV export.")
+        parser.add_argument(
+            "--format",
+            default="csv",
+            choices=["csv", "xlsx", "sav", "dta"],
+            help="With --export: the file to write (CSV streamed; XLSX, SPSS and Stata to a temporary file).",
+        )
         parser.add_argument("--pages", type=int, help="Time N requests of a respondent's pages and N page saves.")
         parser.add_argument("--runs", type=int, default=7)
 
@@ -72,7 +79,7 @@ class Command(BaseCommand):
         elif options["results"]:
             result = self.results(options["runs"])
         elif options["export"]:
-            result = self.export()
+            result = self.export() if options["format"] == "csv" else self.export_file(options["format"])
         elif options["pages"]:
             result = self.pages(options["pages"])
         else:
@@ -172,6 +179,22 @@ class Command(BaseCommand):
                 "queries": len(queries),
             }
         figures["region"]["name"] = region
+        # The results page's charts (surveys.charts) on top of the same selector: their share of the page's work.
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            _total, sections = selectors.results(survey, language="en", hide_small=True)
+            for _section, results in sections:
+                for result in results:
+                    chart = charts.result_chart(result, title=result.question.text)
+                    if chart is not None:
+                        chart.svg()
+            timings.append(time.perf_counter() - started)
+        with_charts = round(statistics.median(timings) * 1000, 1)
+        figures["charts"] = {
+            "median_ms": with_charts,
+            "ratio_to_all": round(with_charts / max(figures["all"]["median_ms"], 0.1), 2),
+        }
         return figures
 
     # Export ---------------------------------------------------------------------------------
@@ -203,6 +226,32 @@ class Command(BaseCommand):
             "seconds": round(seconds, 2),
             "peak_rss_before_kb": before,
             "peak_rss_half_kb": at_half or after,
+            "peak_rss_after_kb": after,
+            "peak_rss_growth_kb": after - before,
+        }
+
+    def export_file(self, fmt: str) -> dict[str, Any]:
+        """Write the whole export in this format to a temporary file, for its time and peak memory; SPSS and
+        Stata are held whole in memory within `spreadsheets.STATISTICAL_MAX_CELLS`."""
+        survey = bench_survey(create=False)
+        responses = selectors.submitted_responses(survey).count()
+        answers = Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False).count()
+        before = peak_rss_kb()
+        started = time.perf_counter()
+        with tempfile.TemporaryFile() as handle:
+            rows = exports.write(survey, fmt, handle, layout="codes")
+            size = handle.tell()
+        seconds = time.perf_counter() - started
+        after = peak_rss_kb()
+        return {
+            "survey": survey.pk,
+            "format": fmt,
+            "responses": responses,
+            "answers": answers,
+            "rows": rows,
+            "megabytes": round(size / 1_000_000, 1),
+            "seconds": round(seconds, 2),
+            "peak_rss_before_kb": before,
             "peak_rss_after_kb": after,
             "peak_rss_growth_kb": after - before,
         }
