@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
@@ -124,7 +124,18 @@ class InviteForm(forms.Form):
         label=_("And these people"),
         queryset=Person.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("People of the partnership's organisations who are not invited yet."),
+    )
+    guest_name = forms.CharField(label=_("Guest's name"), max_length=200, required=False)
+    guest_email = forms.EmailField(label=_("Guest's e-mail"), max_length=254, required=False)
+    guest_organisation = forms.CharField(label=_("Guest's organisation"), max_length=200, required=False)
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Added to the invitation, above the personal link."),
     )
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
@@ -132,13 +143,33 @@ class InviteForm(forms.Form):
         people_field = self.fields["people"]
         assert isinstance(people_field, forms.ModelMultipleChoiceField)
         people_field.queryset = people
+        people_field.label_from_instance = lambda obj: f"{obj.name} ({obj.organisation.name})"  # type: ignore[method-assign]
         self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "roles",
+            Div(
+                "people",
+                css_id="invite-people",
+                data_filter_label=_("Filter people by name or organisation"),
+                data_filter_status=_("{shown} of {total} people shown"),
+            ),
+            Fieldset(_("An outside guest (no account needed)"), "guest_name", "guest_email", "guest_organisation"),
+            "message",
+        )
         self.helper.add_input(Submit("invite", _("Send invitations")))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("roles") and not data.get("people"):
-            raise forms.ValidationError(_("Choose at least one role or one person to invite."))
+        # What was typed, valid or not: a guest's bad address still asks for their name.
+        guest = any(
+            str(self.data.get(name, "")).strip() for name in ("guest_name", "guest_email", "guest_organisation")
+        )
+        if guest and not data.get("guest_name") and "guest_name" not in self.errors:
+            self.add_error("guest_name", _("Give the guest's name."))
+        if guest and not data.get("guest_email") and "guest_email" not in self.errors:
+            self.add_error("guest_email", _("Give the guest's e-mail address."))
+        if not data.get("roles") and not data.get("people") and not guest and not self.errors:
+            raise forms.ValidationError(_("Choose at least one role or one person to invite, or give a guest."))
         return data
 
 

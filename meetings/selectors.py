@@ -475,9 +475,11 @@ def attended_count(meeting: Meeting) -> int:
 
 
 def people_to_invite(meeting: Meeting) -> QuerySet[Person]:
-    """People of the organisations that are or were members of the meeting's partnership, not erased."""
+    """People of the organisations that are or were members of the meeting's partnership, not erased and
+    not invited yet."""
     return (
         Person.objects.filter(organisation__memberships__partnership=meeting.partnership, erased_at__isnull=True)
+        .exclude(pk__in=meeting.registrations.values("person"))
         .select_related("organisation")
         .distinct()
         .order_by("name")

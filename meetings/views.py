@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -308,22 +309,79 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@query_parameters()
+@query_parameters("q", "page")
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who is invited (when, by whom, their answer), with a resend for those who have not answered; and the
+    form to invite more: by role, people picked from a filterable list, an outside guest, with a message."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
+    if request.method == "POST" and ("resend" in request.POST or "resend_all" in request.POST):
+        chosen_rows: Any
+        if "resend_all" in request.POST:
+            chosen_rows = meeting.registrations.filter(state=Registration.State.INVITED).select_related("person")
+        else:
+            chosen_rows = [
+                get_object_or_404(
+                    meeting.registrations.select_related("person"), pk=access.posted_id(request.POST.get("resend"))
+                )
+            ]
+        try:
+            count = services.invitations_resend(meeting=meeting, registrations=chosen_rows, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext("%(count)d invitation is sent again.", "%(count)d invitations are sent again.", count)
+                % {"count": count},
+            )
+        return redirect("meetings:invite", pk=meeting.pk)
     form = InviteForm(request.POST if request.method == "POST" else None, people=selectors.people_to_invite(meeting))
     if request.method == "POST" and form.is_valid():
         chosen = list(form.cleaned_data["people"])
         if form.cleaned_data["roles"]:
             chosen += list(selectors.people_with_roles(meeting=meeting, roles=form.cleaned_data["roles"]))
+        message = form.cleaned_data["message"]
         try:
-            count = services.meeting_invite(meeting=meeting, people=chosen, by=request.user)
+            with transaction.atomic():
+                count = services.meeting_invite(meeting=meeting, people=chosen, by=request.user, message=message)
+                if form.cleaned_data["guest_email"]:
+                    before = meeting.registrations.count()
+                    services.guest_invite(
+                        meeting=meeting,
+                        name=form.cleaned_data["guest_name"],
+                        email=form.cleaned_data["guest_email"],
+                        organisation_name=form.cleaned_data["guest_organisation"],
+                        by=request.user,
+                        message=message,
+                    )
+                    count += meeting.registrations.count() - before
         except ValidationError as error:
-            form.add_error(None, error)
+            _form_errors(form, error)
         else:
-            messages.success(request, _("%(count)d invitations are on their way.") % {"count": count})
-            return redirect("meetings:manage", pk=meeting.pk)
-    return render(request, "meetings/invite.html", {"meeting": meeting, "form": form})
+            messages.success(
+                request,
+                ngettext("%(count)d invitation is on its way.", "%(count)d invitations are on their way.", count)
+                % {"count": count},
+            )
+            return redirect("meetings:invite", pk=meeting.pk)
+    query = request.GET.get("q", "").strip()[:200]
+    invited = Paginator(selectors.participant_list(meeting=meeting, query=query), PARTICIPANTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "meetings/invite.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "steps": workflow.meeting_steps(meeting),
+            "invited": invited,
+            "page": invited,
+            "q": query,
+            "query": urlencode({"q": query}) if query else "",
+            "unanswered": selectors.registration_counts_by_state(meeting)[Registration.State.INVITED],
+        },
+    )
 
 
 @query_parameters()

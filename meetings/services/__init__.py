@@ -25,6 +25,8 @@ from meetings.services.meetings import (
     meeting_transition,
 )
 from meetings.services.registrations import (
+    guest_invite,
+    invitations_resend,
     meeting_invite,
     registration_check_in,
     registration_decline,
@@ -52,6 +54,8 @@ __all__ = [
     "document_add",
     "document_delete",
     "document_save",
+    "guest_invite",
+    "invitations_resend",
     "meeting_cancel",
     "meeting_create",
     "meeting_invite",

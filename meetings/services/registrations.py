@@ -13,13 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings import workflow
-from meetings.models import Meeting, Registration, RegistrationChange
+from meetings.models import Meeting, Registration, RegistrationChange, ReminderLink
 from meetings.services.mail import registration_mail_queue
-from partnership.models import Person
-from partnership.services import Actor, absolute_url, actor_user, audit_record
+from partnership.models import Organisation, Person
+from partnership.services import Actor, absolute_url, actor_user, audit_record, person_create, record_save
 from partnership.tokens import token_new
 
 RegState = Registration.State
+# The organisation of a guest invited without one: outside the partnership, with no membership.
+GUEST_ORGANISATION = "Guests"
 
 
 def _change(registration: Registration, to_state: str, by: Actor, reason: str = "") -> RegistrationChange:
@@ -30,9 +32,23 @@ def _change(registration: Registration, to_state: str, by: Actor, reason: str = 
     return change
 
 
+def _invitation_mail(*, registration: Registration, raw_token: str, message: str, key_suffix: str) -> None:
+    """Queue the invitation (or a resent one) with its personal link; the coordinators' message, if any, is
+    part of it."""
+    registration_mail_queue(
+        registration=registration,
+        kind="invitation",
+        key_suffix=key_suffix,
+        extra={
+            "personal_url": absolute_url(reverse("meetings:personal_link", kwargs={"token": raw_token})),
+            "message": message.strip(),
+        },
+    )
+
+
 @transaction.atomic
-def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor) -> int:
-    """Invite people who are not yet invited; each gets an e-mail with a personal link."""
+def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor, message: str = "") -> int:
+    """Invite people who are not yet invited; each gets an e-mail with a personal link and the message."""
     if meeting.state not in workflow.ACTIVE:
         raise ValidationError(_("Announce the meeting or open its registration before inviting people."))
     invited = 0
@@ -40,6 +56,7 @@ def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor) -> 
     for person in people:
         if person.pk in existing or person.erased_at is not None:
             continue
+        existing.add(person.pk)
         raw, digest = token_new()
         registration = Registration.objects.create(
             meeting=meeting, person=person, state=RegState.INVITED, token_hash=digest, invited_at=timezone.now()
@@ -47,15 +64,52 @@ def meeting_invite(*, meeting: Meeting, people: Iterable[Person], by: Actor) -> 
         RegistrationChange.objects.create(
             registration=registration, from_state="", to_state=RegState.INVITED, by=actor_user(by)
         )
-        registration_mail_queue(
-            registration=registration,
-            kind="invitation",
-            key_suffix="",
-            extra={"personal_url": absolute_url(reverse("meetings:personal_link", kwargs={"token": raw}))},
-        )
+        _invitation_mail(registration=registration, raw_token=raw, message=message, key_suffix="")
         invited += 1
     audit_record(by=by, verb="invite", instance=meeting, changes={"invited": invited})
     return invited
+
+
+@transaction.atomic
+def guest_invite(
+    *, meeting: Meeting, name: str, email: str, organisation_name: str, by: Actor, message: str = ""
+) -> Person:
+    """Invite someone from outside the partner records by name and e-mail: a person record without an
+    account (the one already holding the address, if any), under the organisation named, found by name or
+    added; their personal link works as a partner's does. Returns the person, invited once."""
+    email = email.strip().lower()
+    person = Person.objects.filter(email__iexact=email).first()
+    if person is None:
+        organisation_name = organisation_name.strip() or GUEST_ORGANISATION
+        organisation = Organisation.objects.filter(name__iexact=organisation_name).first()
+        if organisation is None:
+            organisation = Organisation(name=organisation_name, kind=Organisation.Kind.OTHER)
+            record_save(instance=organisation, by=by)
+        person = person_create(name=name.strip(), email=email, organisation=organisation, by=by)
+    elif person.erased_at is not None:
+        raise ValidationError({"guest_email": _("This address belongs to an erased person and cannot be invited.")})
+    meeting_invite(meeting=meeting, people=[person], by=by, message=message)
+    return person
+
+
+@transaction.atomic
+def invitations_resend(*, meeting: Meeting, registrations: Iterable[Registration], by: Actor, message: str = "") -> int:
+    """Send the invitation again, with a fresh personal link, to those of `registrations` who have not
+    answered; each resend is a mail of its own (counted in the registration's links)."""
+    if meeting.state not in workflow.ACTIVE:
+        raise ValidationError(_("Invitations are sent only while the meeting is announced and not yet held."))
+    sent = 0
+    for registration in registrations:
+        if registration.meeting_id != meeting.pk or registration.state != RegState.INVITED:
+            continue
+        # A fresh link of its own, as a reminder's: the first one keeps working too.
+        count = ReminderLink.objects.filter(registration=registration).count()
+        raw, digest = token_new()
+        ReminderLink.objects.create(registration=registration, token_hash=digest)
+        _invitation_mail(registration=registration, raw_token=raw, message=message, key_suffix=f"resend{count + 1}")
+        sent += 1
+    audit_record(by=by, verb="resend_invitations", instance=meeting, changes={"resent": sent})
+    return sent
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.urls import reverse
 from meetings import services
 from meetings.models import Meeting, Registration
 from meetings.tests.factories import MeetingFactory, RegistrationFactory
-from partnership.models import Membership
+from partnership.models import Membership, OutboundMessage, Person
 from partnership.tests.factories import OrganisationFactory, PartnershipFactory, PersonFactory, member_user
 
 pytestmark = pytest.mark.django_db
@@ -154,8 +154,144 @@ def test_manage_page_queries_do_not_grow_with_invitees(
         RegistrationFactory(meeting=meeting, state=state, person=PersonFactory(organisation=organisations[n % 5]))
     services.meeting_invite(meeting=meeting, people=[PersonFactory()], by=coordinator)
     client.force_login(coordinator)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         response = client.get(manage_url(meeting))
     assert response.status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(16):
         assert client.get(manage_url(meeting, "show=registered&q=a")).status_code == 200
+
+
+# Invitations ----------------------------------------------------------------------------------
+
+
+def invite_url(meeting: Meeting, query: str = "") -> str:
+    return reverse("meetings:invite", kwargs={"pk": meeting.pk}) + (f"?{query}" if query else "")
+
+
+def invitations_table(response) -> str:
+    match = re.search(
+        r'<table class="table table-sm align-middle" id="invited">(.*?)</table>', response.content.decode(), re.S
+    )
+    assert match, "the invite page does not list who is invited"
+    return unescape(re.sub(r"\s+", " ", match.group(1)))
+
+
+def invitation_mails(meeting: Meeting):
+    return OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:invitation:").order_by("pk")
+
+
+def test_invite_page_shows_who_is_invited_when_by_whom_and_their_answer(client, meeting, coordinator, invitees):
+    client.force_login(coordinator)
+    table = invitations_table(client.get(invite_url(meeting)))
+    aino = re.search(r"Aino Virtanen.*?</tr>", table).group(0)
+    assert "City of Helsinki" in aino and "Registered" in aino and f"by {coordinator.person.name}" in aino
+    dario = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.search(r"Dario Neri.*?</tr>", table).group(0)))
+    assert "Not answered" in dario and "Send again Dario Neri" in dario
+    assert "Send again" not in aino
+    assert "Bruno Conti" not in invitations_table(client.get(invite_url(meeting, "q=Aino")))
+
+
+def test_people_are_picked_from_a_checkbox_list_of_those_not_yet_invited(
+    client, partnership, meeting, coordinator, partner
+):
+    client.force_login(coordinator)
+    page = client.get(invite_url(meeting)).content.decode()
+    partner_box = re.search(rf'<input type="checkbox"[^>]*name="people" value="{partner.person.pk}"', page)
+    assert partner_box, "the partner is offered as a checkbox"
+    assert 'data-filter-label="Filter people by name or organisation"' in page
+    assert "js/filter-checkboxes.js" in page
+    colleague = PersonFactory(organisation=partner.person.organisation, name="Mika Laine")
+
+    response = client.post(
+        invite_url(meeting),
+        {"people": [partner.person.pk, colleague.pk], "message": "Please bring your city's proposals."},
+        follow=True,
+    )
+
+    assert "2 invitations are on their way." in text(response)
+    assert set(meeting.registrations.values_list("person__name", flat=True)) == {partner.person.name, "Mika Laine"}
+    assert all("Please bring your city's proposals." in mail.body_text for mail in invitation_mails(meeting))
+    page = client.get(invite_url(meeting)).content.decode()
+    assert f'name="people" value="{partner.person.pk}"' not in page
+
+
+def test_a_guest_is_invited_by_name_and_email_and_registers_through_the_personal_link(client, meeting, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        invite_url(meeting),
+        {
+            "guest_name": "Giulia Bianchi",
+            "guest_email": "Giulia@Unifi.IT",
+            "guest_organisation": "University of Florence",
+            "message": "Welcome!",
+        },
+        follow=True,
+    )
+    assert "1 invitation is on its way." in text(response)
+    guest = Person.objects.get(email="giulia@unifi.it")
+    assert guest.user is None and guest.organisation.name == "University of Florence"
+    mail = invitation_mails(meeting).get()
+    assert mail.to_email == "giulia@unifi.it" and "Welcome!" in mail.body_text
+    # Inviting the same address again adds nobody.
+    response = client.post(
+        invite_url(meeting), {"guest_name": "G. Bianchi", "guest_email": "giulia@unifi.it"}, follow=True
+    )
+    assert "0 invitations are on their way." in text(response)
+    assert Person.objects.filter(email="giulia@unifi.it").count() == 1
+    # The guest has no account: the personal link opens the registration page as for a partner.
+    token = re.search(r"/meetings/r/([A-Za-z0-9_-]+)/", mail.body_text).group(1)
+    client.logout()
+    response = client.get(reverse("meetings:personal_link", kwargs={"token": token}), follow=True)
+    assert response.status_code == 200 and "Giulia Bianchi" in text(response)
+
+
+def test_a_guest_without_a_name_or_with_a_bad_address_is_told_and_keeps_what_was_typed(client, meeting, coordinator):
+    client.force_login(coordinator)
+    response = client.post(invite_url(meeting), {"guest_email": "not an address", "message": "Kept message"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Enter a valid email address." in page and "Give the guest's name." in page
+    assert 'value="not an address"' in response.content.decode() and "Kept message" in page
+    assert not meeting.registrations.exists()
+
+
+def test_invitations_are_resent_to_one_or_to_all_who_have_not_answered(client, meeting, coordinator, invitees):
+    client.force_login(coordinator)
+    dario = Registration.objects.get(person=invitees["invited"])
+    aino = Registration.objects.get(person=invitees["registered"])
+    first = invitation_mails(meeting).count()
+
+    response = client.post(invite_url(meeting), {"resend": dario.pk}, follow=True)
+
+    assert "1 invitation is sent again." in text(response)
+    resent = invitation_mails(meeting)[first:]
+    assert [mail.to_email for mail in resent] == [invitees["invited"].email]
+    old_token = re.search(
+        r"/meetings/r/([A-Za-z0-9_-]+)/",
+        invitation_mails(meeting).filter(key=f"meeting:{meeting.pk}:invitation:{dario.pk}").get().body_text,
+    )
+    new_token = re.search(r"/meetings/r/([A-Za-z0-9_-]+)/", resent[0].body_text)
+    assert old_token and new_token and old_token.group(1) != new_token.group(1)
+    client.post(invite_url(meeting), {"resend": aino.pk})  # answered already: nothing is sent
+    client.post(invite_url(meeting), {"resend_all": "1"})
+    assert invitation_mails(meeting).count() == first + 2
+    assert invitation_mails(meeting).filter(to_email=invitees["invited"].email).count() == 3
+
+
+def test_invitations_are_for_the_meetings_coordinators_only(client, meeting, partner, outsider, invitees):
+    dario = Registration.objects.get(person=invitees["invited"])
+    other_coordinator = member_user(PartnershipFactory(), Membership.Role.COORDINATOR)
+    for user in (partner, outsider, other_coordinator):
+        client.force_login(user)
+        assert client.get(invite_url(meeting)).status_code == 403
+        assert client.post(invite_url(meeting), {"resend": dario.pk}).status_code == 403
+        assert client.post(invite_url(meeting), {"guest_name": "X", "guest_email": "x@example.org"}).status_code == 403
+    assert not Person.objects.filter(email="x@example.org").exists()
+
+
+@pytest.mark.parametrize("forged", ["999999999", "abc", "", "-1", "9" * 30])
+def test_a_forged_or_foreign_registration_to_resend_is_404(client, meeting, coordinator, forged):
+    foreign = RegistrationFactory(meeting=MeetingFactory(), state=RegState.INVITED)
+    client.force_login(coordinator)
+    assert client.post(invite_url(meeting), {"resend": forged}).status_code == 404
+    assert client.post(invite_url(meeting), {"resend": foreign.pk}).status_code == 404

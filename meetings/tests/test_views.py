@@ -231,13 +231,13 @@ def test_partner_cannot_change_the_state(client, meeting, partner):
 def test_invite_page_invites_people_by_role_once(client, meeting, coordinator, partner):
     client.force_login(coordinator)
     response = client.post(url("invite", meeting), {"roles": ["partner"]}, follow=True)
-    assert "1 invitations are on their way." in text(response)
+    assert "1 invitation is on its way." in text(response)
     assert list(meeting.registrations.values_list("person__user", flat=True)) == [partner.pk]
     response = client.post(url("invite", meeting), {"roles": ["partner"]}, follow=True)
     assert "0 invitations are on their way." in text(response)
     assert OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:invitation:").count() == 1
     response = client.post(url("invite", meeting), {"invite": "Send invitations"})
-    assert "Choose at least one role or one person to invite." in text(response)
+    assert "Choose at least one role or one person to invite, or give a guest." in text(response)
 
 
 def test_reschedule_page_reads_times_in_the_venue_zone(client, meeting, coordinator):
