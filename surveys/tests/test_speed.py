@@ -205,7 +205,7 @@ def test_the_bench_commands_measure_the_generated_survey():
 
     results = figures("--results", "--runs", "1")
     assert (results["all"]["responses"], results["questions"]) == (12, 26)
-    assert results["charts"]["median_ms"] > 0 and results["charts"]["ratio_to_all"] > 0
+    assert results["charts"]["median_ms"] >= 0 and results["charts"]["ratio_to_all"] >= 1
     export = figures("--export")
     assert export["rows"] == export["responses"] == 12
     for fmt in ("sav", "dta"):
