@@ -309,7 +309,9 @@ def is_permanent(error: Exception) -> bool:
 
 
 def retry_delay(attempts: int) -> float:
-    return float(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    """Doubling from OUTBOX_RETRY_BASE_SECONDS, never more than OUTBOX_RETRY_MAX_SECONDS."""
+    delay = settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return float(min(delay, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
 def message_send(*, message_id: int, connection: Any = None) -> bool:

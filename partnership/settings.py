@@ -214,7 +214,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "partnership.tasks.outbox_sweep", "schedule": 60.0},
+    "outbox-sweep": {"task": "partnership.tasks.outbox_sweep", "schedule": 20.0},
     "coordinator-access": {"task": "partnership.tasks.coordinator_access_sweep", "schedule": 3600.0},
     "meeting-reminders": {"task": "meetings.tasks.reminders_sweep", "schedule": 60.0},
     "survey-reminders": {"task": "surveys.tasks.reminders_sweep", "schedule": 60.0},
@@ -230,10 +230,14 @@ CELERY_BEAT_SCHEDULE = {
 # (EMAIL_TIMEOUT) with as much again to spare, which partnership.checks verifies.
 OUTBOX_RECLAIM_AFTER_SECONDS = env.int("OUTBOX_RECLAIM_AFTER_SECONDS", default=60)
 # A due row handed to the broker and claimed by no worker after this long is handed again (a broker
-# restarted empty lost it); the claim still lets only one task send it.
-OUTBOX_HANDOFF_LEASE_SECONDS = env.int("OUTBOX_HANDOFF_LEASE_SECONDS", default=45)
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
-OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+# restarted empty lost it); the claim still lets only one task send it. With the sweep every 20 s, a lost
+# hand-off is made good within about 50 s.
+OUTBOX_HANDOFF_LEASE_SECONDS = env.int("OUTBOX_HANDOFF_LEASE_SECONDS", default=30)
+# A refused attempt is retried after 10 s, then 20, 40, ... up to an hour between attempts: a short outage
+# costs seconds, and the sixteen attempts span about seven hours before a message is marked failed.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=16)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=10)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 # Many messages at once (a survey's invitations) go in tasks of this many, over one SMTP connection each.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 
