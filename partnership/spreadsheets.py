@@ -197,9 +197,11 @@ ADMIN_EXPORT_FORMATS = [AdminCSV, AdminXLSX]
 
 STATISTICAL_FORMATS = ("sav", "dta")
 STATISTICAL_CONTENT_TYPES = {"sav": "application/x-spss-sav", "dta": "application/x-stata-dta"}
-# SPSS and Stata files are written whole from a table held in memory: numbers take 8 bytes a cell in a flat
-# array, texts their length. Above this many cells the file is refused with a message (CSV streams instead).
-STATISTICAL_MAX_CELLS = 20_000_000
+# SPSS and Stata files are written whole from a table held in memory. Measured by `bench_surveys --export
+# --format sav`: about 125 bytes a cell at the peak (the columns, pandas' frame and ReadStat's buffers), so the
+# 250,000-answer bench survey (10,000 responses in 64 columns) adds 79 MB. Above this many cells (about 500 MB)
+# the file is refused with a message; CSV and XLSX stream instead.
+STATISTICAL_MAX_CELLS = 4_000_000
 
 
 @dataclass
