@@ -173,6 +173,27 @@ class InviteForm(forms.Form):
         return data
 
 
+class LetterForm(forms.Form):
+    """ "Write to participants": to whom (each group with how many are in it), a subject and the text."""
+
+    audience = forms.ChoiceField(label=_("To"), widget=forms.RadioSelect)
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Each mail begins with the person's name and ends with the meeting's title, time, place and page."),
+    )
+
+    def __init__(self, *args: Any, audiences: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        audience = self.fields["audience"]
+        assert isinstance(audience, forms.ChoiceField)
+        audience.choices = audiences
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("write", _("Send the letter")))
+
+
 class DocumentForm(DocumentModelForm):
     class Meta:
         model = MeetingDocument

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import travel_views, views
+from meetings import letter_views, travel_views, views
 
 app_name = "meetings"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/register/", views.register, name="register"),
     path("<int:pk>/manage/", views.manage, name="manage"),
     path("<int:pk>/invite/", views.invite, name="invite"),
+    path("<int:pk>/write/", letter_views.write_to_participants, name="write"),
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/minutes/", views.minutes_edit, name="minutes"),

@@ -115,6 +115,15 @@ PARTICIPANT_FILTERS: dict[str, tuple[Promise, tuple[str, ...]]] = {
 }
 
 
+# Whom "Write to participants" may write to: its name, its label, the registrations' states.
+LETTER_AUDIENCES: dict[str, tuple[Promise, tuple[str, ...]]] = {
+    "all": (_("Everyone invited who has not withdrawn"), (RegState.INVITED, *KEPT_INFORMED, *SETTLED)),
+    "registered": (_("The registered"), (RegState.REGISTERED, RegState.CONFIRMED, RegState.ATTENDED)),
+    "waitlist": (_("The waitlist"), (RegState.WAITLISTED,)),
+    "not_answered": (_("Those who have not answered"), (RegState.INVITED,)),
+}
+
+
 def withdrawal(registration: Registration) -> str:
     """The state withdrawing leads to: an invitation is declined, a registration cancelled."""
     return RegState.DECLINED if registration.state == RegState.INVITED else RegState.CANCELLED

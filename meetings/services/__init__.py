@@ -14,6 +14,7 @@ from meetings.services.documents import (
     minutes_save,
     sanitise_html,
 )
+from meetings.services.letters import letter_audience, letter_job_key, letter_request
 from meetings.services.meetings import (
     agenda_item_delete,
     agenda_item_save,
@@ -56,6 +57,9 @@ __all__ = [
     "document_save",
     "guest_invite",
     "invitations_resend",
+    "letter_audience",
+    "letter_job_key",
+    "letter_request",
     "meeting_cancel",
     "meeting_create",
     "meeting_invite",

@@ -12,7 +12,8 @@ from django.urls import reverse
 from meetings import services
 from meetings.models import Meeting, Registration
 from meetings.tests.factories import MeetingFactory, RegistrationFactory
-from partnership.models import Membership, OutboundMessage, Person
+from partnership import jobs
+from partnership.models import Job, Membership, OutboundMessage, Person
 from partnership.tests.factories import OrganisationFactory, PartnershipFactory, PersonFactory, member_user
 
 pytestmark = pytest.mark.django_db
@@ -295,3 +296,86 @@ def test_a_forged_or_foreign_registration_to_resend_is_404(client, meeting, coor
     client.force_login(coordinator)
     assert client.post(invite_url(meeting), {"resend": forged}).status_code == 404
     assert client.post(invite_url(meeting), {"resend": foreign.pk}).status_code == 404
+
+
+# Writing to participants ----------------------------------------------------------------------
+
+
+def write_url(meeting: Meeting) -> str:
+    return reverse("meetings:write", kwargs={"pk": meeting.pk})
+
+
+def letters(meeting: Meeting):
+    return OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:letter:")
+
+
+@pytest.mark.parametrize(
+    ("audience", "names"),
+    [
+        ("registered", {"Aino Virtanen", "Elena Galli"}),
+        ("waitlist", {"Bruno Conti"}),
+        ("not_answered", {"Dario Neri"}),
+        ("all", {"Aino Virtanen", "Bruno Conti", "Dario Neri", "Elena Galli"}),
+    ],
+)
+def test_a_letter_goes_once_to_its_audience_with_the_meetings_details(
+    client, meeting, coordinator, invitees, audience, names
+):
+    client.force_login(coordinator)
+    page = text(client.get(write_url(meeting)))
+    assert "Those who have not answered (1)" in page and "The registered (2)" in page
+
+    response = client.post(
+        write_url(meeting), {"audience": audience, "subject": "Bring slides", "body": "Please bring your slides."}
+    )
+
+    assert response.status_code == 302
+    job = Job.objects.get(key=f"meeting:{meeting.pk}:letter")
+    assert job.requested_by == coordinator and job.state in (Job.State.QUEUED, Job.State.DONE)
+    jobs.job_run(job_id=job.pk)  # what the worker does; a second run (a redelivered task) adds nothing
+    jobs.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.DONE, len(names), len(names))
+    by_address = {person.email: person.name for person in invitees.values()}
+    assert sorted(by_address[mail.to_email] for mail in letters(meeting)) == sorted(names)
+    mail = letters(meeting).first()
+    assert mail.subject == f"{meeting.title}: Bring slides"
+    assert "Please bring your slides." in mail.body_text and "Florence" in mail.body_text
+    assert meeting.get_absolute_url() in mail.body_text
+    assert 'data-state="done"' in client.get(write_url(meeting)).content.decode()
+
+
+def test_a_second_letter_waits_for_the_first_and_bad_input_is_kept(client, meeting, coordinator, invitees):
+    client.force_login(coordinator)
+    response = client.post(write_url(meeting), {"audience": "everyone!", "subject": "", "body": "Kept text"})
+    assert response.status_code == 200
+    assert "Kept text" in text(response) and "This field is required." in text(response)
+    client.post(write_url(meeting), {"audience": "registered", "subject": "One", "body": "First"})
+    response = client.post(write_url(meeting), {"audience": "registered", "subject": "Two", "body": "Second"})
+    assert "The previous letter is still being written" in text(response)
+    assert Job.objects.filter(key=f"meeting:{meeting.pk}:letter").count() == 1
+    page = client.get(write_url(meeting)).content.decode()
+    assert 'http-equiv="refresh"' in page and 'data-state="queued"' in page
+
+
+def test_nobody_is_written_to_about_a_draft_or_an_empty_group(client, partnership, meeting, coordinator):
+    client.force_login(coordinator)
+    response = client.post(write_url(meeting), {"audience": "waitlist", "subject": "S", "body": "B"})
+    assert "Nobody is in this group yet." in text(response)
+    draft = MeetingFactory(partnership=partnership, state=Meeting.State.DRAFT)
+    assert "Nobody can be written to about a draft" in text(client.get(write_url(draft)))
+    assert not Job.objects.exists()
+
+
+def test_writing_to_participants_is_for_the_meetings_coordinators_only(client, meeting, partner, outsider, invitees):
+    other_coordinator = member_user(PartnershipFactory(), Membership.Role.COORDINATOR)
+    for user in (partner, outsider, other_coordinator):
+        client.force_login(user)
+        assert client.get(write_url(meeting)).status_code == 403
+        post = client.post(write_url(meeting), {"audience": "all", "subject": "S", "body": "B"})
+        assert post.status_code == 403
+    private = MeetingFactory(partnership=PartnershipFactory(is_public=False), is_public=False)
+    assert client.get(write_url(private)).status_code == 404
+    client.logout()
+    assert client.get(write_url(meeting)).status_code == 302
+    assert not Job.objects.exists()
