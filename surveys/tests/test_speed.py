@@ -208,6 +208,8 @@ def test_the_bench_commands_measure_the_generated_survey():
     assert results["charts"]["median_ms"] >= 0 and results["charts"]["ratio_to_all"] >= 1
     export = figures("--export")
     assert export["rows"] == export["responses"] == 12
+    compared = figures("--compare", "--runs", "1")
+    assert (compared["surveys"], compared["shown"], compared["responses"]) == (3, 3, [12, 12, 12])
     for fmt in ("sav", "dta"):
         written = figures("--export", "--format", fmt)
         assert (written["rows"], written["format"]) == (12, fmt) and written["megabytes"] >= 0

@@ -39,7 +39,7 @@ from partnership.models import OutboundMessage
 from partnership.tokens import token_new
 from surveys import charts, exports, selectors, services
 from surveys.management.commands.generate_survey_responses import bench_survey, ensure_partnership, owner_user
-from surveys.models import Answer, Question, Respondent, Survey
+from surveys.models import Answer, Question, Respondent, Response, Survey
 
 ROOT = Path(settings.BASE_DIR)
 INVITATIONS_TITLE = "Benchmark survey: invitations"
@@ -70,6 +70,9 @@ class Command(BaseCommand):
             choices=["csv", "xlsx", "sav", "dta"],
             help="With --export: the file to write (CSV streamed; XLSX, SPSS and Stata to a temporary file).",
         )
+        parser.add_argument(
+            "--compare", action="store_true", help="Time the comparison of the survey and two clones as large."
+        )
         parser.add_argument("--pages", type=int, help="Time N requests of a respondent's pages and N page saves.")
         parser.add_argument("--runs", type=int, default=7)
 
@@ -80,6 +83,8 @@ class Command(BaseCommand):
             result = self.results(options["runs"])
         elif options["export"]:
             result = self.export() if options["format"] == "csv" else self.export_file(options["format"])
+        elif options["compare"]:
+            result = self.compare(options["runs"])
         elif options["pages"]:
             result = self.pages(options["pages"])
         else:
@@ -234,6 +239,32 @@ class Command(BaseCommand):
             "peak_rss_growth_kb": after - before,
         }
 
+    def compare(self, runs: int) -> dict[str, Any]:
+        """The comparison page's selector and grouped charts over the bench survey and two clones (Italy,
+        Finland) with a copy of its responses each, made on the first run, as the owner who sees all three."""
+        survey = bench_survey(create=False)
+        for country in ("IT", "FI"):
+            _clone_with_responses(survey, country)
+        user = owner_user()
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            clones, questions = selectors.compare(survey, user=user, language="en")
+            for question, columns in questions:
+                chart = charts.comparison_chart(question, question.text, columns)
+                if chart is not None:
+                    chart.svg()
+            timings.append(time.perf_counter() - started)
+        with CaptureQueriesContext(connection) as queries:
+            selectors.compare(survey, user=user, language="en")
+        return {
+            "surveys": len(clones),
+            "shown": sum(clone.shown for clone in clones),
+            "responses": [selectors.submitted_responses(clone.survey).count() for clone in clones],
+            "median_ms": round(statistics.median(timings) * 1000, 1),
+            "queries": len(queries),
+        }
+
     def export_file(self, fmt: str) -> dict[str, Any]:
         """Write the whole export in this format to a temporary file, for its time and peak memory; SPSS and
         Stata are held whole in memory within `spreadsheets.STATISTICAL_MAX_CELLS`."""
@@ -305,6 +336,58 @@ class Command(BaseCommand):
             "page": _latency(gets) | {"queries": max(get_queries)},
             "save": _latency(posts) | {"queries": max(post_queries)},
         }
+
+
+def _clone_with_responses(survey: Survey, country: str) -> Survey:
+    """A clone of the survey for this country owned by the same ministry, with a copy of its submitted
+    responses and their answers (written directly, in chunks), unless it exists already."""
+    clone = Survey.objects.filter(family=survey.family, country=country).first()
+    if clone is not None:
+        return clone
+    clone = services.survey_clone(
+        survey=survey,
+        by=None,
+        title=f"{survey.title} ({country})",
+        country=country,
+        owner=survey.owner,
+        default_language="en",
+    )
+    same = dict(Question.objects.filter(section__survey=clone).values_list("identity", "pk"))
+    by_identity = {
+        pk: same[identity]
+        for pk, identity in Question.objects.filter(section__survey=survey).values_list("pk", "identity")
+    }
+    submitted = Response.objects.filter(survey=survey, submitted_at__isnull=False).order_by("pk")
+    last = 0
+    while chunk := list(submitted.filter(pk__gt=last)[:1000]):
+        last = chunk[-1].pk
+        copies = Response.objects.bulk_create(
+            Response(
+                survey=clone,
+                language=r.language,
+                region=r.region,
+                respondent_kind=r.respondent_kind,
+                started_at=r.started_at,
+                submitted_at=r.submitted_at,
+            )
+            for r in chunk
+        )
+        new_ids = {old.pk: new.pk for old, new in zip(chunk, copies, strict=True)}
+        Answer.objects.bulk_create(
+            (
+                Answer(
+                    response_id=new_ids[response_id],
+                    question_id=by_identity[question_id],
+                    value=value,
+                    other_text=other,
+                )
+                for response_id, question_id, value, other in Answer.objects.filter(
+                    response_id__in=new_ids
+                ).values_list("response_id", "question_id", "value", "other_text")
+            ),
+            batch_size=5000,
+        )
+    return clone
 
 
 def _latency(timings: list[float]) -> dict[str, float]:
