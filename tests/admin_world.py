@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from actions.models import ActionDocument, ActionEvent, FundingOpportunity, GroupOutcome, Milestone, WorkingGroup
 from actions.tests.factories import ActionFactory, CommentFactory
-from meetings.models import MeetingDocument, Minutes, ReminderRule
+from meetings.models import MeetingDocument, Minutes, ReminderRule, TravelPolicy, TravelRequest
 from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
 from partnership import services
 from partnership.models import AuditLog, ConsentRecord, Job, Membership, OutboundMessage, Partnership
@@ -73,6 +73,16 @@ def plant(marker: str, *, is_public: bool = False) -> World:
         meeting=meeting, title=f"{marker} slides", file=ContentFile(b"%PDF-1.4", name="slides.pdf")
     )
     minutes = Minutes.objects.create(meeting=meeting, body=f"<p>{marker} minutes</p>")
+    policy = TravelPolicy.objects.create(
+        meeting=meeting, offered=True, roles=["partner"], conditions=f"{marker} trains"
+    )
+    policy.organisations.add(organisation)
+    travel = TravelRequest.objects.create(
+        registration=registration,
+        travelling_from=f"{marker} station",
+        arrival=meeting.days[0],
+        departure=meeting.days[-1],
+    )
     action = ActionFactory.create(
         partnership=partnership, priority_area=area, owner=organisation, title=f"{marker} action"
     )
@@ -117,6 +127,8 @@ def plant(marker: str, *, is_public: bool = False) -> World:
         ReminderRule: rule,
         MeetingDocument: document,
         Minutes: minutes,
+        TravelPolicy: policy,
+        TravelRequest: travel,
         type(action): action,
         Milestone: milestone,
         ActionDocument: action_document,
