@@ -65,6 +65,8 @@ ERASURE: dict[str, Rule] = {
     "actions.ActionDocument.uploaded_by": KEEP,
     "surveys.SurveyTransition.by": KEEP,
     "surveys.SurveyExport.requested_by": KEEP,
+    # The address respondents may write to: a person's, when it is theirs, goes; the survey stays.
+    "surveys.Survey.contact_email": Replace({"contact_email": ""}),
     "surveys.Respondent.email": Replace(
         {
             "name": "Erased respondent {pk}",

@@ -134,6 +134,7 @@ RECORDS: dict[str, Callable[[Any, str], Any]] = {
     "surveys.SurveyExport.requested_by": lambda p, mark: SurveyExport.objects.create(
         survey=SurveyFactory.create(), format="csv", requested_by=p.user
     ),
+    "surveys.Survey.contact_email": lambda p, mark: SurveyFactory.create(title=f"{mark} survey", contact_email=p.email),
 }
 
 
