@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -176,11 +175,9 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     action = selectors.action_access(request.user, pk, need="add_documents")
     form = DocumentForm(request.POST, request.FILES)
     documents = f"{action.get_absolute_url()}#documents"
-    if once.done_before(request):
-        return redirect(documents)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with once.creating(request) as created:
                 services.document_add(
                     action=action,
                     by=request.user,
@@ -188,7 +185,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                     visibility=form.cleaned_data["visibility"],
                     file=form.cleaned_data["file"],
                 )
-                once.spend(request, url=documents)
+                created.url = documents
         except ValidationError as error:
             _add_errors(form, error)
         except once.Repeated:
@@ -223,12 +220,10 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
     person = partner_selectors.person_for(request.user)
     assert person is not None  # a member's person: the access call made sure
     form = ActionForm(request.POST or None, partnership=partnership)
-    if request.method == "POST" and (done := once.done_before(request)):
-        return redirect(done)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ActionForm.Meta.fields}
         try:
-            with transaction.atomic():
+            with once.creating(request) as created:
                 action = services.action_create(
                     partnership=partnership,
                     owner=person.organisation,
@@ -236,7 +231,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
                     submit="submit" in request.POST,
                     **fields,
                 )
-                once.spend(request, url=action.get_absolute_url())
+                created.url = action.get_absolute_url()
         except ValidationError as error:
             _add_errors(form, error)
         except once.Repeated as repeated:
@@ -362,13 +357,11 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     assert person is not None  # a member's person: the access call made sure
     form = CommentForm(request.POST)
     comments = f"{action.get_absolute_url()}#comments"
-    if once.done_before(request):
-        return redirect(comments)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with once.creating(request) as created:
                 services.comment_add(action=action, author=person, body=form.cleaned_data["body"])
-                once.spend(request, url=comments)
+                created.url = comments
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except once.Repeated:
@@ -411,19 +404,17 @@ def public_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         if clients.limit_reached(key, FEEDBACK_LIMIT_PER_HOUR):
             messages.error(request, _("Too many comments from your address; please try again in an hour."))
             return render(request, "actions/feedback.html", {"action": action, "form": form}, status=429)
-        if once.done_before(request):
-            return redirect(action)
         if form.is_valid():
             if not form.cleaned_data["website"]:
                 try:
-                    with transaction.atomic():
+                    with once.creating(request) as created:
                         services.public_feedback_add(
                             action=action,
                             name=form.cleaned_data["name"],
                             email=form.cleaned_data["email"],
                             body=form.cleaned_data["body"],
                         )
-                        once.spend(request, url=action.get_absolute_url())
+                        created.url = action.get_absolute_url()
                 except once.Repeated:
                     return redirect(action)
             clients.limit_count(key)

@@ -459,11 +459,9 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     form = DocumentForm(request.POST, request.FILES, meeting=meeting)
-    if once.done_before(request):
-        return redirect("meetings:manage", pk=meeting.pk)
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with once.creating(request) as created:
                 services.document_add(
                     meeting=meeting,
                     by=request.user,
@@ -473,7 +471,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
                     visibility=form.cleaned_data["visibility"],
                     agenda_item=form.cleaned_data["agenda_item"],
                 )
-                once.spend(request, url=reverse("meetings:manage", kwargs={"pk": meeting.pk}))
+                created.url = reverse("meetings:manage", kwargs={"pk": meeting.pk})
         except once.Repeated:
             return redirect("meetings:manage", pk=meeting.pk)
         messages.success(request, _("The document is uploaded."))

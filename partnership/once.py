@@ -1,16 +1,20 @@
 """One-time tokens on create forms, so that a repeat of the same post creates one row.
 
 A create form carries a random token (`{% once_field %}` from `partnership.templatetags.once`); a form shown
-again with errors keeps the token it was posted with. The view creates and spends the token in one transaction
-(`spend`); a repeat that arrives after the first committed finds it (`done_before`), and one that raced it fails
-on the token's unique index, rolls back what it created and is sent where the first went (`Repeated`). A post
-without a token (an old page, a script) creates as before.
+again with errors keeps the token it was posted with. The view creates inside `creating(request)`, which claims
+the token first, in the same transaction: a repeat that comes after the first committed, or that raced it and
+waited on the token's unique index, raises `Repeated` before it writes anything, with the address the first
+went to. A create that fails rolls its claim back, so the form can be sent again. A post without a token (an
+old page, a script) creates as before.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -23,11 +27,18 @@ _SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
 class Repeated(Exception):
-    """The form's token was spent by another request: what it created is at `url`."""
+    """The form's token was spent by an earlier post: what it created is at `url`."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.url = url
+
+
+@dataclass
+class Created:
+    """Where the create went: the view sets `url` to the page of what it created."""
+
+    url: str = ""
 
 
 def new_token() -> str:
@@ -40,23 +51,22 @@ def posted_token(request: HttpRequest) -> str:
     return value if _SHAPE.fullmatch(value) else ""
 
 
-def done_before(request: HttpRequest) -> str | None:
-    """Where a post with this token went before, if it created something already."""
+@contextmanager
+def creating(request: HttpRequest) -> Iterator[Created]:
+    """A transaction that claims the posted token before the view creates anything; raises `Repeated` when
+    another post of the same form claimed it first (waiting for that one to commit or roll back)."""
     token = posted_token(request)
-    if not token:
-        return None
-    return SpentFormToken.objects.filter(token_hash=token_hash(token)).values_list("url", flat=True).first()
-
-
-def spend(request: HttpRequest, *, url: str) -> None:
-    """Spend the posted token inside the caller's transaction, beside the row it created; raises `Repeated`
-    (which rolls the caller's transaction back) when a concurrent post with the same token spent it first."""
-    token = posted_token(request)
-    if not token:
-        return
-    try:
-        with transaction.atomic():
-            SpentFormToken.objects.create(token_hash=token_hash(token), url=url)
-    except IntegrityError:
-        first = SpentFormToken.objects.filter(token_hash=token_hash(token)).values_list("url", flat=True).first()
-        raise Repeated(first or url) from None
+    created = Created()
+    with transaction.atomic():
+        claim = None
+        if token:
+            digest = token_hash(token)
+            try:
+                with transaction.atomic():
+                    claim = SpentFormToken.objects.create(token_hash=digest, url="")
+            except IntegrityError:
+                first = SpentFormToken.objects.filter(token_hash=digest).values_list("url", flat=True).first()
+                raise Repeated(first or "/") from None
+        yield created
+        if claim is not None:
+            SpentFormToken.objects.filter(pk=claim.pk).update(url=created.url[:500])

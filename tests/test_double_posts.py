@@ -165,3 +165,17 @@ def test_five_parallel_uploads_of_a_meeting_document_make_one(uses_postgres, cli
 
     assert at_once(upload, coordinator) == [302] * PARALLEL
     assert MeetingDocument.objects.filter(meeting=meeting, title="Agenda").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_five_parallel_posts_of_a_new_respondent_make_one_and_no_error(uses_postgres, client, partnership):
+    from surveys.models import Respondent
+    from surveys.tests.factories import SurveyFactory, ministry_user
+
+    ministry = ministry_user(partnership)
+    survey = SurveyFactory.create(partnership=partnership, owner=ministry.person.organisation)
+    client.force_login(ministry)
+    url = reverse("surveys:respondent_add", args=[survey.pk])
+    data = {"name": "Ana Kovač", "email": "ana@zadar.example", "language": "en", "once": token_on(client.get(url), url)}
+    assert at_once(lambda browser: browser.post(url, data), ministry) == [302] * PARALLEL
+    assert Respondent.objects.filter(survey=survey, email="ana@zadar.example").count() == 1

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from partnership import once
 from partnership.parameters import query_parameters
 from surveys import selectors, services
 from surveys.forms import (
@@ -84,11 +85,17 @@ def section_edit(request: HttpRequest, pk: int, section_id: int | None = None) -
     survey = selectors.survey_access(request.user, pk, need="build")
     section = selectors.section_of(survey, section_id) if section_id else Section(survey=survey, position=None)  # type: ignore[misc]
     form = for_survey(SectionEditForm, survey)(request.POST or None, instance=section)
+    outline = reverse("surveys:build", kwargs={"pk": survey.pk})
     if request.method == "POST" and form.is_valid():
         try:
-            services.section_save(section=form.instance, by=request.user)
+            # Adding a section spends the form's one-time token; changing one has none to spend.
+            with once.creating(request) as created:
+                services.section_save(section=form.instance, by=request.user)
+                created.url = outline
         except ValidationError as error:
             add_problems(form, error.message_dict)
+        except once.Repeated:
+            return redirect(outline)
         else:
             messages.success(request, _("The section is saved."))
             return redirect("surveys:build", pk=survey.pk)
@@ -116,9 +123,13 @@ def question_edit(request: HttpRequest, pk: int, question_id: int | None = None)
     if request.method == "POST" and valid:
         kept, removed = formset.kept_and_removed()
         try:
-            services.question_save(question=form.instance, choices=kept, removed=removed, by=request.user)
+            with once.creating(request) as created:
+                services.question_save(question=form.instance, choices=kept, removed=removed, by=request.user)
+                created.url = f"{reverse('surveys:build', kwargs={'pk': survey.pk})}#question-{question.pk}"
         except ValidationError as error:
             add_problems(form, error.message_dict)
+        except once.Repeated as repeated:
+            return redirect(repeated.url)
         else:
             messages.success(request, _("The question is saved."))
             if "add_options" in request.POST:

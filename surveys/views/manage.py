@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from partnership import access, jobs
+from partnership import access, jobs, once
 from partnership.parameters import query_parameters
 from surveys import charts, importer, selectors, services, workflow
 from surveys.forms import RespondentForm, RespondentUploadForm, SectionForm
@@ -149,10 +150,14 @@ def respondent_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.respondent_add(survey=survey, by=request.user, **form.cleaned_data)
+            with once.creating(request) as created:
+                services.respondent_add(survey=survey, by=request.user, **form.cleaned_data)
+                created.url = reverse("surveys:manage", kwargs={"pk": survey.pk})
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else "email", errors)
+        except once.Repeated:
+            return redirect("surveys:manage", pk=survey.pk)
         else:
             messages.success(request, _("The respondent is added."))
             return redirect("surveys:manage", pk=survey.pk)
