@@ -357,6 +357,20 @@ def meeting_history(meeting: Meeting) -> list[tuple[MeetingTransition, str, str]
     ]
 
 
+def held_undo_until(meeting: Meeting) -> Any:
+    """Until when marking the meeting held may be undone, if it is held and that time has not passed; else None."""
+    if meeting.state != Meeting.State.HELD:
+        return None
+    held = meeting.transitions.filter(to_state=Meeting.State.HELD).order_by("-at", "-pk").first()
+    until = held.at + workflow.undo_period() if held else None
+    return until if until and until > timezone.now() else None
+
+
+def no_shows_to_be(meeting: Meeting) -> int:
+    """How many registered people would become no-shows if the meeting were marked held now."""
+    return meeting.registrations.filter(state__in=workflow.NO_SHOW_FROM).count()
+
+
 def registration_counts_by_state(meeting: Meeting) -> dict[str, int]:
     """How many of the meeting's registrations are in each state (every state, in workflow order), in one query."""
     counts = dict.fromkeys(Registration.State.values, 0)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -250,6 +250,25 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     """The coordinators' page for one meeting: state, invitations, registrations, the participant list
     (filtered and searched), the waitlist (a place given by hand, with a reason), documents."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
+    if request.method == "POST" and "undo_held" in request.POST:
+        try:
+            services.meeting_held_undo(meeting=meeting, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The meeting is no longer marked held; the no-shows are registered again."))
+        return redirect("meetings:manage", pk=meeting.pk)
+    if (
+        request.method == "POST"
+        and request.POST.get("to_state") in workflow.NEEDS_CONFIRMATION
+        and not request.POST.get("confirm")
+        and workflow.has_ended(meeting)
+    ):
+        return render(
+            request,
+            "meetings/confirm_held.html",
+            {"meeting": meeting, "no_shows": selectors.no_shows_to_be(meeting), "to_state": request.POST["to_state"]},
+        )
     if request.method == "POST" and "to_state" in request.POST:
         try:
             services.meeting_transition(
@@ -301,6 +320,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "page": participants,
             "query": urlencode({key: value for key, value in (("show", show), ("q", query)) if value}),
             "transitions": selectors.meeting_history(meeting),
+            "held_undo_until": selectors.held_undo_until(meeting),
             "document_form": DocumentForm(meeting=meeting),
             "waitlist": list(waitlist[:WAITLIST_SHOWN]),
             "waitlist_more": max(waitlist.count() - WAITLIST_SHOWN, 0),
@@ -486,7 +506,8 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @query_parameters("q", "page")
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    """Check-in on a phone: search by name, mark attended (or undo)."""
+    """Check-in on a phone: search by name, mark attended (or undo within a day), from the meeting's first day
+    until a day after its end."""
     meeting = selectors.meeting_access(request.user, pk, need="coordinate")
     if request.method == "POST":
         registration = get_object_or_404(meeting.registrations, pk=access.posted_id(request.POST.get("registration")))
@@ -502,11 +523,16 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     registrations = selectors.check_in_list(meeting=meeting, query=query)
     page = Paginator(registrations, CHECK_IN_PAGE_SIZE).get_page(request.GET.get("page"))
+    opens, closes = workflow.check_in_window(meeting)
+    now = timezone.now()
     return render(
         request,
         "meetings/check_in.html",
         {
             "meeting": meeting,
+            "opens": opens if now < opens else None,
+            "closed": now > closes,
+            "undo_since": now - workflow.undo_period(),
             "page": page,
             "q": query,
             "attended": selectors.attended_count(meeting),

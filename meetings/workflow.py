@@ -8,7 +8,10 @@ by the partnership's coordinators (`selectors.meeting_access(..., need="coordina
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -51,9 +54,45 @@ OWN_PAGE = (State.CANCELLED, State.MINUTES_PUBLISHED)
 LIST_BADGES: dict[str, str] = {State.CANCELLED: "danger", State.REGISTRATION_OPEN: "success"}
 
 
+# Moves the coordinators confirm on a page that says what follows (marking held turns the registered who were
+# not checked in into no-shows).
+NEEDS_CONFIRMATION = (State.HELD,)
+# Moves that wait for the meeting's end: a meeting is held once it has ended.
+AFTER_THE_END = (State.HELD,)
+# A check-in closes this long after the meeting's end (late arrivals recorded the next morning).
+CHECK_IN_CLOSES_AFTER = timedelta(days=1)
+
+
+def has_ended(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting.ends_at is not None and (now or timezone.now()) >= meeting.ends_at
+
+
+def check_in_window(meeting: Meeting) -> tuple[datetime, datetime]:
+    """When check-in opens (the first day of the meeting on the venue's clock, less the setting's hours) and
+    when it closes (a day after the meeting ends)."""
+    first_day = meeting.local(meeting.starts_at).date()
+    opens = datetime.combine(first_day, time.min, tzinfo=meeting.zone)
+    return opens - timedelta(hours=settings.MEETING_CHECK_IN_OPENS_HOURS), meeting.ends_at + CHECK_IN_CLOSES_AFTER
+
+
+def check_in_is_open(meeting: Meeting, now: datetime | None = None) -> bool:
+    opens, closes = check_in_window(meeting)
+    return opens <= (now or timezone.now()) <= closes
+
+
+def undo_period() -> timedelta:
+    """How long a coordinator may undo a check-in, or a meeting marked held."""
+    return timedelta(hours=settings.MEETING_UNDO_HOURS)
+
+
 def meeting_moves(meeting: Meeting) -> list[tuple[str, str]]:
-    """The moves the coordinators' page offers as buttons: (state, its label)."""
-    return [(state, str(State(state).label)) for state in MEETING_TRANSITIONS[meeting.state] if state not in OWN_PAGE]
+    """The moves the coordinators' page offers as buttons: (state, its label); "Held" once the meeting has ended."""
+    ended = has_ended(meeting)
+    return [
+        (state, str(State(state).label))
+        for state in MEETING_TRANSITIONS[meeting.state]
+        if state not in OWN_PAGE and (ended or state not in AFTER_THE_END)
+    ]
 
 
 @dataclass(frozen=True)
@@ -64,6 +103,8 @@ class MeetingSteps:
     may_plan: bool  # invite people, reschedule, cancel
     may_write_minutes: bool
     may_publish_minutes: bool
+    # "Held" is a move from here, but not before the meeting has ended.
+    held_waits_for_end: bool = False
 
 
 def meeting_steps(meeting: Meeting) -> MeetingSteps:
@@ -72,6 +113,7 @@ def meeting_steps(meeting: Meeting) -> MeetingSteps:
         may_plan=meeting.state in PLANNED,
         may_write_minutes=meeting.state in TAKEN_PLACE,
         may_publish_minutes=State.MINUTES_PUBLISHED in MEETING_TRANSITIONS[meeting.state],
+        held_waits_for_end=State.HELD in MEETING_TRANSITIONS[meeting.state] and not has_ended(meeting),
     )
 
 

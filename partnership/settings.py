@@ -247,6 +247,11 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 JOB_HANDOFF_SECONDS = env.int("JOB_HANDOFF_SECONDS", default=60)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# Meetings: check-in opens this many hours before the first day of a meeting begins on the venue's clock
+# (0: at midnight there) and closes a day after the meeting ends; a check-in, and marking a meeting held, can be
+# undone by its coordinators for UNDO_HOURS afterwards.
+MEETING_CHECK_IN_OPENS_HOURS = env.int("MEETING_CHECK_IN_OPENS_HOURS", default=0)
+MEETING_UNDO_HOURS = env.int("MEETING_UNDO_HOURS", default=24)
 
 # Consent texts: bump the version when the wording changes, so old consents are known for what they were.
 CONSENT_TEXT_VERSION = "2026-11"

@@ -17,6 +17,7 @@ from meetings.models import AgendaItem, Meeting, MeetingTransition, Minutes, Reg
 from meetings.services.mail import registration_mail_queue
 from meetings.services.registrations import (
     no_shows_derive,
+    no_shows_undo,
     registration_days_move,
     registrations_kept_informed,
     waitlist_promote,
@@ -104,6 +105,8 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
         raise ValidationError(_("Say why the meeting is cancelled; the registered people will read it."))
     if to_state == State.MINUTES_PUBLISHED and not Minutes.objects.filter(meeting=meeting).exists():
         raise ValidationError(_("Write the minutes before publishing them."))
+    if to_state in workflow.AFTER_THE_END and not workflow.has_ended(meeting):
+        raise ValidationError(_("A meeting is marked held once it has ended, not before."))
     from_state = meeting.state
     meeting.state = to_state
     if to_state == State.CANCELLED:
@@ -122,6 +125,26 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
     elif to_state == State.MINUTES_PUBLISHED:
         Minutes.objects.filter(meeting=meeting).update(published_at=timezone.now())
         _notify_minutes(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_held_undo(*, meeting: Meeting, by: Actor) -> Meeting:
+    """Undo marking the meeting held, within the undo period: it returns to the state it was in, and the
+    no-shows that marking made are registered again; both steps are kept in the history."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    held = meeting.transitions.filter(to_state=State.HELD).order_by("-at", "-pk").first()
+    if meeting.state != State.HELD or held is None:
+        raise ValidationError(_("Only a meeting marked held can have that undone."))
+    if timezone.now() > held.at + workflow.undo_period():
+        raise ValidationError(_("Marking a meeting held can be undone only within a day of it."))
+    meeting.state = held.from_state
+    meeting.save(update_fields=["state"])
+    MeetingTransition.objects.create(
+        meeting=meeting, from_state=State.HELD, to_state=held.from_state, by=actor_user(by), reason="held undone"
+    )
+    no_shows_undo(meeting=meeting, since=held.at, by=by)
+    audit_record(by=by, verb="undo_held", instance=meeting, changes={"state": [State.HELD, held.from_state]})
     return meeting
 
 

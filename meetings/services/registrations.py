@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import workflow
+from meetings import times, workflow
 from meetings.models import Meeting, Registration, RegistrationChange, ReminderLink
 from meetings.services.mail import registration_mail_queue
 from partnership.models import Organisation, Person
@@ -237,8 +237,18 @@ def registration_promote(*, registration: Registration, by: Actor, reason: str) 
 
 @transaction.atomic
 def registration_check_in(*, registration: Registration, by: Actor) -> Registration:
-    """Mark someone at the door as attended; checking in someone already in changes nothing."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    """Mark someone at the door as attended, while check-in is open (from the meeting's first day on the
+    venue's clock until a day after its end); checking in someone already in changes nothing."""
+    registration = Registration.objects.select_for_update().select_related("meeting").get(pk=registration.pk)
+    meeting = registration.meeting
+    if not workflow.check_in_is_open(meeting):
+        opens, _closes = workflow.check_in_window(meeting)
+        if timezone.now() < opens:
+            raise ValidationError(
+                _("Check-in opens on %(day)s, the meeting's first day.")
+                % {"day": times.venue_time_labelled(meeting, opens)}
+            )
+        raise ValidationError(_("Check-in closed a day after the meeting ended."))
     if registration.state not in workflow.AT_THE_DOOR:
         raise ValidationError(_("Only registered people can be checked in."))
     if registration.state != RegState.ATTENDED:
@@ -250,20 +260,46 @@ def registration_check_in(*, registration: Registration, by: Actor) -> Registrat
 
 @transaction.atomic
 def registration_undo_check_in(*, registration: Registration, by: Actor) -> Registration:
-    """Undo a check-in made by mistake: the person is registered again."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if registration.state == RegState.ATTENDED:
-        _change(registration, RegState.REGISTERED, by, "check-in undone")
-        registration.checked_in_at = None
-        registration.save()
+    """Undo a check-in made by mistake, within the undo period after it: the person is registered again (a
+    no-show, if the meeting has been marked held meanwhile). The change is kept in the history."""
+    registration = Registration.objects.select_for_update().select_related("meeting").get(pk=registration.pk)
+    if registration.state != RegState.ATTENDED:
+        return registration
+    if registration.checked_in_at is None or timezone.now() > registration.checked_in_at + workflow.undo_period():
+        raise ValidationError(_("A check-in can be undone only within a day of it."))
+    held = registration.meeting.state in workflow.TAKEN_PLACE
+    _change(registration, RegState.NO_SHOW if held else RegState.REGISTERED, by, "check-in undone")
+    registration.checked_in_at = None
+    registration.save()
     return registration
+
+
+NO_SHOW_REASON = "not checked in"
 
 
 def no_shows_derive(*, meeting: Meeting, by: Actor) -> None:
     """Once the meeting is held, who neither came nor withdrew is a no-show."""
     for registration in meeting.registrations.filter(state__in=workflow.NO_SHOW_FROM):
-        _change(registration, RegState.NO_SHOW, by, "not checked in")
+        _change(registration, RegState.NO_SHOW, by, NO_SHOW_REASON)
         registration.save(update_fields=["state", "updated_at"])
+
+
+def no_shows_undo(*, meeting: Meeting, since: datetime, by: Actor) -> int:
+    """Marking the meeting held is undone: the no-shows it made (since then) are back where they were."""
+    changes = RegistrationChange.objects.filter(
+        registration__meeting=meeting,
+        registration__state=RegState.NO_SHOW,
+        to_state=RegState.NO_SHOW,
+        reason=NO_SHOW_REASON,
+        at__gte=since,
+    ).select_related("registration")
+    undone = 0
+    for change in changes:
+        registration = change.registration
+        _change(registration, change.from_state, by, "held undone")
+        registration.save(update_fields=["state", "updated_at"])
+        undone += 1
+    return undone
 
 
 def registration_days_move(*, meeting: Meeting, old_days: list[date]) -> dict[int, list[tuple[date, date]]]:

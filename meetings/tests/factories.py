@@ -46,6 +46,17 @@ class MeetingFactory(factory.django.DjangoModelFactory[Meeting]):
             reminder_rules_ensure_defaults(meeting=obj)
 
 
+def ended_meeting(**fields: Any) -> Meeting:
+    """A meeting that ended an hour ago, after a morning's work: it may be marked held, and people checked in."""
+    now = timezone.now()
+    defaults: dict[str, Any] = {
+        "starts_at": now - dt.timedelta(hours=5),
+        "ends_at": now - dt.timedelta(hours=1),
+        "registration_deadline": None,
+    }
+    return MeetingFactory.create(**{**defaults, **fields})
+
+
 class AgendaItemFactory(factory.django.DjangoModelFactory[AgendaItem]):
     class Meta:
         model = AgendaItem

@@ -3,15 +3,19 @@ it costs in queries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import zoneinfo
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from meetings import services
+from meetings import services, workflow
 from meetings.models import Meeting, Registration
-from meetings.tests.factories import MeetingFactory, RegistrationFactory
+from meetings.tests.factories import MeetingFactory, RegistrationFactory, ended_meeting
 from partnership import jobs
 from partnership.models import Job, Membership, OutboundMessage, Person
 from partnership.tests.factories import OrganisationFactory, PartnershipFactory, PersonFactory, member_user
@@ -379,3 +383,123 @@ def test_writing_to_participants_is_for_the_meetings_coordinators_only(client, m
     client.logout()
     assert client.get(write_url(meeting)).status_code == 302
     assert not Job.objects.exists()
+
+
+# Guards: check-in from the first day, held once ended, undo for a day ---------------------------
+
+
+def test_check_in_opens_on_the_first_day_on_the_venues_clock_and_closes_a_day_after_the_end(settings):
+    riga = zoneinfo.ZoneInfo("Europe/Riga")
+    meeting = Meeting(
+        timezone="Europe/Riga",
+        starts_at=dt.datetime(2031, 6, 5, 10, 0, tzinfo=riga),
+        ends_at=dt.datetime(2031, 6, 6, 17, 0, tzinfo=riga),
+    )
+    settings.MEETING_CHECK_IN_OPENS_HOURS = 0
+    assert workflow.check_in_window(meeting) == (
+        dt.datetime(2031, 6, 5, 0, 0, tzinfo=riga),
+        dt.datetime(2031, 6, 7, 17, 0, tzinfo=riga),
+    )
+    # 23:30 in Brussels on the 4th is already the 5th in Riga.
+    assert workflow.check_in_is_open(
+        meeting, now=dt.datetime(2031, 6, 4, 23, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Brussels"))
+    )
+    assert not workflow.check_in_is_open(meeting, now=dt.datetime(2031, 6, 4, 23, 59, tzinfo=riga))
+    assert not workflow.check_in_is_open(meeting, now=dt.datetime(2031, 6, 7, 17, 1, tzinfo=riga))
+    settings.MEETING_CHECK_IN_OPENS_HOURS = 3
+    assert workflow.check_in_is_open(meeting, now=dt.datetime(2031, 6, 4, 21, 0, tzinfo=riga))
+
+
+def test_nobody_is_checked_in_or_told_they_attended_a_month_early(client, meeting, coordinator, partner):
+    registration = RegistrationFactory(meeting=meeting, person=partner.person)
+    with pytest.raises(ValidationError, match="Check-in opens on"):
+        services.registration_check_in(registration=registration, by=coordinator)
+    client.force_login(coordinator)
+    check_in = reverse("meetings:check_in", kwargs={"pk": meeting.pk})
+    page = text(client.get(check_in))
+    assert "Check-in opens on" in page and "Check in " + partner.person.name not in page
+    response = client.post(check_in, {"registration": registration.pk}, follow=True)
+    assert "Check-in opens on" in text(response)
+    registration.refresh_from_db()
+    assert registration.state == RegState.REGISTERED
+    client.force_login(partner)
+    assert "You attended" not in text(client.get(meeting.get_absolute_url()))
+
+
+def test_check_in_closes_a_day_after_the_end_and_is_undone_only_within_a_day(partnership, coordinator):
+    long_over = ended_meeting(
+        partnership=partnership,
+        starts_at=timezone.now() - dt.timedelta(days=3),
+        ends_at=timezone.now() - dt.timedelta(days=2),
+    )
+    late = RegistrationFactory(meeting=long_over)
+    with pytest.raises(ValidationError, match="Check-in closed"):
+        services.registration_check_in(registration=late, by=coordinator)
+    meeting = ended_meeting(partnership=partnership)
+    registration = services.registration_check_in(registration=RegistrationFactory(meeting=meeting), by=coordinator)
+    Registration.objects.filter(pk=registration.pk).update(checked_in_at=timezone.now() - dt.timedelta(hours=25))
+    with pytest.raises(ValidationError, match="within a day"):
+        services.registration_undo_check_in(registration=registration, by=coordinator)
+    registration.refresh_from_db()
+    assert registration.state == RegState.ATTENDED
+
+
+def test_held_waits_for_the_end_and_is_confirmed(client, partnership, meeting, coordinator):
+    client.force_login(coordinator)
+    page = client.get(manage_url(meeting)).content.decode()
+    assert 'name="to_state" value="held"' not in page and "It can be marked held once it has ended" in unescape(page)
+    response = client.post(manage_url(meeting), {"to_state": "held", "confirm": "1"}, follow=True)
+    assert "once it has ended, not before" in text(response)
+    meeting.refresh_from_db()
+    assert meeting.state == Meeting.State.REGISTRATION_OPEN
+
+    ended = ended_meeting(partnership=partnership)
+    RegistrationFactory(meeting=ended, state=RegState.REGISTERED)
+    assert 'name="to_state" value="held"' in client.get(manage_url(ended)).content.decode()
+    confirm = client.post(manage_url(ended), {"to_state": "held"})
+    assert confirm.status_code == 200
+    assert "1 registered person was not checked in" in text(confirm) and 'name="confirm"' in confirm.content.decode()
+    ended.refresh_from_db()
+    assert ended.state == Meeting.State.REGISTRATION_OPEN
+    client.post(manage_url(ended), {"to_state": "held", "confirm": "1"})
+    ended.refresh_from_db()
+    assert ended.state == Meeting.State.HELD
+
+
+def test_held_is_undone_within_a_day_with_its_no_shows_and_history(client, partnership, coordinator, partner):
+    meeting = ended_meeting(partnership=partnership, state=Meeting.State.REGISTRATION_CLOSED)
+    came = services.registration_check_in(registration=RegistrationFactory(meeting=meeting), by=coordinator)
+    stayed_home = RegistrationFactory(meeting=meeting, state=RegState.CONFIRMED)
+    services.meeting_transition(meeting=meeting, to_state=Meeting.State.HELD, by=coordinator)
+    stayed_home.refresh_from_db()
+    assert stayed_home.state == RegState.NO_SHOW
+    client.force_login(partner)
+    assert client.post(manage_url(meeting), {"undo_held": "1"}).status_code == 403
+    client.force_login(coordinator)
+    assert 'name="undo_held"' in client.get(manage_url(meeting)).content.decode()
+
+    response = client.post(manage_url(meeting), {"undo_held": "1"}, follow=True)
+
+    assert "no longer marked held" in text(response)
+    meeting.refresh_from_db()
+    stayed_home.refresh_from_db()
+    came.refresh_from_db()
+    assert (meeting.state, stayed_home.state, came.state) == (
+        Meeting.State.REGISTRATION_CLOSED,
+        RegState.CONFIRMED,
+        RegState.ATTENDED,
+    )
+    history = list(meeting.transitions.values_list("from_state", "to_state", "by"))
+    assert history[-2:] == [
+        (Meeting.State.REGISTRATION_CLOSED, Meeting.State.HELD, coordinator.pk),
+        (Meeting.State.HELD, Meeting.State.REGISTRATION_CLOSED, coordinator.pk),
+    ]
+    assert list(stayed_home.changes.values_list("to_state", flat=True)) == [RegState.NO_SHOW, RegState.CONFIRMED]
+    # Held again, and a day later it stays held.
+    services.meeting_transition(meeting=meeting, to_state=Meeting.State.HELD, by=coordinator)
+    meeting.transitions.filter(to_state=Meeting.State.HELD).update(at=timezone.now() - dt.timedelta(hours=25))
+    assert 'name="undo_held"' not in client.get(manage_url(meeting)).content.decode()
+    response = client.post(manage_url(meeting), {"undo_held": "1"}, follow=True)
+    assert "only within a day" in text(response)
+    meeting.refresh_from_db()
+    assert meeting.state == Meeting.State.HELD

@@ -25,7 +25,7 @@ from meetings.models import (
     Registration,
     RegistrationChange,
 )
-from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
+from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory, ended_meeting
 from partnership import documents
 from partnership.models import OutboundMessage
 from partnership.tests.factories import PersonFactory
@@ -98,7 +98,8 @@ def personal_token(registration: Registration) -> str:
 @pytest.mark.parametrize("from_state", State.values)
 def test_meeting_workflow_allows_exactly_the_designed_moves(from_state, partnership, coordinator):
     for to_state in State.values:
-        meeting = MeetingFactory(partnership=partnership, state=from_state, reminders=False)
+        # Ended an hour ago: a meeting may be marked held only once it has ended.
+        meeting = ended_meeting(partnership=partnership, state=from_state, reminders=False)
         Minutes.objects.create(meeting=meeting, body="<p>Decisions were taken.</p>")
         if (from_state, to_state) in ALLOWED:
             services.meeting_transition(meeting=meeting, to_state=to_state, by=coordinator, reason="as agreed")
@@ -413,7 +414,7 @@ def test_concurrent_registrations_for_the_last_place_waitlist_one(uses_postgres)
 
 
 def test_marking_held_turns_registered_people_not_checked_in_into_no_shows(coordinator):
-    meeting = MeetingFactory(state=State.REGISTRATION_CLOSED)
+    meeting = ended_meeting(state=State.REGISTRATION_CLOSED)
     came = RegistrationFactory(meeting=meeting, state=RegState.REGISTERED)
     stayed_home = RegistrationFactory(meeting=meeting, state=RegState.CONFIRMED)
     waiting = RegistrationFactory(meeting=meeting, state=RegState.WAITLISTED)
@@ -439,7 +440,7 @@ def test_marking_held_turns_registered_people_not_checked_in_into_no_shows(coord
 
 
 def test_check_in_can_be_undone_and_refuses_people_who_declined(coordinator):
-    meeting = MeetingFactory()
+    meeting = ended_meeting()
     registration = RegistrationFactory(meeting=meeting, state=RegState.REGISTERED)
     services.registration_check_in(registration=registration, by=coordinator)
     registration = services.registration_undo_check_in(registration=registration, by=coordinator)

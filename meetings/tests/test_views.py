@@ -26,6 +26,7 @@ from meetings.tests.factories import (
     MeetingDocumentFactory,
     MeetingFactory,
     RegistrationFactory,
+    ended_meeting,
 )
 from partnership.documents import MAX_DOCUMENT_BYTES
 from partnership.models import OutboundMessage, Person
@@ -290,6 +291,7 @@ def test_minutes_page_sanitises_and_publishes(client, partnership, coordinator, 
 
 
 def test_check_in_page_checks_people_in(client, meeting, coordinator):
+    meeting = ended_meeting(partnership=meeting.partnership)  # check-in is open from the first day of the meeting
     registration = RegistrationFactory(meeting=meeting, person=PersonFactory(name="Aino Virtanen"))
     RegistrationFactory(meeting=meeting, person=PersonFactory(name="Claire Martin"))
     client.force_login(coordinator)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from meetings import workflow
 from meetings.models import Meeting, Registration
@@ -49,7 +52,7 @@ def test_every_meeting_state_is_in_the_tables():
 def test_the_coordinators_page_offers_what_the_state_allows(
     state, moves, may_plan, may_write_minutes, may_publish_minutes
 ):
-    steps = workflow.meeting_steps(Meeting(state=state))
+    steps = workflow.meeting_steps(Meeting(state=state, ends_at=timezone.now() - dt.timedelta(hours=1)))
     assert [value for value, _label in steps.moves] == moves
     assert (steps.may_plan, steps.may_write_minutes, steps.may_publish_minutes) == (
         may_plan,
@@ -72,3 +75,10 @@ def test_the_coordinators_page_offers_what_the_state_allows(
 def test_the_registration_page_offers_what_the_registration_allows(state, registers_anew, may_withdraw):
     steps = workflow.registration_steps(None if state is None else Registration(state=state))
     assert (steps.registers_anew, steps.may_withdraw) == (registers_anew, may_withdraw)
+
+
+def test_held_is_offered_only_once_the_meeting_has_ended():
+    upcoming = Meeting(state=State.REGISTRATION_OPEN, ends_at=timezone.now() + dt.timedelta(days=30))
+    steps = workflow.meeting_steps(upcoming)
+    assert [value for value, _label in steps.moves] == [State.REGISTRATION_CLOSED]
+    assert steps.held_waits_for_end
