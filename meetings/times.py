@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from meetings.models import AgendaItem, Meeting
@@ -20,11 +20,20 @@ DATE = "l j F Y"  # Thursday 6 June 2019
 DATETIME = "l j F Y, H:i"  # Thursday 6 June 2019, 09:30
 CLOCK = "H:i"  # 09:30
 SHORT_DAY = "D j M"  # Thu 6 Jun
+# The same formats as other languages write them: "Četvrtak, 6. lipnja 2019., 09:30", "Giovedì 6 giugno 2019, 09:30".
+IN_LANGUAGE = {
+    "hr": {DATE: "l, j. E Y.", DATETIME: "l, j. E Y., H:i", SHORT_DAY: "D, j. n."},
+    "it": {DATE: "l j E Y", DATETIME: "l j E Y, H:i", SHORT_DAY: "D j M"},
+}
+
+
+def _format(moment: date | datetime, fmt: str) -> str:
+    return formats.date_format(moment, IN_LANGUAGE.get(translation.get_language() or "", {}).get(fmt, fmt))
 
 
 def venue_time(meeting: Meeting, moment: datetime, fmt: str = DATETIME) -> str:
     """`moment` as the venue's clock and calendar show it, in the `date` filter's format `fmt`."""
-    return formats.date_format(meeting.local(moment), fmt)
+    return _format(meeting.local(moment), fmt)
 
 
 def meeting_when(meeting: Meeting) -> str:
@@ -32,17 +41,17 @@ def meeting_when(meeting: Meeting) -> str:
     one day, "Thursday 6 June 2019, 09:30 – Friday 7 June 2019, 13:00" over several."""
     starts, ends = meeting.local(meeting.starts_at), meeting.local(meeting.ends_at)
     end_format = CLOCK if starts.date() == ends.date() else DATETIME
-    return f"{formats.date_format(starts, DATETIME)} – {formats.date_format(ends, end_format)}"
+    return f"{_format(starts, DATETIME)} – {_format(ends, end_format)}"
 
 
 def meeting_day(day: date) -> str:
     """A day of the meeting (a date, already the venue's): "Thursday 6 June 2019"."""
-    return formats.date_format(day, DATE)
+    return _format(day, DATE)
 
 
 def registered_days(days: list[str]) -> str:
     """The days a registration chose (ISO dates, already the venue's), short: "Thu 6 Jun, Fri 7 Jun"."""
-    return ", ".join(formats.date_format(date.fromisoformat(day), SHORT_DAY) for day in days)
+    return ", ".join(_format(date.fromisoformat(day), SHORT_DAY) for day in days)
 
 
 def zone_label(meeting: Meeting) -> str:

@@ -62,7 +62,7 @@ def test_the_first_page_in_italian_and_english_counts_in_their_words(client, liv
     follow_link(english, token)
     page = english.get(url("answer", live.survey)).content.decode()
     assert "2 pages · about 2 minutes" in page
-    assert "Open until Jan. 4, 2027" in page
+    assert "Open until 4 January 2027" in page
     assert live.survey.owner.name in page, "no name given for English: the organisation's"
 
 
@@ -103,7 +103,7 @@ def test_the_invitation_and_its_date_are_in_the_respondents_language(live, langu
     assert expected in mail
     assert live.survey.owner.name in mail or language != "en"
     assert live.survey.owner.name not in mail or language == "en", "no English owner in a translated mail"
-    date = {"hr": "4. siječnja 2027.", "it": "4 gennaio 2027", "en": "Jan. 4, 2027"}[language]
+    date = {"hr": "4. siječnja 2027.", "it": "4 gennaio 2027", "en": "4 January 2027"}[language]
     assert date in mail
     assert "ankete@mpgi.example" in mail, "whom to ask"
 
