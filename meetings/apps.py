@@ -7,7 +7,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
     default_auto_field = "django.db.models.BigAutoField"
 
-    # Coordinators edit meetings, agendas, reminder rules and documents in the admin (scoped to
+    # Coordinators edit meetings, agendas, reminder rules, documents and travel support in the admin (scoped to
     # their partnerships there); partnership.services collects this from every app at start-up.
     coordinator_permissions = {
         "meeting": ("view", "add", "change"),
@@ -15,4 +15,6 @@ class MeetingsConfig(AppConfig):
         "reminderrule": ("view", "add", "change", "delete"),
         "meetingdocument": ("view", "add", "change", "delete"),
         "registration": ("view", "change"),
+        "travelpolicy": ("view", "add", "change", "delete"),
+        "travelrequest": ("view",),
     }

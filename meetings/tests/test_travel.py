@@ -427,3 +427,44 @@ def test_a_visitor_is_sent_to_log_in(client, meeting):
     for name in ("travel", "travel_list", "travel_export"):
         response = client.get(reverse(f"meetings:{name}", kwargs={"pk": meeting.pk}))
         assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+# The admin ---------------------------------------------------------------------------------------------
+
+
+def test_the_policy_is_set_in_the_meetings_admin_and_a_request_shown_on_its_registration(client, partnership):
+    from meetings.tests.pages import form_fields
+    from partnership.models import AuditLog
+
+    meeting = MeetingFactory.create(partnership=partnership)
+    secretariat = secretariat_of(meeting)
+    named = person_with_role(meeting, Role.OBSERVER)
+    client.force_login(secretariat)
+    change = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    data = form_fields(client.get(change))
+    data.update(
+        {
+            "travel_policy-TOTAL_FORMS": ["1"],
+            "travel_policy-0-offered": ["on"],
+            "travel_policy-0-roles": ["partner", "expert"],
+            "travel_policy-0-organisations": [str(named.organisation_id)],
+            "travel_policy-0-cap_eur": ["-5"],
+            "_save": ["Save"],
+        }
+    )
+    refused = client.post(change, data)
+    assert refused.status_code == 200 and not TravelPolicy.objects.filter(meeting=meeting).exists()
+
+    data["travel_policy-0-cap_eur"] = ["650"]
+    response = client.post(change, data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    policy = TravelPolicy.objects.get(meeting=meeting)
+    assert (policy.offered, sorted(policy.roles), policy.cap_eur) == (True, ["expert", "partner"], Decimal("650.00"))
+    assert list(policy.organisations.all()) == [named.organisation]
+    assert AuditLog.objects.filter(model="meetings.travelpolicy", object_id=str(policy.pk)).exists()
+    travel = ask(registered(meeting, named), travelling_from="Vilnius")
+    assert travel.pk
+    registration_page = client.get(reverse("admin:meetings_registration_change", args=[travel.registration_id]))
+    assert "Vilnius" in registration_page.text
+    assert reverse("meetings:travel_detail", args=[meeting.pk, travel.pk]) in registration_page.text
