@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from meetings import selectors, services, workflow
@@ -14,6 +16,25 @@ from meetings.forms import LetterForm
 from meetings.views import _form_errors
 from partnership import jobs
 from partnership.parameters import query_parameters
+
+MEETINGS_PAGE_SIZE = 20
+
+
+@query_parameters("partnership", "page")
+def meetings_managed(request: HttpRequest) -> HttpResponse:
+    """The meetings of the partnerships the user coordinates (or of one), newest first, each with its manage page."""
+    meetings = selectors.meetings_managed_access(request.user, request.GET.get("partnership", "")[:100])
+    page = Paginator(meetings, MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    slug = request.GET.get("partnership", "")[:100]
+    return render(
+        request,
+        "meetings/managed_list.html",
+        {
+            "page": page,
+            "partnership": page.object_list[0].partnership if slug and page.object_list else None,
+            "query": urlencode({"partnership": slug}) if slug else "",
+        },
+    )
 
 
 @query_parameters()

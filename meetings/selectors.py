@@ -179,6 +179,23 @@ def meetings_coordinated(user: Any) -> QuerySet[Meeting]:
     return Meeting.objects.filter(partnership__in=partner_selectors.partnerships_coordinated(user))
 
 
+def meetings_managed_access(user: Any, slug: str = "") -> QuerySet[Meeting]:
+    """The coordinators' list of meetings: those of the partnerships the user coordinates, or of the one named
+    by `slug`. A visitor is sent to log in; a user who coordinates nothing, or not that partnership while a
+    member of it, is 403; a partnership they may not see is 404."""
+    access.signed_in(user)
+    coordinated = partner_selectors.partnerships_coordinated(user)
+    meetings = Meeting.objects.filter(partnership__in=coordinated.values("pk"))
+    if slug:
+        partnership = partner_selectors.partnership_access(user, slug)
+        if not coordinated.filter(pk=partnership.pk).exists():
+            access.refuse(user, _("Only the partnership's coordinators can do this."))
+        meetings = meetings.filter(partnership=partnership)
+    elif not coordinated.exists():
+        access.refuse(user, _("Only the partnership's coordinators can do this."))
+    return meetings.select_related("partnership").order_by("-starts_at", "pk")
+
+
 def meeting_list(*, user: Any, past: bool) -> QuerySet[Meeting]:
     now = timezone.now()
     queryset = meetings_visible(user).select_related("partnership", "host")

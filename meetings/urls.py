@@ -6,6 +6,7 @@ app_name = "meetings"
 
 urlpatterns = [
     path("", views.meeting_list, name="list"),
+    path("manage/", letter_views.meetings_managed, name="managed"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/calendar.ics", views.meeting_ics, name="ics"),
     path("<int:pk>/register/", views.register, name="register"),

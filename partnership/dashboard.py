@@ -21,13 +21,15 @@ def home(request: HttpRequest) -> HttpResponse:
     access.public(request)
     user = request.user
     coordinated = list(selectors.partnerships_coordinated(user))
+    # A partnership the user coordinates is listed once, with its coordinators' links, not again among theirs.
+    member_of = [p for p in selectors.partnerships_member_of(user) if p not in coordinated]
     return render(
         request,
         "partnership/home.html",
         {
             "person": selectors.person_for(user),
             "coordinated": coordinated,
-            "member_of": list(selectors.partnerships_member_of(user)),
+            "member_of": member_of,
             "public_partnerships": list(selectors.partnerships_public_besides(user)),
             "failed_count": selectors.failed_messages(user).count() if coordinated else 0,
             "upcoming_meetings": list(meeting_selectors.meeting_list(user=user, past=False)[:UPCOMING]),

@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from partnership import access
+from partnership import selectors as partner_selectors
 from surveys import workflow
 from surveys.models import Invitation, Survey, SurveyExport
 from surveys.selectors.access import surveys_published_to, surveys_run_by
@@ -23,10 +24,13 @@ def surveys_listed(user: Any) -> tuple[QuerySet[Survey], QuerySet[Survey]]:
 
 
 def surveys_run_latest(user: Any, *, limit: int) -> list[Survey]:
-    """The surveys the user runs, the latest opened first (the home page's short list)."""
-    if not getattr(user, "is_authenticated", False):
+    """The surveys the user's own organisation owns and runs, the latest opened first (the home page's short
+    list: a coordinator may open every survey of the partnership, but runs only their organisation's)."""
+    person = partner_selectors.person_for(user) if getattr(user, "is_authenticated", False) else None
+    if person is None:
         return []
-    return list(surveys_run_by(user).select_related("partnership").order_by("-opens_at")[:limit])
+    own = surveys_run_by(user).filter(owner_id=person.organisation_id)
+    return list(own.select_related("partnership").order_by("-opens_at")[:limit])
 
 
 @dataclass
