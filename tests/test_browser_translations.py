@@ -16,6 +16,7 @@ import polib
 import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
+from test_browser_foundation import PHONE, log_in, on_desktop
 
 from actions import demo as actions_demo
 from actions.models import Action
@@ -25,7 +26,6 @@ from partnership.demo import load_partner_records
 from surveys.demo import load_surveys
 from surveys.models import SURVEY_LANGUAGES, Invitation
 from surveys.tests.test_views import LINK
-from tests.test_browser_foundation import PHONE, log_in, on_desktop
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = Path(os.environ.get("SHOTS_DIR", ROOT / "docs" / "screenshots"))

@@ -9,7 +9,7 @@ from partnership import outbox
 
 
 def test_a_hand_off_lost_with_the_broker_is_made_good_within_a_minute():
-    sweep_every = float(settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"])  # type: ignore[arg-type]
+    sweep_every = float(settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"])
 
     assert settings.OUTBOX_HANDOFF_LEASE_SECONDS + sweep_every <= 60
     assert settings.OUTBOX_RECLAIM_AFTER_SECONDS + sweep_every <= 90, "a killed worker's claim, within 90 s"
