@@ -204,7 +204,7 @@ def test_ministry_invites_and_respondent_answers_in_croatian(
 
     # The responses as a spreadsheet, prepared in the background (a worker runs eagerly here).
     page.goto(f"{base}/surveys/{survey.pk}/manage/")
-    page.get_by_role("link", name="Export responses (CSV, XLSX)").click()
+    page.get_by_role("link", name="Export responses (CSV, XLSX, SPSS, Stata)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Response exports")
     page.get_by_role("button", name="Prepare Excel (XLSX) in the background").click()
     prepared = page.get_by_role("region", name="Prepared files").get_by_role("row").nth(1)
