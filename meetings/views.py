@@ -161,7 +161,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
                 services.registration_decline(
                     registration=registration,
                     by=request.user,
-                    reason=request.POST.get("reason", "").replace("\x00", "")[:300],
+                    reason=access.posted_text(request.POST.get("reason"), 300),
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
@@ -275,7 +275,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
                 meeting=meeting,
                 to_state=request.POST["to_state"],
                 by=request.user,
-                reason=request.POST.get("reason", ""),
+                reason=access.posted_text(request.POST.get("reason")),
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -285,7 +285,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
     promotion: dict[str, Any] = {}
     if request.method == "POST" and "promote" in request.POST:
         registration = get_object_or_404(meeting.registrations, pk=access.posted_id(request.POST.get("registration")))
-        reason = request.POST.get("reason", "")
+        reason = access.posted_text(request.POST.get("reason"))
         try:
             services.registration_promote(registration=registration, by=request.user, reason=reason)
         except ValidationError as error:

@@ -45,6 +45,12 @@ def posted_id(value: Any) -> int:
     return int(text)
 
 
+def posted_text(value: Any, limit: int = 2000) -> str:
+    """Free text posted beside a form's fields (a reason on a button's form), as a service may store it: without
+    NUL characters, which no person types and PostgreSQL refuses, and no longer than `limit`."""
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 class AccessMiddleware:
     """Answers a `SignInRequired` with a redirect to the login page, back to this address after it."""
 

@@ -148,3 +148,13 @@ def test_a_huge_person_id_in_an_invitation_is_a_field_error(client, meeting, coo
     page = client.post(reverse("meetings:invite", args=[meeting.pk]), {"people": [HUGE]})
     assert page.status_code == 200
     assert "Select a valid choice." in page.content.decode()
+
+
+def test_a_nul_in_the_reason_of_a_meeting_move_is_dropped_not_a_500(client, meeting, coordinator):
+    from meetings.models import Meeting
+
+    client.force_login(coordinator)
+    url = reverse("meetings:manage", args=[meeting.pk])
+    assert client.post(url, {"to_state": "registration_closed", "reason": "Full\x00 house"}).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.state == Meeting.State.REGISTRATION_CLOSED
