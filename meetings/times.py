@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import formats, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from meetings.models import AgendaItem, Meeting
@@ -20,7 +21,7 @@ DATE = "l j F Y"  # Thursday 6 June 2019
 DATETIME = "l j F Y, H:i"  # Thursday 6 June 2019, 09:30
 CLOCK = "H:i"  # 09:30
 SHORT_DAY = "D j M"  # Thu 6 Jun
-# The same formats as other languages write them: "Četvrtak, 6. lipnja 2019., 09:30", "Giovedì 6 giugno 2019, 09:30".
+# The same formats as other languages write them: "četvrtak, 6. lipnja 2019., 09:30", "giovedì 6 giugno 2019, 09:30".
 IN_LANGUAGE = {
     "hr": {DATE: "l, j. E Y.", DATETIME: "l, j. E Y., H:i", SHORT_DAY: "D, j. n."},
     "it": {DATE: "l j E Y", DATETIME: "l j E Y, H:i", SHORT_DAY: "D j M"},
@@ -45,8 +46,9 @@ def meeting_when(meeting: Meeting) -> str:
 
 
 def meeting_day(day: date) -> str:
-    """A day of the meeting (a date, already the venue's): "Thursday 6 June 2019"."""
-    return _format(day, DATE)
+    """A day of the meeting (a date, already the venue's), as a label: "Thursday 6 June 2019", "Četvrtak, 6. lipnja
+    2019." (in a sentence Croatian and Italian write the weekday in lower case)."""
+    return capfirst(_format(day, DATE))
 
 
 def registered_days(days: list[str]) -> str:

@@ -24,3 +24,14 @@ def test_dates_read_as_the_language_writes_them(language, day, moment, weekday):
         assert formats.date_format(datetime.date(2027, 1, 4)) == day
         assert formats.date_format(datetime.datetime(2027, 11, 4, 14, 30), "SHORT_DATETIME_FORMAT") == moment
         assert times.meeting_day(datetime.date(2019, 6, 6)) == weekday
+
+
+def test_a_meeting_time_in_a_sentence_keeps_the_weekday_in_lower_case():
+    with translation.override("hr"):
+        assert formats.date_format(datetime.date(2019, 6, 6), times.IN_LANGUAGE["hr"][times.DATE]) == (
+            "četvrtak, 6. lipnja 2019."
+        )
+    with translation.override("it"):
+        assert formats.date_format(datetime.date(2019, 6, 6), times.IN_LANGUAGE["it"][times.DATE]) == (
+            "giovedì 6 giugno 2019"
+        )
