@@ -18,3 +18,6 @@ class ActionsConfig(AppConfig):
         "milestone": ("view", "add", "change", "delete"),
         "actiondocument": ("view", "add", "change", "delete"),
     }
+
+    # Notifications about an action are shown to those who may see it now (partnership.notification_selectors).
+    notification_visibility = {"actions.action": "actions.selectors.actions_visible"}

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from actions import workflow
 from actions.models import Action, ActionDocument, ActionEvent, Comment, Milestone, Support
-from partnership import outbox
+from partnership import notification_selectors, notifications, outbox
 from partnership.documents import document_file
-from partnership.models import AuditLog, Organisation, Partnership, Person
+from partnership.models import AuditLog, Notification, Organisation, Partnership, Person
 from partnership.services import Actor, absolute_url, actor_user, audit_record, record_save
 
 State = Action.State
+Kind = Notification.Kind
 
 EDITABLE_FIELDS = (
     "title",
@@ -218,6 +219,8 @@ def document_add(*, action: Action, by: Actor, title: str, visibility: str, file
     )
     _document_event(document, by, {"documents": [None, title], "visibility": [None, visibility]})
     audit_record(by=by, verb="create", instance=document, changes={"title": [None, title]})
+    if visibility != ActionDocument.Visibility.COORDINATORS:
+        _tell(action=action, kind=Kind.ACTION_DOCUMENT, event=f"document:{document.pk}", by=by)
     return document
 
 
@@ -313,6 +316,9 @@ def action_transition(*, action: Action, to_state: str, by: Actor, reason: str =
     audit_record(by=by, verb="transition", instance=action, changes={"state": [from_state, to_state], "reason": reason})
     if from_state != State.DRAFT:
         _notify(action=action, event=event)
+        _tell(action=action, kind=Kind.ACTION_STATE, event=f"event:{event.pk}", by=by)
+    elif to_state == State.PROPOSED:
+        _tell_coordinators(action=action, kind=Kind.ACTION_SUBMITTED, event=f"event:{event.pk}", by=by)
     return action
 
 
@@ -372,6 +378,7 @@ def action_merge(*, source: Action, target: Action, by: Actor, reason: str = "")
     )
     audit_record(by=by, verb="merge", instance=source, changes={"merged_into": [None, target.pk], "reason": reason})
     _notify(action=source, event=event)
+    _tell(action=source, kind=Kind.ACTION_STATE, event=f"event:{event.pk}", by=by)
     return target
 
 
@@ -388,6 +395,7 @@ def comment_add(*, action: Action, author: Person, body: str) -> Comment:
     comment = Comment(action=action, author=author, body=body.strip())
     comment.full_clean()
     comment.save()
+    _tell(action=action, kind=Kind.ACTION_COMMENT, event=f"comment:{comment.pk}", by=author.user)
     return comment
 
 
@@ -401,6 +409,7 @@ def public_feedback_add(*, action: Action, name: str, email: str, body: str) -> 
     )
     comment.full_clean()
     comment.save()
+    _tell_coordinators(action=action, kind=Kind.ACTION_FEEDBACK, event=f"comment:{comment.pk}", by=None)
     return comment
 
 
@@ -417,6 +426,7 @@ def support_set(*, action: Action, organisation: Organisation, rating: int, by: 
     support, _created = Support.objects.update_or_create(
         action=action, organisation=organisation, defaults={"rating": rating, "by": actor_user(by)}
     )
+    _tell(action=action, kind=Kind.ACTION_RATING, event=f"support:{support.pk}:{rating}", by=by)
     return support
 
 
@@ -506,6 +516,31 @@ def _notify(*, action: Action, event: ActionEvent) -> None:
             },
             partnership_id=action.partnership_id,
         )
+
+
+def _tell(*, action: Action, kind: str, event: str, by: Actor) -> None:
+    """Notify who proposed, leads or contributes to the action, and who follows it, each if they may see it."""
+    organisations = [action.owner_id, action.leader_id, *action.contributors.values_list("pk", flat=True)]
+    users = [*notifications.users_of_organisations(organisations), *notification_selectors.followers_of(action)]
+    notifications.notify(
+        kind=kind,
+        about=action,
+        partnership_id=action.partnership_id,
+        users=users,
+        event=f"action:{action.pk}:{event}",
+        by=actor_user(by),
+    )
+
+
+def _tell_coordinators(*, action: Action, kind: str, event: str, by: Actor) -> None:
+    notifications.notify(
+        kind=kind,
+        about=action,
+        partnership_id=action.partnership_id,
+        users=notifications.coordinators_of(action.partnership_id),
+        event=f"action:{action.pk}:{event}",
+        by=actor_user(by),
+    )
 
 
 def code_is_valid(code: str) -> bool:

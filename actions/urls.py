@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actions import views
+from actions import follow_views, views
 
 app_name = "actions"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/progress/", views.progress, name="progress"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/follow/", follow_views.follow, name="follow"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("documents/<int:pk>/delete/", views.document_delete, name="document_delete"),
 ]

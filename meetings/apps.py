@@ -18,3 +18,6 @@ class MeetingsConfig(AppConfig):
         "travelpolicy": ("view", "add", "change", "delete"),
         "travelrequest": ("view",),
     }
+
+    # Notifications about a meeting are shown to those who may see it now (partnership.notification_selectors).
+    notification_visibility = {"meetings.meeting": "meetings.selectors.meetings_visible"}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import letter_views, travel_views, views
+from meetings import announcement_views, follow_views, letter_views, travel_views, views
 
 app_name = "meetings"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/minutes/", views.minutes_edit, name="minutes"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
+    path("<int:pk>/follow/", follow_views.follow, name="follow"),
+    path("<int:pk>/announce/", announcement_views.announce, name="announce"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/participants/", views.participants_export, name="participants"),
     path("<int:pk>/travel/", travel_views.travel_request, name="travel"),

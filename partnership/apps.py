@@ -22,5 +22,11 @@ class PartnershipConfig(AppConfig):
         "job": ("view",),
     }
 
+    # The selector of the objects of each model a user may see now, by which notifications about them are shown
+    # (partnership.notification_selectors); every app names its own.
+    notification_visibility = {
+        "partnership.announcement": "partnership.notification_selectors.announcements_received",
+    }
+
     def ready(self) -> None:
         from partnership import checks  # noqa: F401  # registers the system checks

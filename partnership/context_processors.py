@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from partnership import selectors
+from partnership import notification_selectors, selectors
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -14,11 +14,20 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     def can_coordinate() -> bool:
         return bool(user and user.is_staff and selectors.partnerships_coordinated(user).exists())
 
+    counted: list[int] = []
+
+    def unread_notifications() -> int:
+        """The bell's number, read once per request and only by a page that shows the bell."""
+        if not counted:
+            counted.append(notification_selectors.unread_count(user))
+        return counted[0]
+
     # portal_name, because Django's login and logout views put the request's host in site_name.
     return {
         "site_name": settings.SITE_NAME,
         "portal_name": settings.SITE_NAME,
         "can_coordinate": can_coordinate,
+        "unread_notifications": unread_notifications,
         # Named by the privacy notice and the accessibility statement (and the footer's links to them).
         "data_controller": {
             "name": settings.DATA_CONTROLLER,

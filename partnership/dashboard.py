@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from actions import selectors as action_selectors
 from meetings import selectors as meeting_selectors
-from partnership import access, selectors
+from partnership import access, notification_selectors, selectors
 from partnership.parameters import query_parameters
 from surveys import selectors as survey_selectors
 
@@ -36,5 +36,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_registrations": list(meeting_selectors.registrations_open_for(user)[:UPCOMING]),
             "my_actions": action_selectors.actions_in_hand(user, limit=8),
             "my_surveys": survey_selectors.surveys_run_latest(user, limit=UPCOMING),
+            "announcements": notification_selectors.announcements_current(user),
         },
     )

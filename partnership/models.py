@@ -335,6 +335,8 @@ class OutboundMessage(models.Model):
     body_text = models.TextField(validators=[MaxLengthValidator(200_000)])
     body_html = models.TextField(blank=True)
     attachments = models.JSONField(default=list, blank=True)
+    # Further headers of this mail (List-Unsubscribe for a notification), beside the Message-ID every mail has.
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     send_after = models.DateTimeField(_("send after"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -441,3 +443,7 @@ class SpentFormToken(models.Model):
 
     def __str__(self) -> str:
         return f"Form token spent for {self.url}"
+
+
+# Notifications live in their own module; importing it here registers their models with the app.
+from partnership.notification_models import Announcement, Follow, Notification, NotificationPreference  # noqa: E402, F401

@@ -84,6 +84,7 @@ def message_queue(
     send_after: datetime | None = None,
     attachments: tuple[Attachment, ...] = (),
     partnership_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage | None:
     """Render a templated mail and put it in the outbox; see `message_enqueue`."""
     subject, text, html = render_mail(template=template, context=context, language=language)
@@ -96,6 +97,7 @@ def message_queue(
         send_after=send_after,
         attachments=attachments,
         partnership_id=partnership_id,
+        headers=headers,
     )
 
 
@@ -109,6 +111,7 @@ def message_enqueue(
     send_after: datetime | None = None,
     attachments: tuple[Attachment, ...] = (),
     partnership_id: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage | None:
     """Write a message to the outbox in the caller's transaction; a repeated key does nothing.
 
@@ -125,6 +128,7 @@ def message_enqueue(
         attachments=[attachment.as_json() for attachment in attachments],
         send_after=send_after or now,
         partnership_id=partnership_id,
+        headers=headers or {},
     )
     try:
         with transaction.atomic():
@@ -258,7 +262,7 @@ def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiA
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_email],
         connection=connection,
-        headers={"Message-ID": message.message_id, "X-Portal-Key": message.key[:200]},
+        headers={**message.headers, "Message-ID": message.message_id, "X-Portal-Key": message.key[:200]},
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")

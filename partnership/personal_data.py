@@ -47,6 +47,11 @@ ERASURE: dict[str, Rule] = {
     "partnership.ConsentRecord.person": DELETE,
     "partnership.AuditLog.actor": KEEP,
     "partnership.Job.requested_by": KEEP,
+    "partnership.Notification.recipient": DELETE,
+    "partnership.NotificationPreference.user": DELETE,
+    "partnership.Follow.user": DELETE,
+    "partnership.Announcement.author": KEEP,
+    "partnership.Announcement.recipients": UNLINK,
     "partnership.OutboundMessage.to_email": Replace(
         {"to_email": ERASED_EMAIL, "subject": "", "body_text": "", "body_html": ""}
     ),

@@ -223,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {"task": "partnership.tasks.jobs_sweep", "schedule": 20.0},
     "import-files-sweep": {"task": "partnership.tasks.import_files_sweep", "schedule": 24 * 3600.0},
     "survey-exports-sweep": {"task": "surveys.tasks.survey_exports_sweep", "schedule": 20.0},
+    # Hourly, though each partnership's digest job is keyed by the day and each mail by user and day: the digest
+    # goes out once a day, in the first run after midnight, and a run missed while Beat was down is made up.
+    "notification-digests": {"task": "partnership.tasks.digests_start", "schedule": 3600.0},
 }
 
 # The outbox. A claim is a lease, renewed right before each send: a row in "sending" whose claim is
@@ -247,11 +250,15 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=50)
 JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
 JOB_HANDOFF_SECONDS = env.int("JOB_HANDOFF_SECONDS", default=60)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+
 # Meetings: check-in opens this many hours before the first day of a meeting begins on the venue's clock
 # (0: at midnight there) and closes a day after the meeting ends; a check-in, and marking a meeting held, can be
 # undone by its coordinators for UNDO_HOURS afterwards.
 MEETING_CHECK_IN_OPENS_HOURS = env.int("MEETING_CHECK_IN_OPENS_HOURS", default=0)
 MEETING_UNDO_HOURS = env.int("MEETING_UNDO_HOURS", default=24)
+
+# The bell's unread count is kept in the cache this long at most; a new or read notification clears it at once.
+NOTIFICATION_COUNT_CACHE_SECONDS = env.int("NOTIFICATION_COUNT_CACHE_SECONDS", default=60)
 
 # Consent texts: bump the version when the wording changes, so old consents are known for what they were.
 CONSENT_TEXT_VERSION = "2026-11"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from partnership import jobs, outbox, services
+from partnership import jobs, notifications, outbox, services
 from partnership.importing import jobs as import_jobs
 
 
@@ -55,3 +55,9 @@ def jobs_sweep() -> dict[str, int]:
 def import_files_sweep() -> int:
     """Delete the stored files of large imports checked but never confirmed (Beat, daily)."""
     return import_jobs.import_files_sweep()
+
+
+@shared_task(ignore_result=True)
+def digests_start() -> int:
+    """Start the day's notification digests, one durable job per partnership and day (Beat, hourly)."""
+    return len(notifications.digests_start())

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from partnership import dashboard, views
+from partnership import dashboard, notification_views, views
 
 admin.site.site_header = _("Partnership Portal administration")
 admin.site.site_title = _("Partnership Portal")
@@ -14,9 +14,17 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("p/<slug:slug>/", views.partnership_detail, name="partnership_detail"),
     path("p/<slug:slug>/partners/", views.directory, name="directory"),
+    path("p/<slug:slug>/announce/", notification_views.announcement_new, name="announcement_new"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("profile/", views.profile, name="profile"),
     path("profile/my-data.json", views.profile_data, name="profile_data"),
+    path("profile/notifications/", notification_views.notification_preferences, name="notification_preferences"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.notification_unsubscribe,
+        name="notification_unsubscribe",
+    ),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("health/", views.health, name="health"),

@@ -18,3 +18,6 @@ class SurveysConfig(AppConfig):
         "needlink": ("view", "add", "change", "delete"),
         "surveyexport": ("view", "delete"),
     }
+
+    # Notifications about a survey's results are shown to those who may read them now.
+    notification_visibility = {"surveys.survey": "surveys.selectors.access.surveys_visible"}

@@ -24,7 +24,18 @@ from actions.tests.factories import ActionFactory, SupportFactory
 from meetings.models import CalendarFeed, MeetingTransition, RegistrationChange, TravelChange, TravelRequest
 from meetings.tests.factories import AgendaItemFactory, MeetingDocumentFactory, MeetingFactory, RegistrationFactory
 from partnership import outbox, personal_data, services
-from partnership.models import AuditLog, ConsentRecord, Job, Membership, OutboundMessage, Person
+from partnership.models import (
+    Announcement,
+    AuditLog,
+    ConsentRecord,
+    Follow,
+    Job,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OutboundMessage,
+    Person,
+)
 from partnership.tests.factories import PartnershipFactory, member_user
 from surveys.models import Answer, Invitation, Response, SurveyExport, SurveyTransition
 from surveys.tests.factories import QuestionFactory, RespondentFactory, SectionFactory, SurveyFactory
@@ -62,6 +73,41 @@ def _registration(person: Any, mark: str) -> Any:
 
 # One record of every source for a person, with `mark` in its text where it has any. A new model pointing at a
 # person or user needs a line here: the test below fails until it has one, and until ERASURE has its rule.
+def _notification(person: Any, mark: str) -> Notification:
+    action = ActionFactory.create()
+    return Notification.objects.create(
+        recipient=person.user,
+        partnership=action.partnership,
+        kind=Notification.Kind.ACTION_COMMENT,
+        content_type=ContentType.objects.get_for_model(action),
+        object_id=action.pk,
+        title=f"{mark} action",
+        url="/",
+        key=f"{mark}:{secrets.token_hex(4)}",
+    )
+
+
+def _follow(person: Any) -> Follow:
+    action = ActionFactory.create()
+    return Follow.objects.create(
+        user=person.user, content_type=ContentType.objects.get_for_model(action), object_id=action.pk
+    )
+
+
+def _announcement(person: Any, mark: str, *, author: bool) -> Announcement:
+    announcement = Announcement.objects.create(
+        partnership=PartnershipFactory.create(),
+        author=person.user if author else None,
+        title=f"{mark} announcement",
+        body="Body",
+        audience="all members",
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    if not author:
+        announcement.recipients.add(person.user)
+    return announcement
+
+
 RECORDS: dict[str, Callable[[Any, str], Any]] = {
     "admin.LogEntry.user": _log_entry,
     "partnership.Membership.contacts": lambda p, mark: Membership.objects.get(organisation=p.organisation).contacts.add(
@@ -127,6 +173,13 @@ RECORDS: dict[str, Callable[[Any, str], Any]] = {
         size=8,
         uploaded_by=p.user,
     ),
+    "partnership.Notification.recipient": lambda p, mark: _notification(p, mark),
+    "partnership.NotificationPreference.user": lambda p, mark: NotificationPreference.objects.update_or_create(
+        user=p.user, kind=Notification.Kind.ACTION_COMMENT, defaults={"delivery": "immediate"}
+    ),
+    "partnership.Follow.user": lambda p, mark: _follow(p),
+    "partnership.Announcement.author": lambda p, mark: _announcement(p, mark, author=True),
+    "partnership.Announcement.recipients": lambda p, mark: _announcement(p, mark, author=False),
     "surveys.SurveyTransition.by": lambda p, mark: SurveyTransition.objects.create(
         survey=SurveyFactory.create(), from_state="draft", to_state="open", by=p.user
     ),

@@ -172,11 +172,17 @@ ACCESS = [
     ("document_delete", "members_note", "post", "anonymous", LOGIN),
     ("document_delete", "members_note", "post", "partner", 302),
     ("document_delete", "members_note", "post", "coordinator", 302),
+    ("follow", "proposed", "post", "other_partner", 302),
+    ("follow", "proposed", "post", "outsider", 404),
+    ("follow", "draft", "post", "other_partner", 404),
+    ("follow", "adopted", "post", "anonymous", LOGIN),
+    ("follow", "proposed", "get", "partner", 405),
 ]
 POST_DATA = {
     "comment": {"body": "We would like to contribute."},
     "support": {"rating": "4"},
     "transition": {"to_state": State.LONG_LISTED},
+    "follow": {"following": "1"},
 }
 FORMATS = {"export": "csv", "open_data": "json"}
 

@@ -8,8 +8,9 @@ import nh3
 from django.db import transaction
 
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Minutes
-from meetings.services.meetings import meeting_transition
+from meetings.services.meetings import meeting_tell, meeting_transition
 from partnership.documents import document_file
+from partnership.models import Notification
 from partnership.services import Actor, actor_user, record_delete, record_save
 
 State = Meeting.State
@@ -37,6 +38,8 @@ def document_add(
         **document_file(file),
     )
     record_save(instance=document, by=by)
+    if visibility != MeetingDocument.Visibility.COORDINATORS:
+        meeting_tell(meeting=meeting, kind=Notification.Kind.MEETING_DOCUMENT, event=f"document:{document.pk}", by=by)
     return document
 
 

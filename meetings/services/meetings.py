@@ -23,7 +23,8 @@ from meetings.services.registrations import (
     waitlist_promote,
 )
 from meetings.services.reminders import reminder_rules_ensure_defaults, reminders_void_moved
-from partnership import outbox
+from partnership import notification_selectors, notifications, outbox
+from partnership.models import Notification
 from partnership.services import Actor, actor_user, audit_record, record_delete, record_save
 
 State = Meeting.State
@@ -118,6 +119,8 @@ def meeting_transition(*, meeting: Meeting, to_state: str, by: Actor, reason: st
     audit_record(
         by=by, verb="transition", instance=meeting, changes={"state": [from_state, to_state], "reason": reason}
     )
+    if to_state in TOLD:
+        meeting_tell(meeting=meeting, kind=TOLD[to_state], event=f"state:{to_state}:{meeting.sequence}", by=by)
     if to_state == State.CANCELLED:
         _notify_cancelled(meeting=meeting, reason=reason)
     elif to_state == State.HELD:
@@ -192,6 +195,7 @@ def meeting_reschedule(
         instance=meeting,
         changes={"starts_at": [old_start, starts_at], "ends_at": [old_end, ends_at], "reason": reason},
     )
+    meeting_tell(meeting=meeting, kind=Notification.Kind.MEETING_RESCHEDULED, event=f"seq{meeting.sequence}", by=by)
     for registration in registrations_kept_informed(meeting):
         registration_mail_queue(
             registration=registration,
@@ -200,6 +204,34 @@ def meeting_reschedule(
             extra={"reason": reason, "old_start": old_start, "days_moved": days_moved.get(registration.pk, [])},
         )
     return meeting
+
+
+# Which moves of the workflow the invitees and followers are told of, as which kind of notification.
+TOLD: dict[str, str] = {
+    State.ANNOUNCED: Notification.Kind.MEETING_ANNOUNCED,
+    State.CANCELLED: Notification.Kind.MEETING_CANCELLED,
+    State.MINUTES_PUBLISHED: Notification.Kind.MEETING_MINUTES,
+}
+
+
+def meeting_tell(*, meeting: Meeting, kind: str, event: str, by: Actor) -> None:
+    """Notify the meeting's invitees (whatever their answer, unless they declined or cancelled) and its followers,
+    each if they may see the meeting now."""
+    invitees = meeting.registrations.exclude(
+        state__in=(Registration.State.DECLINED, Registration.State.CANCELLED)
+    ).values_list("person__user", flat=True)
+    users = [
+        *notifications.users_of_people_accounts([pk for pk in invitees if pk is not None]),
+        *notification_selectors.followers_of(meeting),
+    ]
+    notifications.notify(
+        kind=kind,
+        about=meeting,
+        partnership_id=meeting.partnership_id,
+        users=users,
+        event=f"meeting:{meeting.pk}:{event}",
+        by=actor_user(by),
+    )
 
 
 def _notify_cancelled(*, meeting: Meeting, reason: str) -> None:

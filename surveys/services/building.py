@@ -6,11 +6,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from partnership import outbox
+from partnership import notifications, outbox
+from partnership.models import Notification
 from partnership.services import Actor, actor_user, audit_record
 from partnership.tokens import token_new
 from surveys import workflow
@@ -54,6 +56,17 @@ def survey_transition(*, survey: Survey, to_state: str, by: Actor, reason: str =
         survey=survey, from_state=from_state, to_state=to_state, by=actor_user(by), reason=reason
     )
     audit_record(by=by, verb="transition", instance=survey, changes={"state": [from_state, to_state]})
+    if to_state == State.RESULTS_PUBLISHED:
+        # The members who may read them now: the partnership's, as surveys.selectors decide when it is shown.
+        notifications.notify(
+            kind=Notification.Kind.SURVEY_RESULTS,
+            about=survey,
+            partnership_id=survey.partnership_id,
+            users=notifications.members_of(survey.partnership_id),
+            event=f"survey:{survey.pk}:results",
+            by=actor_user(by),
+            url=reverse("surveys:results", kwargs={"pk": survey.pk}),
+        )
     return survey
 
 

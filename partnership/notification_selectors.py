@@ -1,0 +1,138 @@
+"""Reads of notifications, follows and announcements, scoped to what the reader may see now.
+
+Which objects a user may see is each app's business: an app names, on its AppConfig, the selector that returns
+the objects of one of its models visible to a user (`notification_visibility = {"actions.action":
+"actions.selectors.actions_visible"}`). The selectors are reached by dotted path, so this module imports no app
+above partnership, and a notification about an object the reader may no longer see (a draft of another
+organisation, a private partnership they left) is never listed or counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache as django_cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from partnership import access
+from partnership import selectors as partner_selectors
+from partnership.models import Announcement, Follow, Notification, NotificationPreference, Partnership
+
+Visibility = Callable[[Any], QuerySet[Any]]
+
+
+@cache
+def visibility_selectors() -> dict[str, Visibility]:
+    """Every app's selector of visible objects, by model label ("actions.action")."""
+    found: dict[str, Visibility] = {}
+    for config in apps.get_app_configs():
+        for label, path in getattr(config, "notification_visibility", {}).items():
+            found[label] = import_string(path)
+    return found
+
+
+def visible_to(user: Any, instance: Any) -> bool:
+    """Whether the user may see this object now, by its app's selector (nothing is visible without one)."""
+    selector = visibility_selectors().get(instance._meta.label_lower)
+    return bool(selector and selector(user).filter(pk=instance.pk).exists())
+
+
+def _visible(user: Any) -> Q:
+    """Notifications whose object the user may see now: one condition, with each app's selector as a subquery."""
+    condition = Q(pk__in=[])
+    for label, selector in visibility_selectors().items():
+        # By the type's name rather than its id: no lookup of the content type before the one query.
+        app_label, model = label.split(".")
+        condition |= Q(
+            content_type__app_label=app_label,
+            content_type__model=model,
+            object_id__in=selector(user).values("pk"),
+        )
+    return condition
+
+
+def notifications_of(user: Any) -> QuerySet[Notification]:
+    """The user's notifications, newest first, about what they may see now."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).filter(_visible(user)).order_by("-at", "-id")
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(user: Any) -> int:
+    """The bell's number: kept in the cache, which every new or read notification clears, so most pages pay
+    one cache read and no query; the short lifetime catches what changed visibility in between."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    key = _unread_key(user.pk)
+    count = django_cache.get(key)
+    if count is None:
+        count = notifications_of(user).filter(read_at__isnull=True).count()
+        django_cache.set(key, count, settings.NOTIFICATION_COUNT_CACHE_SECONDS)
+    return int(count)
+
+
+def unread_forget(user_ids: list[int]) -> None:
+    django_cache.delete_many([_unread_key(user_id) for user_id in user_ids])
+
+
+def deliveries_of(user: Any) -> dict[str, str]:
+    """How the user wants each kind by mail (the daily digest unless they chose otherwise)."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    return {kind: chosen.get(kind, NotificationPreference.Delivery.DIGEST) for kind in Notification.Kind.values}
+
+
+def follows(user: Any, instance: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Follow.objects.filter(
+        user=user,
+        content_type__app_label=instance._meta.app_label,
+        content_type__model=instance._meta.model_name,
+        object_id=instance.pk,
+    ).exists()
+
+
+def followers_of(instance: Any) -> QuerySet[Any]:
+    """The users who follow this object."""
+    content_type = ContentType.objects.get_for_model(type(instance))
+    user_ids = Follow.objects.filter(content_type=content_type, object_id=instance.pk).values("user_id")
+    return apps.get_model(settings.AUTH_USER_MODEL).objects.filter(pk__in=user_ids, is_active=True)
+
+
+def announcements_received(user: Any) -> QuerySet[Announcement]:
+    """The announcements written to the user, whichever have expired (the notification's object)."""
+    if not getattr(user, "is_authenticated", False):
+        return Announcement.objects.none()
+    return Announcement.objects.filter(recipients=user)
+
+
+def announcements_current(user: Any, *, limit: int = 5) -> list[Announcement]:
+    """What the user's home page shows: announcements to them that have not expired, newest first."""
+    return list(
+        announcements_received(user)
+        .filter(expires_at__gt=timezone.now())
+        .select_related("partnership")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def announcement_partnership_access(user: Any, slug: str) -> Partnership:
+    """A partnership the user coordinates, to write to its members: a visitor is sent to log in, a partnership the
+    user may not see is 404, one they may see but do not coordinate 403."""
+    access.signed_in(user)
+    partnership = partner_selectors.partnership_access(user, slug)
+    if not partner_selectors.partnerships_coordinated(user).filter(pk=partnership.pk).exists():
+        access.refuse(user, _("Only the partnership's coordinators can do this."))
+    return partnership
