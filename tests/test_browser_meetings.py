@@ -176,6 +176,12 @@ def test_invitee_registers_and_coordinator_checks_in(
     screenshot(page, "meeting-agenda.png")
     assert console.take() == []
 
+    # The meeting's day comes (check-in opens only on its first day): it started an hour ago.
+    now = timezone.now()
+    Meeting.objects.filter(pk=faenza.pk).update(
+        starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=6), registration_deadline=None
+    )
+    faenza.refresh_from_db()
     # A coordinator, on a phone at the door in Faenza, checks people in.
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     try:
