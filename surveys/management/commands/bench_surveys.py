@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import resource
+import secrets
 import signal
 import statistics
 import subprocess
@@ -558,7 +559,8 @@ class Worker:
 def celery_worker(email_url: str) -> Iterator[Worker]:
     """One real worker process (prefork, concurrency 1) on this database and broker, mailing to the sink."""
     log = Path(tempfile.mkstemp(prefix="bench-surveys-worker-", suffix=".log")[1])
-    env = {**os.environ, "EMAIL_URL": email_url}
+    # A worker with DEBUG off refuses the development key (partnership.checks): one of its own, if none is set.
+    env = {"SECRET_KEY": secrets.token_urlsafe(50), **os.environ, "EMAIL_URL": email_url}
     with log.open("ab") as output:
         process = subprocess.Popen(
             [
