@@ -154,3 +154,52 @@ def test_a_respondent_on_a_phone_reads_the_survey_in_a_croatian_frame(
     audit("respondent's first page in Croatian on a phone")
     shoot(page, "respondent-page-1-hr-390.png")
     assert console.take() == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_coordinator_and_a_ministry_in_croatian_read_no_english_heading(
+    live_server: Any, chromium_available: None, page: Page
+) -> None:
+    records = load_partner_records()
+    meetings = meetings_demo.load_meetings(records)
+    actions_demo.load_actions(records, meetings)
+    survey = load_surveys(records)["croatian"]
+    meeting = Meeting.objects.filter(partnership=records["security"]).exclude(state=Meeting.State.DRAFT).first()
+    assert meeting is not None
+    base = live_server.url
+    console, audit = on_desktop(page)
+    texts = english_texts()
+    pages = {
+        "coordinator": {
+            "meeting manage": f"/meetings/{meeting.pk}/manage/",
+            "invite": f"/meetings/{meeting.pk}/invite/",
+            "check-in": f"/meetings/{meeting.pk}/check-in/",
+            "reschedule": f"/meetings/{meeting.pk}/reschedule/",
+            "minutes": f"/meetings/{meeting.pk}/minutes/",
+        },
+        "ministry": {
+            "survey manage": f"/surveys/{survey.pk}/manage/",
+            "builder": f"/surveys/{survey.pk}/build/",
+            "results": f"/surveys/{survey.pk}/results/",
+            "compare": f"/surveys/{survey.pk}/compare/",
+            "exports": f"/surveys/{survey.pk}/exports/",
+            "upload": f"/surveys/{survey.pk}/respondents/upload/",
+        },
+    }
+    left = {}
+    for username, paths in pages.items():
+        page.context.clear_cookies()
+        log_in(page, base, username)
+        page.get_by_label("Language").select_option("hr")
+        page.get_by_role("button", name="Change").click()
+        for name, path in paths.items():
+            page.goto(base + path)
+            expect(page.locator("html")).to_have_attribute("lang", "hr")
+            audit(f"{name} in Croatian")
+            if english := english_on(page, texts):
+                left[name] = english
+            if name in ("meeting manage", "survey manage"):
+                shoot(page, f"{username}-hr-{name.replace(' ', '-')}.png")
+    assert not left, f"English left on the Croatian pages: {left}"
+    assert console.take() == []
