@@ -89,10 +89,18 @@ EXCLUDED: dict[str, str] = {
     "auth.User.email": "the account's own address, at the head of the download",
 }
 
-# Rows reached through a source's rows that are the person's too, listed under them: label -> (name, model, path).
-DETAILS: dict[str, tuple[str, str, str]] = {
-    "meetings.Registration.person": ("changes", "meetings.RegistrationChange", "registration"),
-    "surveys.Respondent.email": ("answers", "surveys.Answer", "response__invitation__respondent"),
+# Rows reached through a source's rows that are the person's too, listed under them: label -> (name, model, path)...
+DETAILS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "meetings.Registration.person": (
+        ("changes", "meetings.RegistrationChange", "registration"),
+        ("travel", "meetings.TravelRequest", "registration"),
+    ),
+    "surveys.Respondent.email": (("answers", "surveys.Answer", "response__invitation__respondent"),),
+}
+
+# What erasure does with a detail's rows (the others stay as they are, beside their source's row).
+DETAIL_ERASURE: dict[str, Replace] = {
+    "meetings.TravelRequest": Replace({"travelling_from": "", "notes": ""}),
 }
 
 # Never written into the download: secrets that would let its reader act as someone.
@@ -179,10 +187,9 @@ def export(person: Person) -> dict[str, Any]:
         rows = list(_readable(rows_of(source, person, emails)).order_by("pk"))
         skip = {source.field, *OTHERS_FIELDS.get(source.label, ())}
         records[source.label] = [_as_dict(row, skip=skip) for row in rows]
-        if rows and source.label in DETAILS:
-            name, label, path = DETAILS[source.label]
+        by_row = {row.pk: record for row, record in zip(rows, records[source.label], strict=True)}
+        for name, label, path in DETAILS.get(source.label, ()) if rows else ():
             details = apps.get_model(label)._base_manager.filter(**{f"{path}__in": rows})
-            by_row = {row.pk: record for row, record in zip(rows, records[source.label], strict=True)}
             for detail in _readable(details).annotate(row_of_source=F(path)).order_by("pk"):
                 by_row[detail.row_of_source].setdefault(name, []).append(_as_dict(detail))
     user = person.user
@@ -249,6 +256,11 @@ def erase(*, person: Person, emails: Iterable[str], values: Iterable[str]) -> No
     Run inside person_erase's transaction, after the person and the account are anonymised."""
     emails = list(emails)
     for source in sources():
+        for _name, label, path in DETAILS.get(source.label, ()):
+            if label in DETAIL_ERASURE:
+                values = DETAIL_ERASURE[label].values
+                details = apps.get_model(label)._base_manager.filter(**{f"{path}__in": rows_of(source, person, emails)})
+                details.update(**{name: timezone.now() if value is None else value for name, value in values.items()})
         rule = ERASURE[source.label]
         if rule == KEEP:
             continue

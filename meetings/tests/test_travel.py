@@ -468,3 +468,27 @@ def test_the_policy_is_set_in_the_meetings_admin_and_a_request_shown_on_its_regi
     registration_page = client.get(reverse("admin:meetings_registration_change", args=[travel.registration_id]))
     assert "Vilnius" in registration_page.text
     assert reverse("meetings:travel_detail", args=[meeting.pk, travel.pk]) in registration_page.text
+
+
+# Personal data -------------------------------------------------------------------------------------------
+
+
+def test_the_travel_request_is_in_its_persons_download_and_erased_with_them(meeting, coordinator):
+    from partnership import personal_data
+    from partnership import services as partner_services
+
+    person = person_with_role(meeting, Role.PARTNER)
+    travel = ask(registered(meeting, person), travelling_from="Tampere, Finland", notes="Vegetarian, train only")
+    ask(registered(meeting, person_with_role(meeting, Role.PARTNER)), travelling_from="Oulu")
+
+    data = personal_data.export(person)
+    (registration,) = data["records"]["meetings.Registration.person"]
+    assert [(t["travelling_from"], t["notes"]) for t in registration["travel"]] == [
+        ("Tampere, Finland", "Vegetarian, train only")
+    ]
+    assert "Oulu" not in str(data)
+
+    partner_services.person_erase(person=person, by=coordinator)
+    travel.refresh_from_db()
+    assert (travel.travelling_from, travel.notes) == ("", "")
+    assert TravelRequest.objects.filter(travelling_from="Oulu").exists()
