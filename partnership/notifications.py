@@ -373,6 +373,7 @@ def announcement_publish(
         partnership_id=partnership.pk,
         users=users,
         event=f"announcement:{announcement.pk}",
+        by=by,
         url=reverse("home"),
     )
     return announcement
