@@ -257,6 +257,8 @@ def _world() -> World:
         "ping": ("visitor", {}),
         "password_reset": ("visitor", {}),
         "notifications": ("partner", {}),
+        "notification_preferences": ("partner", {}),
+        "announcement_new": ("coordinator", s),
         "notification_unsubscribe": ("visitor", {"token": "not-a-real-token"}),
         "login": ("visitor", {}),
         "logout": ("partner", {}),
