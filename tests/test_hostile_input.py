@@ -269,6 +269,8 @@ def _world() -> World:
         "password_reset_confirm": ("visitor", {"uidb64": "MQ", "token": "set-password"}),
         "set_language": ("partner", {}),
         "meetings:list": ("partner", {}),
+        "meetings:managed": ("coordinator", {}),
+        "meetings:announce": ("coordinator", m),
         "meetings:detail": ("partner", m),
         "meetings:ics": ("partner", m),
         "meetings:register": ("partner", m),
