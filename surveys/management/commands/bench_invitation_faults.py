@@ -35,7 +35,8 @@ from django.test.utils import override_settings
 from partnership import outbox
 from partnership.models import OutboundMessage
 from surveys import services
-from surveys.management.commands.bench_surveys import Worker, _free_socket, _invitation_survey, celery_worker
+from surveys.management.commands._bench_processes import Worker, celery_worker, free_socket
+from surveys.management.commands.bench_surveys import _invitation_survey
 from surveys.management.commands.generate_survey_responses import owner_user
 
 ACCEPT = "250 Message accepted for delivery"
@@ -136,7 +137,7 @@ def own_broker() -> Iterator[OwnRedis]:
 
     if shutil.which("redis-server") is None:
         raise CommandError("The fault schedule needs redis-server (Debian's redis-server package).")
-    with _free_socket() as port:
+    with free_socket() as port:
         server = OwnRedis(port)
     server.start()
     previous = os.environ.get("CELERY_BROKER_URL")
@@ -205,7 +206,7 @@ class Command(BaseCommand):
         self.sweep_every = options["sweep_every"]
         with ExitStack() as stack:
             broker = stack.enter_context(own_broker())
-            with _free_socket() as port:
+            with free_socket() as port:
                 sink = FaultySink(port)
             sink.accept_connections()
             stack.callback(sink.refuse_connections)
