@@ -432,6 +432,7 @@ def test_a_meetings_participants_are_announced_to_but_not_who_declined(client, p
     assert client.get(url).status_code == 403
 
     client.force_login(coordinator)
+    assert url in client.get(reverse("meetings:manage", args=[meeting.pk])).content.decode()
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
     response = client.post(url, {"title": "Room change", "body": "We meet in Sala Pegaso.", "expires_on": tomorrow})
 
