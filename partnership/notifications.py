@@ -98,15 +98,18 @@ def _counts_forget(user_ids: list[int]) -> None:
     transaction.on_commit(lambda: selectors.unread_forget(user_ids))
 
 
-def _delivery(user_id: int, kind: str) -> str:
-    chosen = NotificationPreference.objects.filter(user_id=user_id, kind=kind).values_list("delivery", flat=True)
-    return next(iter(chosen), Delivery.DIGEST)
-
-
 def _mail_at_once(notifications: list[Notification], *, now: datetime.datetime) -> None:
+    """Mail at once the notifications whose recipients want their kind so, and mark those not to be mailed; the
+    rest wait for the digest. One query reads every recipient's choice."""
+    chosen = dict(
+        NotificationPreference.objects.filter(
+            user_id__in=[notification.recipient_id for notification in notifications],
+            kind__in={notification.kind for notification in notifications},
+        ).values_list("user_id", "delivery")
+    )
     settled = []
     for notification in notifications:
-        delivery = _delivery(notification.recipient_id, notification.kind)
+        delivery = chosen.get(notification.recipient_id, Delivery.DIGEST)
         if delivery == Delivery.DIGEST:
             continue
         settled.append(notification.pk)
