@@ -1,5 +1,6 @@
 """The daily digest through a real worker, Redis and an SMTP server: two overlapping Beat runs start one durable
-job, which writes one outbox mail per user and day, and each user receives their digest exactly once."""
+job, which writes one outbox mail per user and day, and each user receives their digest exactly once; a worker
+killed midway leaves the job to another once its lease runs out, and nobody gets a second digest."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from mail_checks import wait_until
 from actions import services as action_services
 from actions.models import Action
 from actions.tests.factories import ActionFactory
-from partnership import background, jobs
+from partnership import background, jobs, outbox
 from partnership.models import Job, OutboundMessage
 from partnership.tests.factories import PartnershipFactory, PersonFactory, UserFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+RECLAIM_AFTER_SECONDS = 5
 
 
 def test_two_overlapping_beat_runs_send_each_user_one_digest_through_a_worker(celery_worker_factory, smtp_sink):
@@ -50,3 +52,44 @@ def test_two_overlapping_beat_runs_send_each_user_one_digest_through_a_worker(ce
     message = smtp_sink.messages[0]
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Safer markets" in str(message.get_payload(0) if message.is_multipart() else message.get_payload())
+
+
+def test_a_digest_job_whose_worker_is_killed_midway_is_finished_by_another_each_user_mailed_once(
+    celery_worker_factory, smtp_sink, settings
+):
+    readers = 150
+    action = ActionFactory.create(partnership=PartnershipFactory.create(), state=Action.State.UNDER_DISCUSSION)
+    for number in range(readers):
+        user = UserFactory.create()
+        PersonFactory.create(organisation=action.owner, user=user, email=f"reader{number}@city.example")
+    action_services.comment_add(action=action, author=PersonFactory.create(organisation=action.owner), body="Hi")
+    settings.OUTBOX_RECLAIM_AFTER_SECONDS = RECLAIM_AFTER_SECONDS
+    env = {
+        "EMAIL_URL": smtp_sink.url,
+        "JOB_LEASE_SECONDS": "3",
+        "OUTBOX_RECLAIM_AFTER_SECONDS": str(RECLAIM_AFTER_SECONDS),
+    }
+    worker = celery_worker_factory(concurrency=2, extra_env=env)
+
+    background.enqueue("partnership.tasks.digests_start")
+    wait_until(lambda: Job.objects.filter(done__gt=0).exists(), timeout=30, what="the first users' digests", poll=0.01)
+    worker.kill()
+    job = Job.objects.get()
+    assert job.state == Job.State.RUNNING and 0 < job.done < readers, "the worker was killed midway"
+    sending_at_kill = set(OutboundMessage.objects.filter(status="sending").values_list("key", flat=True))
+
+    celery_worker_factory(concurrency=2, extra_env=env)
+    killed_at = time.monotonic()
+    while Job.objects.get().state != Job.State.DONE or len(smtp_sink.message_ids()) < readers:
+        assert time.monotonic() - killed_at < 60, "the digest was not finished after the kill"
+        jobs.jobs_sweep()
+        outbox.outbox_sweep()
+        time.sleep(0.5)
+
+    time.sleep(1)
+    assert OutboundMessage.objects.filter(key__startswith="digest:").count() == readers
+    assert {message["To"] for message in smtp_sink.messages} == {f"reader{n}@city.example" for n in range(readers)}
+    # Only a mail the dead worker was handing to the SMTP server may come twice, under the same Message-ID.
+    repeated = {message_id for message_id, count in smtp_sink.message_ids().items() if count > 1}
+    in_flight = {OutboundMessage(key=key).message_id for key in sending_at_kill}
+    assert repeated <= in_flight and len(repeated) <= 2
