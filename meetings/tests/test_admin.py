@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.forms import SplitDateTimeWidget
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings.models import AgendaItem, Meeting, Registration
 from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
@@ -86,6 +87,13 @@ def test_the_changelist_shows_a_coordinator_only_their_partnerships_meetings(cli
 
 
 def test_a_coordinator_of_another_partnership_neither_sees_nor_changes_the_meeting(client, meeting, other_coordinator):
+    # Ended an hour ago, so that only the scope can refuse marking it held.
+    meeting.starts_at, meeting.ends_at, meeting.registration_deadline = (
+        timezone.now() - dt.timedelta(hours=5),
+        timezone.now() - dt.timedelta(hours=1),
+        None,
+    )
+    meeting.save()
     client.force_login(other_coordinator)
 
     assert meeting.title not in client.get(reverse("admin:meetings_meeting_changelist")).content.decode()
