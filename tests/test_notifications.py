@@ -438,3 +438,18 @@ def test_a_meetings_participants_are_announced_to_but_not_who_declined(client, p
 
     assert response.status_code == 302
     assert told(Kind.ANNOUNCEMENT) == {partner}
+
+
+def test_following_a_meeting_from_its_page_and_stopping(client, partnership, partner, outsider):
+    meeting = MeetingFactory.create(partnership=partnership, is_public=False)
+    url = reverse("meetings:follow", args=[meeting.pk])
+    assert client.post(url, {"following": "1"}).status_code == 404  # a visitor does not see a members' meeting
+    client.force_login(outsider)
+    assert client.post(url, {"following": "1"}).status_code == 404
+    client.force_login(partner)
+    assert client.get(url).status_code == 405
+
+    page = client.post(url, {"following": "1"}, follow=True).content.decode()
+    assert notification_selectors.follows(partner, meeting) and 'aria-pressed="true"' in page
+    client.post(url, {"following": "0"})
+    assert not notification_selectors.follows(partner, meeting)
