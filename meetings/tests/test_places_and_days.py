@@ -29,7 +29,11 @@ def waitlisted(meeting: Meeting, count: int) -> list[Registration]:
     start = meeting.starts_at - dt.timedelta(days=20)
     return [
         RegistrationFactory.create(
-            meeting=meeting, state=RegState.WAITLISTED, registered_at=start + dt.timedelta(minutes=number)
+            meeting=meeting,
+            state=RegState.WAITLISTED,
+            registered_at=start + dt.timedelta(minutes=number),
+            # Names no other text of the page contains (a random one may be part of another).
+            person__name=f"Waitlisted person {number + 1:02d}",
         )
         for number in range(count)
     ]
