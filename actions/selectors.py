@@ -41,9 +41,9 @@ def actions_visible(user: Any) -> QuerySet[Action]:
         return Action.objects.all()
     member_of = partner_selectors.partnerships_member_of(user).values("pk")
     visible = Q(partnership__in=member_of) & ~Q(state=State.DRAFT)
-    organisation_id = _user_organisation_id(user)
-    if organisation_id is not None:
-        visible |= Q(partnership__in=member_of, owner_id=organisation_id)
+    if getattr(user, "is_authenticated", False):
+        # Decided in the query itself: a user without a person's record owns nothing.
+        visible |= Q(partnership__in=member_of, owner_id=partner_selectors.own_organisation_id(user))
     visible |= Q(partnership__is_public=True, state__in=workflow.PUBLISHED)
     return Action.objects.filter(visible)
 

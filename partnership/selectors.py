@@ -22,6 +22,12 @@ def person_for(user: Any) -> Person | None:
         return None
 
 
+def own_organisation_id(user: Any) -> Subquery:
+    """The signed-in user's organisation as a subquery: a filter on it is decided inside its own query, without
+    looking the person up first (the bell counts what the user may see in one query)."""
+    return Subquery(Person.objects.filter(user=user).values("organisation_id")[:1])
+
+
 def _active_memberships() -> Q:
     today = timezone.localdate()
     return Q(memberships__since__lte=today) & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today))

@@ -213,7 +213,7 @@ def test_a_notification_about_a_private_partnership_one_has_left_is_neither_list
     assert action.title not in response.content.decode()
 
 
-def test_the_bell_counts_unread_and_costs_no_query_once_counted(client, action_with_people):
+def test_the_bell_counts_unread_in_one_query_and_none_once_counted(client, action_with_people):
     p = action_with_people
     action_services.comment_add(action=p["action"], author=p["colleague"].person, body="First")
     client.force_login(p["proposer"])
@@ -223,6 +223,11 @@ def test_the_bell_counts_unread_and_costs_no_query_once_counted(client, action_w
     with CaptureQueriesContext(connection) as queries:
         assert notification_selectors.unread_count(p["proposer"]) == 1
     assert len(queries) == 0
+    # Not cached, it is one query, whatever the kinds of objects notified.
+    notification_selectors.unread_forget([p["proposer"].pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert notification_selectors.unread_count(p["proposer"]) == 1
+    assert len(queries) == 1
 
     action_services.comment_add(action=p["action"], author=p["colleague"].person, body="Second")
     assert notification_selectors.unread_count(p["proposer"]) == 2

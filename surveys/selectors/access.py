@@ -23,12 +23,13 @@ def surveys_run_by(user: Any) -> QuerySet[Survey]:
     """Surveys the user may run: those of their own organisation (the ministry) and of partnerships they coordinate."""
     if getattr(user, "is_superuser", False):
         return Survey.objects.all()
-    person = partner_selectors.person_for(user)
     coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
     condition = Q(partnership__in=coordinated)
-    if person is not None:
+    if getattr(user, "is_authenticated", False):
+        # Decided in the query itself: a user without a person's record owns nothing.
         condition |= Q(
-            owner_id=person.organisation_id, partnership__in=partner_selectors.partnerships_member_of(user).values("pk")
+            owner_id=partner_selectors.own_organisation_id(user),
+            partnership__in=partner_selectors.partnerships_member_of(user).values("pk"),
         )
     return Survey.objects.filter(condition)
 
