@@ -261,6 +261,7 @@ def test_the_notifications_page_pages_marks_read_and_ignores_anothers_ids(
     assert client.post(reverse("notifications"), {"notification": "x"}).status_code == 404
 
     mine = Notification.objects.filter(recipient=p["proposer"]).first()
+    assert mine is not None
     client.post(reverse("notifications"), {"notification": mine.pk})
     assert notification_selectors.unread_count(p["proposer"]) == 29
     client.post(reverse("notifications"), {"all": "1"})

@@ -218,4 +218,4 @@ def test_the_owners_pages_show_the_survey_title_in_the_owners_language(client, b
     assert "Sigurnost se uzima u obzir pri planiranju." in client.get(url("preview", survey)).content.decode()
 
     exports = client.get(url("exports", survey)).content.decode()
-    assert "29 Stu. 2026 20:09" in exports  # the site's time zone (Brussels), as on the other pages
+    assert "29. 11. 2026. 20:09" in exports  # as Croatian writes it, in the site's time zone (Brussels)
