@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -163,6 +164,12 @@ class Person(models.Model):
         self.name = (self.name or "").strip()
 
 
+def calendar_today() -> datetime.date:
+    """Today by the portal's calendar (TIME_ZONE): memberships begin and end on its dates, whatever zone a page
+    shows times in (a meeting's admin page reads them in the venue's, where it may still be yesterday)."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
 class Membership(models.Model):
     """An organisation's membership of a partnership; people take the role of their organisation."""
 
@@ -208,7 +215,7 @@ class Membership(models.Model):
 
     @property
     def is_active(self) -> bool:
-        today = timezone.localdate()
+        today = calendar_today()
         return self.since <= today and (self.until is None or self.until >= today)
 
 

@@ -6,11 +6,18 @@ from typing import Any, Literal
 
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from partnership import access
-from partnership.models import ConsentRecord, Membership, Organisation, OutboundMessage, Partnership, Person
+from partnership.models import (
+    ConsentRecord,
+    Membership,
+    Organisation,
+    OutboundMessage,
+    Partnership,
+    Person,
+    calendar_today,
+)
 
 
 def person_for(user: Any) -> Person | None:
@@ -29,7 +36,7 @@ def own_organisation_id(user: Any) -> Subquery:
 
 
 def _active_memberships() -> Q:
-    today = timezone.localdate()
+    today = calendar_today()
     return Q(memberships__since__lte=today) & (Q(memberships__until__isnull=True) | Q(memberships__until__gte=today))
 
 
@@ -79,7 +86,7 @@ def user_role_in(user: Any, partnership: Partnership) -> str | None:
     person = person_for(user)
     if person is None:
         return None
-    today = timezone.localdate()
+    today = calendar_today()
     membership = (
         Membership.objects.filter(partnership=partnership, organisation_id=person.organisation_id, since__lte=today)
         .filter(Q(until__isnull=True) | Q(until__gte=today))
@@ -105,7 +112,7 @@ def directory_memberships(
     *, partnership: Partnership, show_contacts: bool, role: str = "", country: str = ""
 ) -> QuerySet[Membership]:
     """Current members of a partnership, ordered by role then name, with contacts when allowed."""
-    today = timezone.localdate()
+    today = calendar_today()
     role_order = {role: index for index, role in enumerate(Membership.Role.values)}
     queryset = (
         Membership.objects.filter(partnership=partnership, since__lte=today)

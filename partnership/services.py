@@ -22,7 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from partnership import outbox, personal_data, scoping, selectors
-from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person
+from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person, calendar_today
 
 User = get_user_model()
 Actor = AbstractBaseUser | AnonymousUser | None
@@ -162,7 +162,7 @@ def coordinators_group() -> Group:
 
 def coordinator_access_sync(*, organisation: Organisation) -> None:
     """Give the accounts of an organisation admin access exactly while it has a managing role."""
-    today = timezone.localdate()
+    today = calendar_today()
     manages = (
         organisation.memberships.filter(role__in=Membership.MANAGING_ROLES, since__lte=today)
         .filter(models.Q(until__isnull=True) | models.Q(until__gte=today))
