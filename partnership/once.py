@@ -5,7 +5,8 @@ again with errors keeps the token it was posted with. The view creates inside `c
 the token first, in the same transaction: a repeat that comes after the first committed, or that raced it and
 waited on the token's unique index, raises `Repeated` before it writes anything, with the address the first
 went to. A create that fails rolls its claim back, so the form can be sent again. A post without a token (an
-old page, a script) creates as before.
+old page, a script) creates as before. Spent tokens are kept `FORM_TOKEN_DAYS` days (`spent_tokens_purge`, daily
+by Beat): long past any resend of the same post, after which the token is only a row to delete.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from partnership.models import SpentFormToken
 from partnership.tokens import token_hash
@@ -70,3 +74,10 @@ def creating(request: HttpRequest) -> Iterator[Created]:
         yield created
         if claim is not None:
             SpentFormToken.objects.filter(pk=claim.pk).update(url=created.url[:500])
+
+
+def spent_tokens_purge(*, now: datetime | None = None) -> int:
+    """Delete the tokens spent more than `FORM_TOKEN_DAYS` days ago; returns how many went."""
+    before = (now or timezone.now()) - timedelta(days=settings.FORM_TOKEN_DAYS)
+    deleted, _by_model = SpentFormToken.objects.filter(created_at__lt=before).delete()
+    return deleted

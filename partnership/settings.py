@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
     "survey-exports-purge": {"task": "surveys.tasks.survey_exports_purge", "schedule": 24 * 3600.0},
     "jobs-sweep": {"task": "partnership.tasks.jobs_sweep", "schedule": 20.0},
     "import-files-sweep": {"task": "partnership.tasks.import_files_sweep", "schedule": 24 * 3600.0},
+    "spent-form-tokens-purge": {"task": "partnership.tasks.spent_form_tokens_purge", "schedule": 24 * 3600.0},
     "survey-exports-sweep": {"task": "surveys.tasks.survey_exports_sweep", "schedule": 20.0},
     # Hourly, though each partnership's digest job is keyed by the day and each mail by user and day: the digest
     # goes out once a day, in the first run after midnight, and a run missed while Beat was down is made up.
@@ -311,6 +312,9 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # inside the request's timeout; its stored file is deleted after the import, or after this many days.
 IMPORT_IN_REQUEST_ROWS = env.int("IMPORT_IN_REQUEST_ROWS", default=2000)
 IMPORT_FILE_DAYS = env.int("IMPORT_FILE_DAYS", default=3)
+# A create form's one-time token, once spent, is kept this long to turn a resent post into the first one's page
+# (partnership.once); then Beat deletes it.
+FORM_TOKEN_DAYS = env.int("FORM_TOKEN_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from partnership import jobs, notifications, outbox, services
+from partnership import jobs, notifications, once, outbox, services
 from partnership.importing import jobs as import_jobs
 
 
@@ -61,3 +61,9 @@ def import_files_sweep() -> int:
 def digests_start() -> int:
     """Start the day's notification digests, one durable job per partnership and day (Beat, hourly)."""
     return len(notifications.digests_start())
+
+
+@shared_task(ignore_result=True)
+def spent_form_tokens_purge() -> int:
+    """Delete create forms' one-time tokens spent long ago (Beat, daily)."""
+    return once.spent_tokens_purge()

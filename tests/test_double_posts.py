@@ -179,3 +179,31 @@ def test_five_parallel_posts_of_a_new_respondent_make_one_and_no_error(uses_post
     data = {"name": "Ana Kovač", "email": "ana@zadar.example", "language": "en", "once": token_on(client.get(url), url)}
     assert at_once(lambda browser: browser.post(url, data), ministry) == [302] * PARALLEL
     assert Respondent.objects.filter(survey=survey, email="ana@zadar.example").count() == 1
+
+
+@pytest.mark.django_db
+def test_beat_deletes_tokens_spent_longer_ago_than_form_token_days(settings, client, partner, discussed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partnership import tasks
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["spent-form-tokens-purge"]["task"] == "partnership.tasks.spent_form_tokens_purge"
+    )
+    client.force_login(partner)
+    url = reverse("actions:comment", args=[discussed.pk])
+    old, recent = (token_on(client.get(discussed.get_absolute_url()), url) for _ in range(2))
+    client.post(url, {"body": "Lighting first.", "once": old})
+    client.post(url, {"body": "And benches.", "once": recent})
+    settings.FORM_TOKEN_DAYS = 30
+    first = SpentFormToken.objects.order_by("pk")[0]
+    SpentFormToken.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=31))
+
+    assert tasks.spent_form_tokens_purge() == 1
+    assert SpentFormToken.objects.count() == 1
+    assert tasks.spent_form_tokens_purge() == 0
+    # The recent one still turns a resent post into the first one's page.
+    client.post(url, {"body": "And benches.", "once": recent})
+    assert Comment.objects.filter(action=discussed).count() == 2
