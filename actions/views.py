@@ -74,8 +74,16 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
             "query": query.urlencode(),
             "is_member": is_member,
             "is_coordinator": selectors.is_coordinator(request.user, partnership),
+            "active_filters": _active_filters(form),
         },
     )
+
+
+def _active_filters(form: FilterForm) -> int:
+    """How many filters narrow the list (the order is not one), for the phone's "Filters" button."""
+    if not form.is_valid():
+        return 0
+    return sum(1 for name, value in form.cleaned_data.items() if name != "sort" and value not in (None, ""))
 
 
 def _change_label(name: str) -> str:
