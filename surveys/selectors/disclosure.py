@@ -44,7 +44,12 @@ class Disclosure:
 
 def reader_sees_every_answer(user: Any, survey: Survey) -> bool:
     """The owner and coordinators of a named survey see every group; everyone else sees whole blocks only."""
-    return survey.anonymity == Survey.Anonymity.NAMED and can_run(user, survey)
+    return sees_every_answer(survey, runs=can_run(user, survey))
+
+
+def sees_every_answer(survey: Survey, *, runs: bool) -> bool:
+    """`reader_sees_every_answer` where whether the reader runs the survey is known already."""
+    return survey.anonymity == Survey.Anonymity.NAMED and runs
 
 
 def disclosure(survey: Survey, *, region: str = "", kind: str = "", every_answer: bool = False) -> Disclosure:
@@ -52,7 +57,18 @@ def disclosure(survey: Survey, *, region: str = "", kind: str = "", every_answer
 
     One query, whatever the number of regions and responses.
     """
-    cells = _cells(survey)
+    return _disclosure(_cells_of([survey])[survey.pk], region, kind, every_answer=every_answer)
+
+
+def whole_disclosures(surveys: list[Survey], *, every_answer: dict[int, bool]) -> dict[int, Disclosure]:
+    """`disclosure` of each survey's whole results (no region or type chosen), by survey id: one query for all."""
+    cells = _cells_of(surveys)
+    return {
+        survey.pk: _disclosure(cells[survey.pk], "", "", every_answer=every_answer[survey.pk]) for survey in surveys
+    }
+
+
+def _disclosure(cells: Counter[Cell], region: str, kind: str, *, every_answer: bool) -> Disclosure:
     chosen = {cell for cell in cells if _selects(cell, region, kind)}
     total = sum(cells[cell] for cell in chosen)
     if every_answer or not (region or kind):
@@ -82,13 +98,21 @@ def row_labels(survey: Survey) -> dict[Cell, Cell]:
 
 
 def _cells(survey: Survey) -> Counter[Cell]:
+    return _cells_of([survey])[survey.pk]
+
+
+def _cells_of(surveys: list[Survey]) -> dict[int, Counter[Cell]]:
+    """Each survey's submitted responses per cell, by survey id, in one query."""
+    cells: dict[int, Counter[Cell]] = {survey.pk: Counter() for survey in surveys}
     rows = (
-        Response.objects.filter(survey=survey, submitted_at__isnull=False)
-        .values_list("region", "respondent_kind")
+        Response.objects.filter(survey__in=[survey.pk for survey in surveys], submitted_at__isnull=False)
+        .values_list("survey_id", "region", "respondent_kind")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return Counter({(region, kind): n for region, kind, n in rows})
+    for survey_id, region, kind, n in rows:
+        cells[survey_id][(region, kind)] = n
+    return cells
 
 
 def _selects(cell: Cell, region: str, kind: str) -> bool:

@@ -42,16 +42,30 @@ def survey_length(survey: Survey) -> SurveyLength:
 
 
 def survey_structure(survey: Survey) -> list[Section]:
-    return list(
-        survey.sections.prefetch_related(
+    return surveys_structure([survey])[survey.pk]
+
+
+def surveys_structure(surveys: list[Survey]) -> dict[int, list[Section]]:
+    """`survey_structure` of several surveys, by survey id, in the same three queries as for one."""
+    structures: dict[int, list[Section]] = {survey.pk: [] for survey in surveys}
+    sections = (
+        Section.objects.filter(survey__in=[survey.pk for survey in surveys])
+        .select_related("priority_area")
+        .prefetch_related(
             Prefetch(
                 "questions",
                 queryset=Question.objects.select_related("show_if_question")
                 .prefetch_related("choices")
                 .order_by("position", "id"),
             )
-        ).order_by("position", "id")
+        )
+        .order_by("position", "id")
     )
+    by_pk = {survey.pk: survey for survey in surveys}
+    for section in sections:
+        section.survey = by_pk[section.survey_id]  # as `survey.sections` would give it, without a query
+        structures[section.survey_id].append(section)
+    return structures
 
 
 def questions_locked(survey: Survey) -> bool:

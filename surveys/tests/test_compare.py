@@ -11,39 +11,47 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from partnership.tests.factories import PartnershipFactory
+from partnership.tests.factories import PartnershipFactory, PriorityAreaFactory
 from surveys import services
-from surveys.models import Question, Survey
+from surveys.models import Question, Section, Survey
 from surveys.tests.conftest import SPLIT, ZADAR, answer
 from surveys.tests.factories import SurveyFactory, ministry_user
 
 pytestmark = pytest.mark.django_db
 
+# The comparison page's queries, whatever the number of countries and responses: the session and user, the survey
+# and its access, the family and what the reader may see of it, the responses per cell, the structure, the tallies.
+COMPARE_QUERIES = 20
+
 
 @pytest.fixture
 def family(analyst, partnership):
     """Croatia's survey, answered, and its Italian clone owned by Italy's ministry, answered and closed."""
-    croatia = analyst.survey
     italian_ministry = ministry_user(partnership)
-    italy = services.survey_clone(
-        survey=croatia,
+    italy = answered_clone(analyst, "IT", italian_ministry, region="Veneto", answers=(ZADAR, SPLIT, ZADAR))
+    return {"croatia": analyst.survey, "italy": italy, "italian": italian_ministry}
+
+
+def answered_clone(analyst: Any, country: str, ministry: Any, *, region: str, answers: tuple[dict, ...]) -> Survey:
+    """A clone of the analyst's survey for this country and ministry, opened, answered thus, and closed."""
+    clone_survey = services.survey_clone(
+        survey=analyst.survey,
         by=None,
-        title="Indagine sui bisogni di sicurezza",
-        country="IT",
-        owner=italian_ministry.person.organisation,
-        default_language="it",
+        title=f"Survey of security needs ({country})",
+        country=country,
+        owner=ministry.person.organisation,
+        default_language="en",
     )
-    italy = services.survey_transition(survey=italy, to_state=Survey.State.OPEN, by=None)
+    clone_survey = services.survey_transition(survey=clone_survey, to_state=Survey.State.OPEN, by=None)
     same = {
-        name: Question.objects.get(section__survey=italy, identity=getattr(analyst, name).identity)
+        name: Question.objects.get(section__survey=clone_survey, identity=getattr(analyst, name).identity)
         for name in ("likert", "single", "yes_no", "which", "multiple", "number", "matrix", "ranking")
     }
-    page1, page2 = italy.sections.order_by("position")
-    clone = SimpleNamespace(survey=italy, page1=page1, page2=page2, **same)
-    for given in (ZADAR, SPLIT, ZADAR):
-        answer(clone, given, region="Veneto")
-    italy = services.survey_transition(survey=italy, to_state=Survey.State.CLOSED, by=None)
-    return {"croatia": croatia, "italy": italy, "italian": italian_ministry}
+    page1, page2 = clone_survey.sections.order_by("position")
+    clone = SimpleNamespace(survey=clone_survey, page1=page1, page2=page2, **same)
+    for given in answers:
+        answer(clone, given, region=region)
+    return services.survey_transition(survey=clone_survey, to_state=Survey.State.CLOSED, by=None)
 
 
 def page_of(client: Any, survey: Survey) -> str:
@@ -128,3 +136,22 @@ def test_another_partnerships_survey_of_the_same_family_is_never_listed(client, 
     client.force_login(elsewhere)
     assert list(listed(page_of(client, stranger))) == ["France"]
     assert client.get(reverse("surveys:compare", kwargs={"pk": family["croatia"].pk})).status_code == 404
+
+
+def test_the_comparison_takes_as_many_queries_for_more_countries_and_responses(
+    client, analyst, family, coordinator, partnership, django_assert_max_num_queries
+):
+    # Sections of a priority area, whose name the page shows beside each question.
+    area = PriorityAreaFactory(partnership=partnership)
+    Section.objects.filter(survey__family=family["croatia"].family).update(priority_area=area)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(COMPARE_QUERIES):
+        page_of(client, family["croatia"])
+
+    for _ in range(3):
+        answer(analyst, SPLIT, region="Split")
+    answered_clone(analyst, "SI", ministry_user(partnership), region="Ljubljana", answers=(SPLIT, ZADAR, SPLIT, ZADAR))
+    with django_assert_max_num_queries(COMPARE_QUERIES):
+        page = page_of(client, family["croatia"])
+    assert set(listed(page)) == {"Croatia", "Italy", "Slovenia"}
+    assert all("Slovenia" in chart for chart in re.findall(r"<svg .*?</svg>", page, re.S))
