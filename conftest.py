@@ -86,6 +86,25 @@ def _empty_cache() -> Iterator[None]:
     yield
 
 
+@pytest.fixture
+def client() -> Any:
+    """pytest-django's `client`, whose `force_login` and `login` also pass the second factor for staff, superusers
+    and users with a confirmed device (partnership/tests/second_factor.py: a real TOTP device in the session, as
+    django_otp.login puts it), so every test of a staff page logs in as before. Tests that build their own client
+    use `VerifiedClient` from there; the two-factor tests use `unverified_client`."""
+    from partnership.tests.second_factor import VerifiedClient
+
+    return VerifiedClient()
+
+
+@pytest.fixture
+def unverified_client() -> Any:
+    """A plain Django test client: its logins stop at the password, as a browser's do."""
+    from django.test import Client
+
+    return Client()
+
+
 # The partner records most app tests start from: the Security partnership, a coordinator and a partner
 # of it, and a partner of another partnership. A test module may define its own of the same name.
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from partnership import outbox, scoping, selectors, services, spreadsheets
+from partnership import outbox, scoping, selectors, services, spreadsheets, two_factor
 from partnership.admin_scoping import (
     CoordinatedPartnershipFilter,
     EstimatedCountPaginator,
@@ -133,7 +133,7 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation"]
     readonly_fields = ["user", "erased_at"]
-    actions = ["create_accounts", "erase_people"]
+    actions = ["create_accounts", "erase_people", "reset_second_factors"]
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         if OrganisationScope.for_autocomplete(request):
@@ -164,6 +164,28 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
             created += 1
         self.message_user(
             request, ngettext("%d account created.", "%d accounts created.", created) % created, messages.SUCCESS
+        )
+
+    def has_reset_factors_permission(self, request: HttpRequest) -> bool:
+        """Only a superuser resets someone's second factors: whoever may reset them may take the account over."""
+        return bool(request.user.is_superuser)
+
+    @admin.action(
+        description=_("Reset two-factor login (lost device): they set a factor up again"),
+        permissions=["reset_factors"],
+    )
+    def reset_second_factors(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        count = 0
+        for person in queryset.filter(user__isnull=False).select_related("user"):
+            two_factor.factors_reset(user=person.user, by=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "The second factors of %d person were reset.", "The second factors of %d people were reset.", count
+            )
+            % count,
+            messages.SUCCESS,
         )
 
     @admin.action(description=_("Erase personal data (keeps anonymous stubs)"), permissions=["change"])

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
 from partnership import services
 from partnership.models import ConsentRecord, Membership, Organisation, Partnership, Person, Pillar, PriorityArea
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed by `make run`; load_demo refuses to run with DEBUG off
+# The demo's staff pass the second factor with an authenticator app holding this printed key (`make run` prints
+# it; `manage.py demo_code <username>` prints the current code for a demo device, and for no other).
+DEMO_TOTP_SECRET = "DEMOSTAFFSECRETKEYFORTHEPORTAL22"  # noqa: S105 - base32, 20 bytes
+DEMO_TOTP_DEVICE = "demo authenticator"
 
 SECURITY = {
     "name": "Partnership for Security in Public Spaces",
@@ -152,4 +158,26 @@ def load_partner_records() -> dict[str, Any]:
     admin.save()
     for organisation in organisations.values():
         services.coordinator_access_sync(organisation=organisation)
+    demo_second_factors(usernames=[row[0] for row in PEOPLE if row[0]] + ["admin"])
     return {"security": security, "culture": culture, "organisations": organisations, "people": people}
+
+
+def demo_totp_key() -> str:
+    """The demo's authenticator key as django-otp stores it (hex)."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def demo_second_factors(*, usernames: list[str]) -> None:
+    """Every demo staff user (the coordinators' and secretariat's people, the superuser) has the demo's
+    authenticator app, so they pass the second factor with a code from the printed key."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True), username__in=usernames)
+    for user in staff:
+        TOTPDevice.objects.update_or_create(
+            user=user, name=DEMO_TOTP_DEVICE, defaults={"key": demo_totp_key(), "confirmed": True}
+        )
+
+
+def demo_otpauth_uri() -> str:
+    return f"otpauth://totp/Partnership%20Portal%20demo?secret={DEMO_TOTP_SECRET}&issuer=Partnership%20Portal%20demo"

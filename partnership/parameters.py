@@ -63,4 +63,10 @@ OTHERS: dict[str, frozenset[str]] = {
     "password_reset_confirm": frozenset(),
     "password_reset_complete": frozenset(),
     "set_language": frozenset({"next"}),
+    # django-otp-webauthn's passkey endpoints (JSON posted by its script) and its script's catalogue.
+    "otp_webauthn:credential-registration-begin": frozenset(),
+    "otp_webauthn:credential-registration-complete": frozenset(),
+    "otp_webauthn:credential-authentication-begin": frozenset(),
+    "otp_webauthn:credential-authentication-complete": frozenset({"next"}),
+    "otp_webauthn:js-i18n-catalog": frozenset(),
 }

@@ -69,6 +69,11 @@ ERASURE: dict[str, Rule] = {
     "actions.Support.by": KEEP,
     "actions.ActionDocument.uploaded_by": KEEP,
     "surveys.SurveyTransition.by": KEEP,
+    # The second factors (partnership.two_factor): a person erased logs in no more.
+    "otp_totp.TOTPDevice.user": DELETE,
+    "otp_static.StaticDevice.user": DELETE,
+    "django_otp_webauthn.WebAuthnCredential.user": DELETE,
+    "django_otp_webauthn.WebAuthnUserHandle.user": DELETE,
     "surveys.SurveyExport.requested_by": KEEP,
     # The address respondents may write to: a person's, when it is theirs, goes; the survey stays.
     "surveys.Survey.contact_email": Replace({"contact_email": ""}),
@@ -104,7 +109,18 @@ DETAIL_ERASURE: dict[str, Replace] = {
 }
 
 # Never written into the download: secrets that would let its reader act as someone.
-SECRET_FIELDS = {"password", "token_hash", "open_link_token", "search_document"}
+# The second factors' keys are listed by name and use, never with the key itself.
+SECRET_FIELDS = {
+    "password",
+    "token_hash",
+    "open_link_token",
+    "search_document",
+    "key",
+    "credential_id",
+    "credential_id_sha256",
+    "public_key",
+    "handle_hex",
+}
 
 # Fields of a source's rows left out of the download because they hold other people's data: what one did to
 # someone else's record belongs to that person's download, not to the actor's.

@@ -7,6 +7,7 @@ project loads with no environment at all (SQLite, eager Celery, console e-mail, 
 import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -42,6 +43,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "partnership.apps.PartnershipConfig",
     "meetings.apps.MeetingsConfig",
     "actions.apps.ActionsConfig",
@@ -56,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "partnership.two_factor.SecondFactorMiddleware",
     "partnership.access.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,6 +119,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Two-factor login (partnership.two_factor): staff and superusers, and anyone who set a factor up, pass a second
+# factor after the password: an authenticator app's code (TOTP), a passkey or security key (WebAuthn) or a
+# one-time recovery code. The TOTP code's issuer is the site's name; each wrong code doubles the wait before the next.
+OTP_TOTP_ISSUER = SITE_NAME
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = env.int("OTP_STATIC_THROTTLE_FACTOR", default=1)
+# A passkey belongs to one host name (the relying party, never an IP address): SITE_URL's host, or "localhost"
+# under DEBUG; changing it later makes every registered passkey unusable. The browser's origin must be one of
+# OTP_WEBAUTHN_ALLOWED_ORIGINS (https, or http on localhost): SITE_URL's, read on localhost if it names 127.0.0.1.
+_SITE_ORIGIN = SITE_URL.replace("://127.0.0.1", "://localhost", 1)
+OTP_WEBAUTHN_RP_ID = env.str(
+    "OTP_WEBAUTHN_RP_ID", default="localhost" if DEBUG else (urlsplit(_SITE_ORIGIN).hostname or "localhost")
+)
+OTP_WEBAUTHN_RP_NAME = env.str("OTP_WEBAUTHN_RP_NAME", default=SITE_NAME)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("OTP_WEBAUTHN_ALLOWED_ORIGINS", default=[_SITE_ORIGIN])
+# The passkey is a second factor after the password, never a login of its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

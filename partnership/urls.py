@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from partnership import dashboard, notification_views, views
+from partnership import dashboard, notification_views, two_factor_views, views
 
 admin.site.site_header = _("Partnership Portal administration")
 admin.site.site_title = _("Partnership Portal")
@@ -25,6 +25,12 @@ urlpatterns = [
         notification_views.notification_unsubscribe,
         name="notification_unsubscribe",
     ),
+    path("account/two-factor/", two_factor_views.overview, name="two_factor"),
+    path("account/two-factor/app/", two_factor_views.totp_setup, name="two_factor_totp"),
+    path("account/two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
+    path("account/two-factor/recovery-codes/", two_factor_views.recovery_codes, name="two_factor_codes"),
+    path("account/two-factor/passkey-registered/", two_factor_views.passkey_registered, name="two_factor_passkey"),
+    path("account/two-factor/webauthn/", include("django_otp_webauthn.urls", namespace="otp_webauthn")),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("health/", views.health, name="health"),

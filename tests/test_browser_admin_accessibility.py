@@ -32,6 +32,7 @@ from actions.models import Action
 from meetings.models import AgendaItem, Meeting, Registration
 from meetings.tests.factories import AgendaItemFactory
 from partnership.models import Membership, Organisation, OutboundMessage, Person
+from partnership.tests.second_factor import browser_log_in
 from surveys.models import Survey
 
 APPS = ("partnership", "meetings", "actions", "surveys")
@@ -226,10 +227,7 @@ def test_every_admin_page_a_coordinator_uses_is_accessible_at_1280_px(
     page.set_viewport_size(DESKTOP)
     page.set_default_timeout(15_000)
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(coordinator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, base, coordinator.username, PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     for path, name in admin_pages(ours, coordinator):

@@ -20,6 +20,7 @@ from playwright.sync_api import ConsoleMessage, Page, ViewportSize, expect
 
 from partnership.demo import load_partner_records
 from partnership.models import Organisation, Person
+from partnership.tests.second_factor import browser_log_in
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -116,10 +117,7 @@ def on_desktop(page: Page) -> tuple[Console, Callable[..., None]]:
 
 
 def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, base, username, "demo")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

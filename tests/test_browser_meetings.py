@@ -27,6 +27,7 @@ from meetings.demo import load_meetings
 from meetings.models import Meeting, Registration
 from partnership.demo import load_partner_records
 from partnership.models import OutboundMessage
+from partnership.tests.second_factor import browser_log_in
 
 ROME = zoneinfo.ZoneInfo("Europe/Rome")
 PERSONAL_LINK = re.compile(r"https?://\S+?(/meetings/r/[^/\s]+/)")
@@ -77,10 +78,7 @@ def faenza_meeting(records: dict[str, Any], coordinator: Any) -> Meeting:
 
 def phone_log_in(page: Page, base: str, username: str) -> None:
     """Log in on a phone, where the menu (and its Log out button) stays folded away."""
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, base, username, "demo")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
 
 

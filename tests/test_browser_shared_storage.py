@@ -14,16 +14,14 @@ from actions.models import Action, ActionDocument
 from actions.tests.factories import ActionFactory, organisation_of
 from partnership.models import Membership
 from partnership.tests.factories import PartnershipFactory, member_user
+from partnership.tests.second_factor import browser_log_in
 
 PASSWORD = "secret-pass-123"  # the user factory's
 CONTENT = b"%PDF-1.4 lighting concept note"
 
 
 def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, base, username, PASSWORD)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 

@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from partnership import parameters
+from partnership.tests.second_factor import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +236,7 @@ def _world() -> World:
 
     clients = {"visitor": Client(raise_request_exception=False)}
     for role, user in (("partner", partner), ("coordinator", coordinator), ("ministry", ministry)):
-        clients[role] = Client(raise_request_exception=False)
+        clients[role] = VerifiedClient(raise_request_exception=False)
         clients[role].force_login(user)
     respondent = Client(raise_request_exception=False)
     respondent.post(reverse("surveys:open_link", kwargs={"token": "open-link"}), {"website": ""})
@@ -268,6 +269,16 @@ def _world() -> World:
         "password_reset_complete": ("visitor", {}),
         "password_reset_confirm": ("visitor", {"uidb64": "MQ", "token": "set-password"}),
         "set_language": ("partner", {}),
+        "two_factor": ("coordinator", {}),
+        "two_factor_totp": ("coordinator", {}),
+        "two_factor_verify": ("coordinator", {}),
+        "two_factor_codes": ("coordinator", {}),
+        "two_factor_passkey": ("coordinator", {}),
+        "otp_webauthn:credential-registration-begin": ("coordinator", {}),
+        "otp_webauthn:credential-registration-complete": ("coordinator", {}),
+        "otp_webauthn:credential-authentication-begin": ("coordinator", {}),
+        "otp_webauthn:credential-authentication-complete": ("coordinator", {}),
+        "otp_webauthn:js-i18n-catalog": ("coordinator", {}),
         "meetings:list": ("partner", {}),
         "meetings:managed": ("coordinator", {}),
         "meetings:announce": ("coordinator", m),

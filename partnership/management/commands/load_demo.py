@@ -48,5 +48,8 @@ class Command(BaseCommand):
             "  partner      – Aino Virtanen, City of Helsinki (partner)\n"
             "  ministry     – Ivana Horvat, Croatian Ministry of Construction and Physical Planning "
             "(runs the Croatian survey at /surveys/)\n"
-            "  admin        – superuser"
+            "  admin        – superuser\n"
+            "Staff (coordinator, admin) pass a second factor after the password: add this key to an authenticator "
+            f"app ({demo.DEMO_TOTP_SECRET}, or scan {demo.demo_otpauth_uri()}),\n"
+            "or print the current code with `python manage.py demo_code coordinator`."
         )
