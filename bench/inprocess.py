@@ -111,3 +111,22 @@ def measure_invitation_faults(env: dict[str, str], args: argparse.Namespace) -> 
     for fault in faulty["faults"]:
         print(f"  {fault['fault']} at {fault['at_seconds']} s: going again after {fault['resumed_seconds']} s")
     return faults
+
+
+def measure_survey_analysis(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 14's figures on the generated survey: the comparison across three countries (`bench_surveys
+    --compare`, which copies the survey's responses into two clones on its first run) and the XLSX, SPSS and Stata
+    files (`bench_surveys --export --format F`, each in its own process for its peak RSS)."""
+    step(f"time the comparison of the survey with two clones of {args.survey_responses} responses each")
+    compare: dict[str, Any] = manage_json(env, "bench_surveys", "--compare")
+    print(f"  {compare['responses']} responses: {compare['median_ms']} ms, {compare['queries']} queries")
+    files = {}
+    for fmt in ("xlsx", "sav", "dta"):
+        step(f"write the survey's {fmt} export (its own process, for its peak RSS)")
+        figure = manage_json(env, "bench_surveys", "--export", "--format", fmt)
+        print(
+            f"  {figure['rows']} rows of {figure['columns']} columns in {figure['seconds']} s; peak RSS grew "
+            f"{figure['peak_rss_growth_kb']} kB"
+        )
+        files[fmt] = figure
+    return {"compare": compare, "files": files}

@@ -130,7 +130,70 @@ def surveys_rows(surveys: dict[str, Any]) -> str:
         f"{save['queries']} queries | {save['p50_ms']} / {save['p95_ms']} ms | p95 under 100 ms "
         f"| {_met(save['p95_ms'] < 100)} |",
     ]
+    rows += survey_analysis_rows(results, surveys.get("analysis"))
     return "\n".join(rows)
+
+
+CHARTS_RATIO_TARGET = 1.5
+COMPARE_TARGET_MS = 1000
+SURVEY_CLONES_TARGET = 3
+
+
+def survey_analysis_rows(results: dict[str, Any], analysis: dict[str, Any] | None) -> list[str]:
+    """Issue 14's rows: the results page with its charts against the results without them in the same runs, the
+    comparison across three countries, and the XLSX, SPSS and Stata files' memory."""
+    rows = []
+    full_survey = results["all"]["responses"] >= SURVEY_RESPONSES_TARGET
+    page, charts = results.get("page"), results.get("charts")
+    if page:
+        rows.append(
+            f"| Results page with its {page['charts']} charts over {results['all']['responses']} responses, as the "
+            f"owner, through the middleware, view and template (test client, {page['queries']} queries), against "
+            f"the results without charts (`selectors.results` alone: {page['without_charts_ms']} ms), taken in turn "
+            f"in the same runs | {page['median_ms']} ms ({page['ratio']}×) | within {CHARTS_RATIO_TARGET}× "
+            f"| {_met(page['ratio'] <= CHARTS_RATIO_TARGET, applies=full_survey)} |"
+        )
+    if charts:
+        rows.append(
+            f"| Drawing every chart of those results as SVG (`surveys.charts`), apart from the selector in the same "
+            f"runs | {charts['median_ms']} ms ({charts['ratio_to_all']}×) | | |"
+        )
+    if not analysis:
+        return rows
+    compare = analysis["compare"]
+    responses = compare["responses"]
+    rows.append(
+        f"| Comparison across {compare['shown']} countries of {' + '.join(map(str, responses))} responses "
+        f"(`selectors.compare` and its grouped charts, as the owner who sees all three; {compare['queries']} "
+        f"queries, whatever the countries and responses) | {compare['median_ms']} ms | under {COMPARE_TARGET_MS} ms "
+        f"at {SURVEY_CLONES_TARGET} × {SURVEY_RESPONSES_TARGET} | "
+        f"{_met(compare['median_ms'] < COMPARE_TARGET_MS, applies=min(responses) >= SURVEY_RESPONSES_TARGET)} |"
+    )
+    for fmt, figure in analysis["files"].items():
+        full_export = figure["answers"] >= SURVEY_ANSWERS_TARGET
+        head = (
+            f"| {fmt.upper()} export of {figure['rows']} responses × {figure['columns']} columns "
+            f"({figure['answers']} answers, {figure['megabytes']} MB) through `exports.write`, one run, "
+            f"peak RSS before / "
+        )
+        if fmt == "xlsx":
+            second_half = figure["peak_rss_after_kb"] - figure["peak_rss_half_kb"]
+            rows.append(
+                f"{head}after half the rows / after all | {figure['seconds']} s; "
+                f"{figure['peak_rss_before_kb'] / 1024:.0f} / {figure['peak_rss_half_kb'] / 1024:.0f} / "
+                f"{figure['peak_rss_after_kb'] / 1024:.0f} MB "
+                f"| flat: the second half adds under 5 MB | {_met(second_half < 5 * 1024, applies=full_export)} |"
+            )
+        else:
+            growth, bound = figure["peak_rss_growth_kb"], figure["bound_kb"]
+            rows.append(
+                f"{head}after, held whole in memory | {figure['seconds']} s; "
+                f"{figure['peak_rss_before_kb'] / 1024:.0f} / {figure['peak_rss_after_kb'] / 1024:.0f} MB "
+                f"(+{growth / 1024:.0f} MB) | within the stated bound, {figure['bytes_per_cell']} bytes a cell: "
+                f"{bound / 1024:.0f} MB "
+                f"| {_met(growth <= bound, applies=full_export)} |"
+            )
+    return rows
 
 
 def faults_section(faults: dict[str, Any] | None) -> str:

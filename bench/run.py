@@ -20,7 +20,7 @@ from bench.commands import production_env
 from bench.common import BenchError
 from bench.data import prepare
 from bench.database import DEFAULT_DATABASE_URL, ensure_database
-from bench.inprocess import measure_actions, measure_imports, measure_surveys, measure_sweep
+from bench.inprocess import measure_actions, measure_imports, measure_survey_analysis, measure_surveys, measure_sweep
 from bench.measure import failure_details, find_wrk, measure_pages
 from bench.report import render_report, write_report
 from bench.server import free_port, gunicorn
@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     actions_figures = measure_actions(env, args)
     imports_figures = measure_imports(env, args)
     surveys_figures = measure_surveys(env, args)
+    surveys_figures["analysis"] = measure_survey_analysis(env, args)
     report = render_report(
         args=args,
         database_url=database_url,

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.report import survey_analysis_rows
 from surveys import selectors
 from surveys.management.commands.bench_surveys import page_post, respondent_client
 from surveys.management.commands.generate_survey_responses import OPTIONS, bench_survey, generate
@@ -206,13 +207,21 @@ def test_the_bench_commands_measure_the_generated_survey():
     results = figures("--results", "--runs", "1")
     assert (results["all"]["responses"], results["questions"]) == (12, 26)
     assert results["charts"]["median_ms"] >= 0 and results["charts"]["ratio_to_all"] >= 1
+    # The whole results page as the owner gets it, with a chart per question that is not a text.
+    page = results["page"]
+    assert page["charts"] == 22 and page["ratio"] > 0 and page["without_charts_ms"] > 0 and page["queries"] > 0
     export = figures("--export")
     assert export["rows"] == export["responses"] == 12
     compared = figures("--compare", "--runs", "1")
     assert (compared["surveys"], compared["shown"], compared["responses"]) == (3, 3, [12, 12, 12])
-    for fmt in ("sav", "dta"):
-        written = figures("--export", "--format", fmt)
+    files = {fmt: figures("--export", "--format", fmt) for fmt in ("xlsx", "sav", "dta")}
+    for fmt, written in files.items():
         assert (written["rows"], written["format"]) == (12, fmt) and written["megabytes"] >= 0
+        assert written["columns"] == 64 and written["bound_kb"] == round(12 * 64 * 150 / 1024)
+        assert written["peak_rss_before_kb"] <= written["peak_rss_half_kb"] <= written["peak_rss_after_kb"]
+    rows = "\n".join(survey_analysis_rows(results, {"compare": compared, "files": files}))
+    assert "Comparison across 3 countries of 12 + 12 + 12 responses" in rows
+    assert "n/a: fewer than the target's data" in rows and "**no**" not in rows
     assert export["answers"] == Answer.objects.filter(response__survey=survey).count() >= 12 * 25
     pages = figures("--pages", "5")
     assert pages["requests"] == 5

@@ -26,6 +26,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from partnership import spreadsheets
 from partnership.models import OutboundMessage
 from partnership.tokens import token_new
 from surveys import charts, exports, selectors, services
@@ -193,8 +194,10 @@ class Command(BaseCommand):
         charts_ms = statistics.median(chart_timings) * 1000
         figures["charts"] = {
             "median_ms": round(charts_ms, 1),
+            "selector_ms": round(selector_ms, 1),
             "ratio_to_all": round((selector_ms + charts_ms) / max(selector_ms, 0.1), 3),
         }
+        figures["page"] = results_page(survey, runs)
         return figures
 
     # Export ---------------------------------------------------------------------------------
@@ -262,10 +265,18 @@ class Command(BaseCommand):
         survey = bench_survey(create=False)
         responses = selectors.submitted_responses(survey).count()
         answers = Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False).count()
+        columns = len(exports.response_table(survey, layout="codes").header)
         before = peak_rss_kb()
+        # Flat memory (XLSX): the peak once half the rows are written, as for the CSV.
+        at_half: list[int] = []
+
+        def progress(done: int) -> None:
+            if not at_half and done >= responses // 2:
+                at_half.append(peak_rss_kb())
+
         started = time.perf_counter()
         with tempfile.TemporaryFile() as handle:
-            rows = exports.write(survey, fmt, handle, layout="codes")
+            rows = exports.write(survey, fmt, handle, layout="codes", progress=progress)
             size = handle.tell()
         seconds = time.perf_counter() - started
         after = peak_rss_kb()
@@ -275,11 +286,16 @@ class Command(BaseCommand):
             "responses": responses,
             "answers": answers,
             "rows": rows,
+            "columns": columns,
             "megabytes": round(size / 1_000_000, 1),
             "seconds": round(seconds, 2),
             "peak_rss_before_kb": before,
+            "peak_rss_half_kb": at_half[0] if at_half else after,
             "peak_rss_after_kb": after,
             "peak_rss_growth_kb": after - before,
+            # SPSS and Stata: the memory bound stated in partnership/spreadsheets.py for this many cells.
+            "bound_kb": round(rows * columns * spreadsheets.STATISTICAL_BYTES_PER_CELL / 1024),
+            "bytes_per_cell": spreadsheets.STATISTICAL_BYTES_PER_CELL,
         }
 
     # Respondent's pages ---------------------------------------------------------------------
@@ -327,6 +343,39 @@ class Command(BaseCommand):
             "page": _latency(gets) | {"queries": max(get_queries)},
             "save": _latency(posts) | {"queries": max(post_queries)},
         }
+
+
+def results_page(survey: Survey, runs: int) -> dict[str, Any]:
+    """The whole results page with its charts, as the owner requests it (through the middleware stack, the view
+    and the template, in-process with Django's test client: server time only), against the results without
+    charts (the selector alone, as the owner reads them), the two taken in turn in the same runs."""
+    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", ".localhost")), "localhost")
+    client = Client(HTTP_HOST=host, HTTP_X_FORWARDED_PROTO="https")
+    owner = owner_user()
+    client.force_login(owner)
+    every_answer = selectors.reader_sees_every_answer(owner, survey)
+    path = reverse("surveys:results", kwargs={"pk": survey.pk})
+    pages, bare = [], []
+    for run in range(runs + 1):
+        started = time.perf_counter()
+        selectors.results(survey, language="en", hide_small=not every_answer)
+        selected = time.perf_counter()
+        page = client.get(path)
+        if page.status_code != 200:
+            raise CommandError(f"GET {path} answered {page.status_code} instead of 200")
+        if run:  # the first of each warms up
+            bare.append(selected - started)
+            pages.append(time.perf_counter() - selected)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path)
+    page_ms, bare_ms = statistics.median(pages) * 1000, statistics.median(bare) * 1000
+    return {
+        "median_ms": round(page_ms, 1),
+        "without_charts_ms": round(bare_ms, 1),
+        "ratio": round(page_ms / max(bare_ms, 0.1), 2),
+        "queries": len(queries),
+        "charts": page.content.count(b"<svg "),
+    }
 
 
 def _clone_with_responses(survey: Survey, country: str) -> Survey:
