@@ -111,8 +111,21 @@ class TransitionForm(forms.Form):
         self.fields["to_state"].choices = choices  # type: ignore[attr-defined]
 
 
+class MergeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Find the action to merge into"), required=False, max_length=200)
+
+
 class MergeForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Merge into"), queryset=Action.objects.none())
+    target = forms.ModelChoiceField(
+        label=_("Merge into"),
+        queryset=Action.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "That action cannot take this merge: choose one of this partnership's open actions listed here."
+            ),
+        },
+    )
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )

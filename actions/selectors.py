@@ -367,14 +367,42 @@ def organisation_support(action: Action, organisation_id: int) -> Support | None
     return action.supports.filter(organisation_id=organisation_id).first()
 
 
-def merge_targets(action: Action) -> QuerySet[Action]:
-    """The open, submitted actions of the same partnership that the action may be merged into."""
-    return (
-        Action.objects.filter(partnership=action.partnership)
-        .exclude(pk=action.pk)
-        .exclude(state__in=(*workflow.CLOSED, State.DRAFT))
-        .order_by("code", "title")
+def merge_targets(action: Action, user: Any = None) -> QuerySet[Action]:
+    """The open, submitted actions of the same partnership that the action may be merged into (of those
+    `user` may see, when given)."""
+    queryset = (
+        Action.objects.filter(partnership=action.partnership) if user is None else visible_in(user, action.partnership)
     )
+    return queryset.exclude(pk=action.pk).exclude(state__in=(*workflow.CLOSED, State.DRAFT)).order_by("code", "title")
+
+
+MERGE_CANDIDATES_SHOWN = 20
+
+
+def merge_candidates(action: Action, *, user: Any, text: str) -> tuple[list[Action], int]:
+    """The first merge targets with every word of `text` in their title or problem, or as their code (all of
+    them without a text), and how many match in all. Parts of words match, as people type them."""
+    queryset = merge_targets(action, user)
+    words = text.split()
+    for word in words:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(code__iexact=word) | Q(problem__icontains=word))
+    return list(queryset.select_related("leader")[:MERGE_CANDIDATES_SHOWN]), queryset.count()
+
+
+def merge_comparison(source: Action, target: Action) -> tuple[Action, Action]:
+    """The two actions of a merge with what the side-by-side view shows, counted in one query."""
+    rows = {
+        row.pk: row
+        for row in Action.objects.filter(pk__in=(source.pk, target.pk))
+        .select_related("priority_area", "pillar", "owner", "leader")
+        .prefetch_related(Prefetch("contributors", queryset=Organisation.objects.order_by("name")))
+        .annotate(
+            comment_count=Count("comments", distinct=True),
+            supporter_count=Count("supports", distinct=True),
+            document_count=Count("documents", distinct=True),
+        )
+    }
+    return rows[source.pk], rows[target.pk]
 
 
 def action_comments(action: Action) -> QuerySet[Comment]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actions import follow_views, views
+from actions import follow_views, merge_views, views
 
 app_name = "actions"
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("<int:pk>/support/", views.support, name="support"),
     path("<int:pk>/feedback/", views.public_feedback, name="feedback"),
     path("<int:pk>/transition/", views.transition, name="transition"),
-    path("<int:pk>/merge/", views.merge, name="merge"),
+    path("<int:pk>/merge/", merge_views.merge, name="merge"),
     path("<int:pk>/progress/", views.progress, name="progress"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/follow/", follow_views.follow, name="follow"),

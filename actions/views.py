@@ -24,7 +24,6 @@ from actions.forms import (
     CommentForm,
     DocumentForm,
     FilterForm,
-    MergeForm,
     ProgressForm,
     PublicFeedbackForm,
     ReasonForm,
@@ -454,23 +453,6 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("That move is not possible from the action's current state."))
     return redirect(action)
-
-
-@query_parameters()
-def merge(request: HttpRequest, pk: int) -> HttpResponse:
-    action = selectors.action_access(request.user, pk, need="coordinate")
-    form = MergeForm(request.POST or None, targets=selectors.merge_targets(action))
-    if request.method == "POST" and form.is_valid():
-        try:
-            target = services.action_merge(
-                source=action, target=form.cleaned_data["target"], by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("%(source)s is merged into %(target)s.") % {"source": action, "target": target})
-            return redirect(target)
-    return render(request, "actions/merge.html", {"form": form, "action": action})
 
 
 @query_parameters()

@@ -458,7 +458,7 @@ def test_coordinator_merges_through_the_view(client, partnership, coordinator):
     assert "Elsewhere" not in page
     refused = client.post(url, {"target": dropped.pk})
     assert refused.status_code == 200
-    assert "Select a valid choice" in text(refused)
+    assert "That action cannot take this merge" in text(refused)
     assert client.post(url, {"target": foreign.pk}).status_code == 200
 
     response = client.post(url, {"target": target.pk, "reason": "Same idea"}, follow=True)
