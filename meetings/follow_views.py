@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meetings import selectors
-from partnership import access, notifications
+from partnership import access
+from partnership.notification_views import follow_posted
 from partnership.parameters import query_parameters
 
 
@@ -18,11 +17,5 @@ from partnership.parameters import query_parameters
 def follow(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_access(request.user, pk, need="view")
     access.signed_in(request.user)
-    following = notifications.follow_set(
-        user=request.user, instance=meeting, following=request.POST.get("following") == "1"
-    )
-    if following:
-        messages.success(request, _("You follow this meeting: you will be notified of what happens to it."))
-    else:
-        messages.success(request, _("You no longer follow this meeting."))
-    return redirect(meeting.get_absolute_url())
+    followed = _("You follow this meeting: you will be notified of what happens to it.")
+    return follow_posted(request, meeting, followed=followed, unfollowed=_("You no longer follow this meeting."))

@@ -179,6 +179,12 @@ def meetings_coordinated(user: Any) -> QuerySet[Meeting]:
     return Meeting.objects.filter(partnership__in=partner_selectors.partnerships_coordinated(user))
 
 
+def participant_user_ids(meeting: Meeting) -> list[int]:
+    """The accounts of the meeting's participants: everyone invited who has not declined or cancelled."""
+    registrations = meeting.registrations.exclude(state__in=workflow.WITHDRAWN).filter(person__user__isnull=False)
+    return list(registrations.values_list("person__user", flat=True))
+
+
 def meetings_managed_access(user: Any, slug: str = "") -> QuerySet[Meeting]:
     """The coordinators' list of meetings: those of the partnerships the user coordinates, or of the one named
     by `slug`. A visitor is sent to log in; a user who coordinates nothing, or not that partnership while a

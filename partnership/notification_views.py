@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from partnership import access, notifications
 from partnership import notification_selectors as selectors
-from partnership.models import Membership, Notification
+from partnership.models import Membership, Notification, Partnership
 from partnership.notification_forms import AnnouncementForm, NotificationPreferencesForm
 from partnership.parameters import query_parameters
 
@@ -83,31 +86,9 @@ def announcement_new(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             role = form.cleaned_data["role"]
+            recipients = notifications.members_of(partnership.pk, roles=[role] if role else None)
             audience = Membership.Role(role).label if role else _("All members")
-            try:
-                announcement = notifications.announcement_publish(
-                    partnership=partnership,
-                    by=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                    expires_at=form.expires_at(),
-                    recipients=notifications.members_of(partnership.pk, roles=[role] if role else None),
-                    audience=str(audience),
-                    role=role,
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                count = announcement.recipients.count()
-                messages.success(
-                    request,
-                    ngettext(
-                        "The announcement is published to %(count)d person.",
-                        "The announcement is published to %(count)d people.",
-                        count,
-                    )
-                    % {"count": count},
-                )
+            if announcement_published(request, form, partnership, recipients, str(audience), role=role):
                 return redirect("home")
         messages.error(request, _("Please correct the errors below."))
     return render(
@@ -116,3 +97,51 @@ def announcement_new(request: HttpRequest, slug: str) -> HttpResponse:
         {"form": form, "partnership": partnership, "audience": None},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def announcement_published(
+    request: HttpRequest,
+    form: AnnouncementForm,
+    partnership: Partnership,
+    recipients: QuerySet[Any],
+    audience: str,
+    *,
+    role: str = "",
+) -> bool:
+    """Publish a valid announcement form to `recipients` and say to how many people; False, with the reason on the
+    form, when it cannot be published. The partnership's and a meeting's announcement pages both post here."""
+    try:
+        announcement = notifications.announcement_publish(
+            partnership=partnership,
+            by=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            expires_at=form.expires_at(),
+            recipients=recipients,
+            audience=audience,
+            role=role,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    count = announcement.recipients.count()
+    messages.success(
+        request,
+        ngettext(
+            "The announcement is published to %(count)d person.",
+            "The announcement is published to %(count)d people.",
+            count,
+        )
+        % {"count": count},
+    )
+    return True
+
+
+def follow_posted(request: HttpRequest, instance: Any, *, followed: str, unfollowed: str) -> HttpResponse:
+    """Follow or stop following an action or a meeting as posted ("following" = "1" follows), say which, and go back
+    to its page. The app's view has checked that the user may see it."""
+    following = notifications.follow_set(
+        user=request.user, instance=instance, following=request.POST.get("following") == "1"
+    )
+    messages.success(request, followed if following else unfollowed)
+    return redirect(instance.get_absolute_url())

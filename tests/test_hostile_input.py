@@ -3,6 +3,10 @@ words where numbers belong, unknown choices, huge ids and impossible dates, sent
 a page shows and to every query parameter its view declares, each page opened as one role that may use it.
 Every answer is a page (a form with its errors), a redirect or a 4xx: never a 500.
 
+What a view reads is watched as well (`Reads`): a key it takes from a post without a field on the page (a
+button's `format`, a hidden `layout`) is fuzzed like a field, and a query parameter it reads without declaring
+it is a finding of its own, since the sweep would not try it.
+
 The world is the demo partnership (load_demo) with what it lacks added; every request runs in a savepoint that
 is rolled back and the browser's cookies are put back after it, so each one meets the same world."""
 
@@ -27,6 +31,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils.datastructures import MultiValueDict
 
 from partnership import parameters
 from partnership.tests.second_factor import VerifiedClient
@@ -163,6 +168,57 @@ def post_forms(path: str, html: str) -> list[PostedForm]:
     for form in parser.forms:
         form.action = urlsplit(form.action).path or path
     return parser.forms
+
+
+# What the views read -------------------------------------------------------------------------------------------
+
+
+class Reads:
+    """The keys read from a request's GET and POST while the sweep runs: `ReadsMiddleware` names the two
+    dictionaries of each request, and the sweep's fixture wraps `MultiValueDict`'s lookups to note each key read
+    from one of them. Only the keys are kept, by where they were read."""
+
+    sources: dict[int, str] = {}
+    keys: set[tuple[str, str]] = set()
+
+    @classmethod
+    def start(cls) -> None:
+        cls.sources.clear()
+        cls.keys.clear()
+
+    @classmethod
+    def read(cls, where: str) -> set[str]:
+        return {key for source, key in cls.keys if source == where}
+
+    @classmethod
+    def note(cls, data: Any, key: Any) -> None:
+        source = cls.sources.get(id(data))
+        if source is not None and isinstance(key, str):
+            cls.keys.add((source, key))
+
+
+class ReadsMiddleware:
+    """The first middleware while the sweep runs: names the request's GET and POST for `Reads`."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        Reads.sources[id(request.GET)] = "GET"
+        if request.method == "POST":
+            Reads.sources[id(request.POST)] = "POST"
+        return self.get_response(request)
+
+
+def _watch_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("__getitem__", "get", "getlist", "__contains__"):
+        original = getattr(MultiValueDict, name)
+
+        def watched(self: Any, key: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            Reads.note(self, key)
+            return _original(self, key, *args, **kwargs)
+
+        monkeypatch.setattr(MultiValueDict, name, watched)
 
 
 # The world and the roles -----------------------------------------------------------------------------------
@@ -372,12 +428,14 @@ class Sweep:
     problems: list[str] = field(default_factory=list)
     requests: int = 0
     errors: list[BaseException] = field(default_factory=list)
+    unseen: set[str] = field(default_factory=set)  # "path key": read from a post without a field on the page
 
     def send(self, role: str, method: str, path: str, data: Any = None, what: str = "") -> Any:
         browser = self.world.clients[role]
         cookies = copy.deepcopy(browser.cookies)
         cache.clear()  # rate limits would answer 429 before the input is read
         self.errors.clear()
+        Reads.start()
         self.requests += 1
         response = None
         try:
@@ -396,8 +454,10 @@ class Sweep:
 
 
 @pytest.fixture
-def sweep() -> Iterator[Sweep]:
+def sweep(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweep]:
     found = Sweep(world=_world())
+    settings.MIDDLEWARE = [f"{__name__}.ReadsMiddleware", *settings.MIDDLEWARE]
+    _watch_reads(monkeypatch)
 
     def record(sender: Any, request: Any = None, **kwargs: Any) -> None:
         import sys
@@ -431,10 +491,16 @@ def _files(form: PostedForm) -> dict[str, Any]:
 def _fuzz_form(sweep: Sweep, role: str, form: PostedForm) -> None:
     base = {**form.fields}
     variants = [dict(form.buttons[:1])] + [{name: value} for name, value in form.buttons[1:]]
+    read: set[str] = set()
     for button in variants:
         sweep.send(role, "POST", form.action, {**base, **button, **_files(form)}, f"the form as shown, {button}")
-    # A formset's later rows are read as its first one is.
-    names = [name for name in [*form.fields, *(name for name, _v in form.buttons)] if not FORMSET_ROW.search(name)]
+        read |= Reads.read("POST")
+    # A formset's later rows are read as its first one is; keys the view reads without a field on the page
+    # (a key a script would send) are tried as fields are.
+    shown = [*form.fields, *(name for name, _v in form.buttons)]
+    unseen = sorted(read - {*shown, *form.files, "csrfmiddlewaretoken"})
+    names = [name for name in [*shown, *unseen] if not FORMSET_ROW.search(name)]
+    sweep.unseen.update(f"{form.action} {name}" for name in unseen)
     for name in names:
         for label in ONE_FIELD:
             data = {**base, **variants[0], **_files(form), name: HOSTILE[label]}
@@ -459,6 +525,9 @@ def _sweep_app(sweep: Sweep, namespace: str) -> None:
         role, kwargs = sweep.world.kwargs[name]["role"], sweep.world.kwargs[name]["kwargs"]
         path = reverse(name, kwargs=kwargs)
         page = sweep.send(role, "GET", path)
+        undeclared = Reads.read("GET") - (declared_parameters(name, view) or frozenset())
+        if undeclared:
+            sweep.problems.append(f"GET {path} ({name}) reads undeclared query parameters {sorted(undeclared)}")
         if page.get("Content-Type", "").startswith("text/html") and not getattr(page, "streaming", False):
             for form in post_forms(path, page.content.decode()):
                 target = _target(form.action)
@@ -481,10 +550,19 @@ def _sweep_app(sweep: Sweep, namespace: str) -> None:
         if not unique:
             path = reverse(name, kwargs=kwargs)
             sweep.send(role, "POST", path, {}, "an empty post")
+            read = Reads.read("POST")
             sweep.send(role, "POST", path, {"x": HOSTILE["100 kB"]}, "an unknown field")
+            sweep.unseen.update(f"{path} {key}" for key in read)
+            for key in sorted(read):
+                for label in ONE_FIELD:
+                    sweep.send(role, "POST", path, {key: HOSTILE[label]}, f"{key}={label}, read without a field")
             continue
         for by, form in unique.values():
             _fuzz_form(sweep, by, form)
+
+
+# Keys that views are known to read from a post without a field on the page that the sweep finds.
+READ_WITHOUT_A_FIELD = {"meetings": "revoke", "surveys": "layout"}
 
 
 @pytest.mark.parametrize(
@@ -494,3 +572,5 @@ def test_no_page_answers_hostile_input_with_a_server_error(sweep, namespace):
     _sweep_app(sweep, namespace)
     assert not sweep.problems, "\n".join(sweep.problems)
     assert sweep.requests > 100
+    if namespace in READ_WITHOUT_A_FIELD:  # the watch on what views read works
+        assert any(entry.endswith(f" {READ_WITHOUT_A_FIELD[namespace]}") for entry in sweep.unseen), sweep.unseen
