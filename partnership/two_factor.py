@@ -161,12 +161,13 @@ def code_verify(*, user: Any, code: str) -> tuple[Device | None, str]:
     if not code:
         return None, _("Enter the code.")
     kind = TOTPDevice if code.isdigit() and len(code) <= 8 else StaticDevice
-    problem = _("That code is wrong or has been used already: enter the newest code your app shows.")
+    wrong = _("That code is wrong or has been used already: enter the newest code your app shows.")
+    problem = wrong
     for device in kind.objects.filter(user=user, confirmed=True):
         problem = code_check(device, code)
         if not problem:
             return device, ""
-    if kind is StaticDevice and problem.startswith(_("That code")):
+    if kind is StaticDevice and problem == wrong:
         problem = _("That recovery code is wrong or has been used already.")
     return None, problem
 
