@@ -12,6 +12,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from meetings.models import Meeting
 from partnership.models import Person
 from partnership.services import absolute_url
+from partnership.site_name import site_name
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -36,7 +37,7 @@ def meeting_event(meeting: Meeting, *, include_join_url: bool, attendee: Person 
     event.add("url", absolute_url(meeting.get_absolute_url()))
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     organizer = vCalAddress(f"mailto:{address}")
-    organizer.params["cn"] = vText(name or settings.SITE_NAME)
+    organizer.params["cn"] = vText(name or site_name())
     event.add("organizer", organizer)
     if attendee is not None and attendee.email:
         address = vCalAddress(f"mailto:{attendee.email}")
@@ -77,7 +78,7 @@ def meeting_calendar(
     cal.add("prodid", f"-//{settings.SITE_NAME}//Meetings//EN")
     cal.add("version", "2.0")
     cal.add("method", "CANCEL" if method == "CANCEL" else method)
-    cal.add("x-wr-calname", settings.SITE_NAME)
+    cal.add("x-wr-calname", site_name())
     for meeting in meetings:
         show = include_join_url if isinstance(include_join_url, bool) else meeting.pk in include_join_url
         cal.add_component(meeting_event(meeting, include_join_url=show, attendee=attendee))

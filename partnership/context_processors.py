@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from partnership import notification_selectors, selectors
+from partnership.site_name import site_name
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -23,9 +24,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         return counted[0]
 
     # portal_name, because Django's login and logout views put the request's host in site_name.
+    name = site_name()
     return {
-        "site_name": settings.SITE_NAME,
-        "portal_name": settings.SITE_NAME,
+        "site_name": name,
+        "portal_name": name,
         "can_coordinate": can_coordinate,
         "unread_notifications": unread_notifications,
         # Named by the privacy notice and the accessibility statement (and the footer's links to them).

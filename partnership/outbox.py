@@ -36,6 +36,7 @@ from django.utils import timezone, translation
 
 from partnership import background
 from partnership.models import OutboundMessage
+from partnership.site_name import site_name
 
 logger = logging.getLogger(__name__)
 Status = OutboundMessage.Status
@@ -61,8 +62,8 @@ def render_mail(*, template: str, context: dict[str, Any], language: str) -> tup
     Subject and plain text are rendered without HTML escaping ("O'Brien", not "O&#x27;Brien");
     the HTML part escapes what people typed.
     """
-    context = {"site_url": settings.SITE_URL, "site_name": settings.SITE_NAME, **context}
     with translation.override(language):
+        context = {"site_url": settings.SITE_URL, "site_name": site_name(), **context}
         subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
         text = _render_plain(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
