@@ -18,7 +18,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache as django_cache
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -96,13 +96,15 @@ def _visible(user: Any) -> Q:
     """Notifications whose object the user may see now: one condition, with each app's selector as a subquery."""
     condition = Q(pk__in=[])
     for label, selector in visibility_selectors().items():
-        # By the type's name rather than its id: no lookup of the content type before the one query.
+        # The type's id by its name, in the same query (no lookup first): a scalar subquery rather than a join on
+        # the names, which would make PostgreSQL guess that few notifications pass and sort them all.
         app_label, model = label.split(".")
-        condition |= Q(
-            content_type__app_label=app_label,
-            content_type__model=model,
-            object_id__in=selector(user).values("pk"),
-        )
+        content_type_id = Subquery(ContentType.objects.filter(app_label=app_label, model=model).values("pk")[:1])
+        # The selector is asked only about the objects the user's notifications name: with 100,000 actions, the
+        # visible ones among a few, not all 37,000 visible ones to look the notifications up in.
+        named = Notification.objects.filter(recipient=user, content_type_id=content_type_id).values("object_id")
+        visible = selector(user).filter(pk__in=named).values("pk")
+        condition |= Q(content_type_id=content_type_id, object_id__in=visible)
     return condition
 
 
