@@ -11,11 +11,12 @@ import argparse
 from bench.commands import manage
 from bench.common import step
 from bench.database import priority_area_id
-from bench.scenario import ACTIONS_PARTNERSHIP, PARTNERSHIP, Page, measured_pages
+from bench.scenario import ACTIONS_PARTNERSHIP, FEW_NOTIFICATIONS, PARTNERSHIP, SignedIn
 
 
-def prepare(env: dict[str, str], args: argparse.Namespace, database_url: str) -> list[Page]:
-    """Fill the database for the page measurements and collect the static files; the pages to measure."""
+def prepare(env: dict[str, str], args: argparse.Namespace, database_url: str) -> tuple[str, str, int, SignedIn]:
+    """Fill the database for the page measurements and collect the static files; the generated meetings' ids, a
+    priority area's id and the signed-in users, which the pages to measure need."""
     step("migrate")
     manage(env, "migrate", "--no-input", "-v0")
     step("load the demo")
@@ -30,6 +31,26 @@ def prepare(env: dict[str, str], args: argparse.Namespace, database_url: str) ->
     area_id = priority_area_id(database_url, ACTIONS_PARTNERSHIP)
     step(f"sign in a coordinator of {ACTIONS_PARTNERSHIP}")
     cookie = manage(env, "bench_login", "--partnership", ACTIONS_PARTNERSHIP, capture=True).split()[-1]
+    step(f"generate a meeting with {args.invitees} invitees; sign in a coordinator of {PARTNERSHIP} and the partner")
+    crowded = manage(
+        env, "generate_meeting", "--items", "25", "--registrations", str(args.invitees), capture=True
+    ).split()[-1]
+    manager = manage(env, "bench_login", "--partnership", PARTNERSHIP, capture=True).split()[-1]
+    partner = manage(env, "bench_notifications", "--session", "partner", capture=True).split()[-1]
+    step(f"give a partner {args.notifications} notifications")
+    reader = manage(env, "bench_notifications", "--reader", str(args.notifications), capture=True).split()[-1]
+    few = ("--reader", str(FEW_NOTIFICATIONS), "--name", "bench-reader-few")
+    few_reader = manage(env, "bench_notifications", *few, capture=True).split()[-1]
     step("collectstatic")
     manage(env, "collectstatic", "--no-input", "-v0")
-    return measured_pages(florence=florence, large=large, area_id=area_id, coordinator_cookie=cookie)
+    signed_in = SignedIn(
+        coordinator=cookie,
+        partner=partner,
+        manager=manager,
+        reader=reader,
+        few_reader=few_reader,
+        crowded=crowded,
+        invitees=args.invitees,
+        notifications=args.notifications,
+    )
+    return florence, large, area_id, signed_in

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.commands import manage, manage_json
 from bench.common import BenchError, step
-from bench.scenario import ACTIONS_PARTNERSHIP, COMMON_WORD, SELECTIVE_WORD
+from bench.scenario import ACTIONS_PARTNERSHIP, COMMON_WORD, SELECTIVE_WORD, Page
 
 
 def measure_sweep(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
@@ -21,6 +21,28 @@ def measure_sweep(env: dict[str, str], args: argparse.Namespace) -> dict[str, An
     sweep: dict[str, Any] = manage_json(env, "bench_reminder_sweep", "--registrations", str(registrations))
     print(f"  idle sweep {sweep['idle_sweep_ms']} ms; due rows {sweep['due_rows']} in {sweep['due_rows_ms']} ms")
     return sweep
+
+
+def measure_queries(env: dict[str, str], pages: list[Page]) -> dict[str, int]:
+    """Each page's queries, the second time it is asked (`manage.py bench_notifications --queries`), by label."""
+    step(f"count the queries of {len(pages)} pages")
+    arguments = [item for page in pages for item in ("--queries", page.cookie, page.path)]
+    counts = manage_json(env, "bench_notifications", *arguments)
+    figures = {page.label: int(count) for page, count in zip(pages, counts, strict=True)}
+    for label, count in figures.items():
+        print(f"  {count:3d} queries: {label}")
+    return figures
+
+
+def measure_digest(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """The daily digest for many users through one Celery worker to an SMTP sink (`bench_notifications --digest`)."""
+    step(f"send the daily digest of {args.digest_users} users through one Celery worker to an SMTP sink")
+    figures: dict[str, Any] = manage_json(env, "bench_notifications", "--digest", str(args.digest_users))
+    print(
+        f"  {figures['delivered']} of {figures['users']} digests in {figures['seconds']} s "
+        f"({figures['mails_per_second']} mails/s); {figures['repeated']} more than once"
+    )
+    return figures
 
 
 def measure_actions(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:

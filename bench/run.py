@@ -20,9 +20,18 @@ from bench.commands import production_env
 from bench.common import BenchError
 from bench.data import prepare
 from bench.database import DEFAULT_DATABASE_URL, ensure_database
-from bench.inprocess import measure_actions, measure_imports, measure_survey_analysis, measure_surveys, measure_sweep
+from bench.inprocess import (
+    measure_actions,
+    measure_digest,
+    measure_imports,
+    measure_queries,
+    measure_survey_analysis,
+    measure_surveys,
+    measure_sweep,
+)
 from bench.measure import failure_details, find_wrk, measure_pages
 from bench.report import render_report, write_report
+from bench.scenario import MEETING_VISITOR, measured_pages, small_counterparts
 from bench.server import free_port, gunicorn
 
 
@@ -67,6 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.invitations = 200 if args.smoke else 10_000
     args.survey_responses = 500 if args.smoke else 10_000
     args.page_requests = 40 if args.smoke else 200
+    args.invitees = 200 if args.smoke else 2_000
+    args.notifications = 500 if args.smoke else 10_000
+    args.digest_users = 200 if args.smoke else 10_000
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
     return args
@@ -83,11 +95,16 @@ def run(args: argparse.Namespace) -> int:
     if not env.get("CELERY_BROKER_URL"):
         raise BenchError("the survey invitations need a real Celery worker: set CELERY_BROKER_URL (Redis)")
 
-    pages = prepare(env, args, database_url)
+    florence, large, area_id, signed_in = prepare(env, args, database_url)
+    pages = measured_pages(florence=florence, large=large, area_id=area_id, signed_in=signed_in)
     port = free_port()
     with gunicorn(env, port):
         results = measure_pages(wrk, port, pages, duration=args.duration)
 
+    counterparts = small_counterparts(florence=florence, signed_in=signed_in)
+    counted = [p for p in pages if p.label == MEETING_VISITOR or p.signed_in_target or p.label in counterparts]
+    queries = measure_queries(env, counted + list(counterparts.values()))
+    digest = measure_digest(env, args)
     sweep = measure_sweep(env, args)
     actions_figures = measure_actions(env, args)
     imports_figures = measure_imports(env, args)
@@ -102,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
         actions=actions_figures,
         imports=imports_figures,
         surveys=surveys_figures,
+        queries=queries,
+        counterparts=counterparts,
+        digest=digest,
     )
     failures = [r for r in results if r.failed]
     output = write_report(report, args, failed=bool(failures))

@@ -36,6 +36,8 @@ PROJECT_LAYER = {
     "partnership.asgi",
     "partnership.dashboard",
     "partnership.management.commands.load_demo",
+    # The benchmark's signed-in pages and digest: notifications about actions, a worker and sink of the benches.
+    "partnership.management.commands.bench_notifications",
 }
 # Within and across apps, by the kind of module (its name, or its package's name).
 MAY_NOT_IMPORT = {
