@@ -258,6 +258,10 @@ def document_update(*, document: ActionDocument, by: Actor, title: str, visibili
         document, by, {"documents": [old_title, title], **changes, "visibility": [old_visibility, visibility]}
     )
     audit_record(by=by, verb="update", instance=document, changes=changes)
+    coordinators_only = ActionDocument.Visibility.COORDINATORS
+    if old_visibility == coordinators_only and visibility != coordinators_only:
+        # Opened to more than the coordinators: told as of an upload (once per document).
+        _tell(action=document.action, kind=Kind.ACTION_DOCUMENT, event=f"document:{document.pk}", by=by)
 
 
 @transaction.atomic

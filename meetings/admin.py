@@ -19,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+import meetings.announcement_admin  # noqa: F401  # registers the announcements' admin
 from meetings import services, times
 from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
 from meetings.models import (

@@ -27,6 +27,7 @@ from partnership.models import (
     ConsentRecord,
     Job,
     Membership,
+    Notification,
     Organisation,
     OutboundMessage,
     Partnership,
@@ -392,3 +393,23 @@ class JobAdmin(ReadOnlyAdmin):
         "claimed_until",
         "finished_at",
     ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """Read-only, for superusers only. A notification is personal (whom the portal told what, and whether they
+    read it) and its object may be one its partnership's coordinators cannot see (a partner's draft): they
+    have no permission on it. A superuser may look one up to answer "I was never told"; the services write them."""
+
+    list_display = ["at", "recipient", "kind", "title", "partnership", "read_at", "mailed_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter), ("mailed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["recipient", "partnership"]
+    search_fields = ["recipient__username", "recipient__email", "title"]
+    date_hierarchy = "at"
+    fields = ["recipient", "partnership", "kind", "title", "url", "at", "read_at", "mailed_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

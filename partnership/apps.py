@@ -20,6 +20,7 @@ class PartnershipConfig(AppConfig):
         "auditlog": ("view",),
         "outboundmessage": ("view",),
         "job": ("view",),
+        "announcement": ("view", "add", "change", "delete"),
     }
 
     # The selector of the objects of each model a user may see now, by which notifications about them are shown

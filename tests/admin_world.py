@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db.models import Model
 from django.utils import timezone
@@ -17,7 +18,16 @@ from actions.tests.factories import ActionFactory, CommentFactory
 from meetings.models import MeetingDocument, Minutes, ReminderRule, TravelPolicy, TravelRequest
 from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory
 from partnership import services
-from partnership.models import AuditLog, ConsentRecord, Job, Membership, OutboundMessage, Partnership
+from partnership.models import (
+    Announcement,
+    AuditLog,
+    ConsentRecord,
+    Job,
+    Membership,
+    Notification,
+    OutboundMessage,
+    Partnership,
+)
 from partnership.tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -110,8 +120,29 @@ def plant(marker: str, *, is_public: bool = False) -> World:
     export = SurveyExport.objects.create(survey=survey, format="csv")
     services.audit_record(by=None, verb="update", instance=action, changes={"title": [f"{marker} old", action.title]})
     audit = AuditLog.objects.filter(object_id=str(action.pk), model="actions.action").latest("id")
+    reader = UserFactory.create(username=f"{marker.lower()}-reader")
+    announcement = Announcement.objects.create(
+        partnership=partnership,
+        title=f"{marker} announcement",
+        body=f"{marker} news",
+        audience="All members",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+    )
+    announcement.recipients.add(reader)
+    notification = Notification.objects.create(
+        recipient=reader,
+        partnership=partnership,
+        kind=Notification.Kind.ANNOUNCEMENT,
+        content_type=ContentType.objects.get_for_model(Announcement),
+        object_id=announcement.pk,
+        title=f"{marker} announcement",
+        url="/",
+        key=f"announcement:{announcement.pk}",
+    )
     records: dict[type[Model], Model] = {
         Partnership: partnership,
+        Announcement: announcement,
+        Notification: notification,
         type(area): area,
         type(pillar): pillar,
         type(organisation): organisation,

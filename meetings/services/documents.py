@@ -43,12 +43,27 @@ def document_add(
     return document
 
 
+@transaction.atomic
 def document_save(*, document: MeetingDocument, by: Actor) -> MeetingDocument:
     """Validate and save a document edited with its meeting (its file already checked by the form), audited;
-    a new one is recorded as uploaded by the acting user."""
-    if document.pk is None and document.uploaded_by_id is None:
-        document.uploaded_by = actor_user(by)
+    a new one is recorded as uploaded by the acting user. The invitees are told as of an upload when it is
+    published: added for more than the coordinators, or opened to more than them (once per document)."""
+    coordinators_only = MeetingDocument.Visibility.COORDINATORS
+    if document.pk is None:
+        was_published = False
+        if document.uploaded_by_id is None:
+            document.uploaded_by = actor_user(by)
+    else:
+        before = MeetingDocument.objects.filter(pk=document.pk).values_list("visibility", flat=True).first()
+        was_published = before is not None and before != coordinators_only
     record_save(instance=document, by=by)
+    if not was_published and document.visibility != coordinators_only:
+        meeting_tell(
+            meeting=document.meeting,
+            kind=Notification.Kind.MEETING_DOCUMENT,
+            event=f"document:{document.pk}",
+            by=by,
+        )
     return document
 
 
