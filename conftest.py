@@ -98,6 +98,16 @@ def client() -> Any:
 
 
 @pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's `admin_client`, a superuser logged in past the second factor like `client` above."""
+    from partnership.tests.second_factor import VerifiedClient
+
+    client = VerifiedClient()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
 def unverified_client() -> Any:
     """A plain Django test client: its logins stop at the password, as a browser's do."""
     from django.test import Client

@@ -17,6 +17,7 @@ from actions.models import Action, Comment
 from actions.tests.factories import ActionFactory, organisation_of
 from partnership.models import SpentFormToken
 from partnership.tests.factories import PriorityAreaFactory
+from partnership.tests.second_factor import VerifiedClient
 
 TOKEN = re.compile(r'name="once" value="([^"]+)"')
 PARALLEL = 5
@@ -37,7 +38,7 @@ def at_once(post: Callable[[Client], Any], user: Any = None) -> list[int]:
     statuses: list[int] = []
 
     def send() -> None:
-        browser = Client()
+        browser = VerifiedClient()
         if user is not None:
             browser.force_login(user)
         ready.wait()

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from actions.models import Action
@@ -23,6 +22,7 @@ from bench.server import gunicorn
 from conftest import RedisServer, _database_url, free_port
 from meetings.models import MeetingDocument
 from meetings.tests.factories import MeetingFactory
+from partnership.tests.second_factor import VerifiedClient
 
 pytestmark = [pytest.mark.web, pytest.mark.django_db(transaction=True)]
 
@@ -74,7 +74,7 @@ def machines(
 
 
 def session_of(user: Any) -> str:
-    client = Client()
+    client = VerifiedClient()
     client.force_login(user)
     return client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
