@@ -79,7 +79,7 @@ def others_drafts_hidden(queryset: QuerySet[Action], user: Any) -> QuerySet[Acti
 
 
 def is_coordinator(user: Any, partnership: Partnership) -> bool:
-    return partner_selectors.partnerships_coordinated(user).filter(pk=partnership.pk).exists()
+    return partner_selectors.coordinates(user, partnership.pk)
 
 
 def can_coordinate(user: Any, action: Action) -> bool:

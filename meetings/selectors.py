@@ -152,7 +152,7 @@ def calendar_feeds_access(user: Any) -> Person:
 
 def can_coordinate(user: Any, meeting: Meeting) -> bool:
     """Whether the user coordinates the meeting's partnership (a superuser coordinates all)."""
-    return meetings_coordinated(user).filter(pk=meeting.pk).exists()
+    return partner_selectors.coordinates(user, meeting.partnership_id)
 
 
 # Meetings -------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def document_visibilities(*, user: Any, meeting: Meeting) -> list[str]:
     """The visibilities of the meeting's documents the user may see."""
     if not getattr(user, "is_authenticated", False):
         return [Vis.PUBLIC]
-    if partner_selectors.partnerships_coordinated(user).filter(pk=meeting.partnership_id).exists():
+    if partner_selectors.coordinates(user, meeting.partnership_id):
         return [Vis.PUBLIC, Vis.MEMBERS, Vis.COORDINATORS]
     if partner_selectors.is_member(user, meeting.partnership):
         return [Vis.PUBLIC, Vis.MEMBERS]

@@ -16,6 +16,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from partnership.request_memo import request_memo
+
 
 class SignInRequired(PermissionDenied):
     """Raised for an anonymous visitor where a signed-in user might be allowed."""
@@ -52,13 +54,19 @@ def posted_text(value: Any, limit: int = 2000) -> str:
 
 
 class AccessMiddleware:
-    """Answers a `SignInRequired` with a redirect to the login page, back to this address after it."""
+    """Answers a `SignInRequired` with a redirect to the login page, back to this address after it, and keeps a
+    GET's reads about its user for the length of the request (`request_memo`)."""
 
     def __init__(self, get_response: Any) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response: HttpResponse = self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            response: HttpResponse = self.get_response(request)
+            return response
+        # A GET changes nothing: what the page reads about its user (person, memberships) is read once.
+        with request_memo():
+            response = self.get_response(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -18,15 +18,16 @@ from partnership.models import (
     Person,
     calendar_today,
 )
+from partnership.request_memo import remembered
 
 
 def person_for(user: Any) -> Person | None:
+    """The user's person's record with its organisation (read once per GET request)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    try:
-        return Person.objects.select_related("organisation").get(user=user)
-    except Person.DoesNotExist:
-        return None
+    return remembered(
+        "person", user.pk, lambda: Person.objects.select_related("organisation").filter(user=user).first()
+    )
 
 
 def own_organisation_id(user: Any) -> Subquery:
@@ -73,12 +74,40 @@ def partnerships_public_besides(user: Any) -> QuerySet[Partnership]:
     return Partnership.objects.filter(is_public=True).exclude(pk__in=partnerships_member_of(user).values("pk"))
 
 
+def partnership_roles(user: Any) -> dict[int, set[str]]:
+    """The roles of the user's organisation's active memberships, by partnership id: the memberships that
+    `partnerships_member_of` and `partnerships_coordinated` are made of, in one query (once per GET request)."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+
+    def read() -> dict[int, set[str]]:
+        today = calendar_today()
+        roles: dict[int, set[str]] = {}
+        memberships = Membership.objects.filter(
+            Q(until__isnull=True) | Q(until__gte=today), since__lte=today, organisation__people__user=user
+        )
+        for partnership_id, role in memberships.values_list("partnership_id", "role"):
+            roles.setdefault(partnership_id, set()).add(role)
+        return roles
+
+    return remembered("partnership_roles", user.pk, read)
+
+
 def is_member(user: Any, partnership: Partnership) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_superuser:
         return True
-    return partnerships_member_of(user).filter(pk=partnership.pk).exists()
+    return partnership.pk in partnership_roles(user)
+
+
+def coordinates(user: Any, partnership_id: int) -> bool:
+    """Whether the user runs the partnership (coordinator or secretariat), as `partnerships_coordinated` says."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(partnership_roles(user).get(partnership_id, set()) & set(Membership.MANAGING_ROLES))
 
 
 def user_role_in(user: Any, partnership: Partnership) -> str | None:

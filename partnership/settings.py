@@ -114,6 +114,14 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Two installs sharing one Redis keep apart by prefix: CACHE_KEY_PREFIX, or CACHE_URL's ?key_prefix=, which
 # django-environ passes on lower-cased, where Django's cache never reads it.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=CACHES["default"].pop("key_prefix", ""))
+# Sessions are read from the shared cache (Redis) and written through to the database: a signed-in page does not
+# query its session. A cache of each process's own (locmem) could keep a session that another process ended (a
+# logout), so without a shared cache sessions stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
