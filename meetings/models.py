@@ -294,6 +294,8 @@ class Registration(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="registrations")
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.INVITED)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # The QR ticket's token, hashed: the token itself is derived with the secret key (meetings/services/tickets.py).
+    check_in_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     days = models.JSONField(_("days attending"), default=list, blank=True)

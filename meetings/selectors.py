@@ -119,6 +119,25 @@ def personal_link_access(token: str) -> Registration:
     return registration
 
 
+def ticket_access(user: Any, token: str) -> Registration:
+    """The registration a QR ticket names, for a coordinator of its meeting. A visitor is sent to log in;
+    for anyone else the ticket is a 404, as a guessed one is, so it shows nothing without that session."""
+    access.signed_in(user)
+    registration = ticket_registration(token)
+    if registration is None or not can_coordinate(user, registration.meeting):
+        raise Http404
+    return registration
+
+
+def ticket_registration(scanned: str) -> Registration | None:
+    """The registration whose QR ticket was scanned (the code's address, or its bare token), if any."""
+    token = scanned.strip().rstrip("/").rsplit("/", 1)[-1][:100]
+    if not token:
+        return None
+    found = Registration.objects.select_related("meeting", "person__organisation")
+    return found.filter(check_in_hash=token_hash(token)).first()
+
+
 def personal_link_works(meeting: Meeting) -> bool:
     """A link works until the registration deadline (or the meeting's end), and not while the meeting is
     a draft or once it is cancelled."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import announcement_views, follow_views, letter_views, travel_views, views
+from meetings import announcement_views, follow_views, letter_views, ticket_views, travel_views, views
 
 app_name = "meetings"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/follow/", follow_views.follow, name="follow"),
     path("<int:pk>/announce/", announcement_views.announce, name="announce"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("<int:pk>/check-in/scan/", ticket_views.check_in_scan, name="check_in_scan"),
     path("<int:pk>/participants/", views.participants_export, name="participants"),
     path("<int:pk>/travel/", travel_views.travel_request, name="travel"),
     path("<int:pk>/travel/requests/", travel_views.travel_list, name="travel_list"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("<int:pk>/travel/requests/<int:travel_pk>/", travel_views.travel_detail, name="travel_detail"),
     path("documents/<int:pk>/", views.document_download, name="document"),
     path("r/<str:token>/", views.personal_link, name="personal_link"),
+    path("check-in/<str:token>/", ticket_views.ticket, name="ticket"),
     path("calendar/", views.calendar_feeds, name="calendar_feeds"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="feed"),
 ]

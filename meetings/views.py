@@ -212,6 +212,9 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": workflow.registration_steps(registration),
             "form": form,
             "decline_form": DeclineForm(),
+            "ticket": services.ticket_svg(registration=registration, title=_("Your QR code for the entrance"))
+            if registration is not None and registration.is_registered
+            else "",
         },
     )
 
@@ -504,7 +507,7 @@ def document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@query_parameters("q", "page")
+@query_parameters("q", "page", "scan")
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """Check-in on a phone: search by name, mark attended (or undo within a day), from the meeting's first day
     until a day after its end."""
@@ -537,6 +540,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             "q": query,
             "attended": selectors.attended_count(meeting),
             "query": f"q={query}",
+            "scan": request.GET.get("scan") == "1",  # back from a scan: the camera goes on again
         },
     )
 

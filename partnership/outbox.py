@@ -44,16 +44,29 @@ Status = OutboundMessage.Status
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a mail; one with a `content_id` is an image shown inline in the HTML part
+    (`<img src="cid:...">`). Inline images are personal (a ticket's QR code holds a token), so like the
+    links' tokens in the bodies they are dropped from the row once the mail has left or is cancelled."""
+
     filename: str
     content: bytes
     mimetype: str = "application/octet-stream"
+    content_id: str = ""
 
     def as_json(self) -> dict[str, str]:
-        return {
+        stored = {
             "filename": self.filename,
             "mimetype": self.mimetype,
             "content": base64.b64encode(self.content).decode(),
         }
+        if self.content_id:
+            stored["content_id"] = self.content_id
+        return stored
+
+
+def kept_attachments(attachments: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The attachments a row keeps once its mail has left or is cancelled: not the inline images."""
+    return [attachment for attachment in attachments if not attachment.get("content_id")]
 
 
 def render_mail(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -233,12 +246,13 @@ def _cancel(pending: Any) -> int:
     """Cancel messages and drop the personal links' tokens from their bodies: a cancelled mail never
     leaves, so nothing needs the links in clear any more."""
     with transaction.atomic():
-        rows = list(pending.select_for_update().only("pk", "body_text", "body_html"))
+        rows = list(pending.select_for_update().only("pk", "body_text", "body_html", "attachments"))
         for row in rows:
             row.status = Status.CANCELLED
             row.body_text = redact_tokens(row.body_text)
             row.body_html = redact_tokens(row.body_html)
-        OutboundMessage.objects.bulk_update(rows, ["status", "body_text", "body_html"], batch_size=500)
+            row.attachments = kept_attachments(row.attachments)
+        OutboundMessage.objects.bulk_update(rows, ["status", "body_text", "body_html", "attachments"], batch_size=500)
     return len(rows)
 
 
@@ -268,9 +282,11 @@ def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiA
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
-        email.attach(
-            _attachment_part(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
-        )
+        part = _attachment_part(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+        if attachment.get("content_id"):
+            part.replace_header("Content-Disposition", f'inline; filename="{attachment["filename"]}"')
+            part.add_header("Content-ID", f"<{attachment['content_id']}>")
+        email.attach(part)
     return email
 
 
@@ -368,6 +384,7 @@ def _deliver(message: OutboundMessage, claimed_at: datetime, connection: Any) ->
         last_error="",
         body_text=redact_tokens(message.body_text),
         body_html=redact_tokens(message.body_html),
+        attachments=kept_attachments(message.attachments),
     )
     return True
 

@@ -264,6 +264,7 @@ def _world() -> World:
     )
     travelling = meeting_services.registration_for_member(meeting=meeting, person=partner.person, by=partner)
     Registration.objects.filter(pk=travelling.pk).update(state=Registration.State.REGISTERED)
+    ticket_token = meeting_services.ticket_token(registration=travelling)
     travel = TravelRequest.objects.create(
         registration=travelling, travelling_from="Helsinki", arrival=meeting.days[0], departure=meeting.days[-1]
     )
@@ -348,6 +349,8 @@ def _world() -> World:
         "meetings:minutes": ("coordinator", m),
         "meetings:document_upload": ("coordinator", m),
         "meetings:check_in": ("coordinator", m),
+        "meetings:check_in_scan": ("coordinator", m),
+        "meetings:ticket": ("coordinator", {"token": ticket_token}),
         "meetings:participants": ("coordinator", m),
         "meetings:write": ("coordinator", m),
         "meetings:follow": ("partner", m),

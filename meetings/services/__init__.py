@@ -45,6 +45,7 @@ from meetings.services.reminders import (
     reminder_rules_ensure_defaults,
     reminders_sweep,
 )
+from meetings.services.tickets import ticket_png, ticket_svg, ticket_token, ticket_url
 
 __all__ = [
     "DEFAULT_REMINDERS",
@@ -81,5 +82,9 @@ __all__ = [
     "reminder_rules_ensure_defaults",
     "reminders_sweep",
     "sanitise_html",
+    "ticket_png",
+    "ticket_svg",
+    "ticket_token",
+    "ticket_url",
     "waitlist_promote",
 ]
