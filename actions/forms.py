@@ -4,6 +4,7 @@ from typing import Any
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionDocument, Comment, Milestone
@@ -60,12 +61,42 @@ class ActionForm(forms.ModelForm):
         self.helper.form_tag = False
 
 
+class _ReadOnceChoices(ModelChoiceIterator):
+    """A select's options read in one query, however often the widget counts and lists them (Django's own counts
+    them in one query and reads them through a cursor in two more)."""
+
+    def __init__(self, field: forms.ModelChoiceField[Any]) -> None:
+        super().__init__(field)
+        self.rows: list[Any] | None = None
+
+    def _read(self) -> list[Any]:
+        if self.rows is None:
+            self.rows = list(self.queryset)
+        return self.rows
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self._read():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self._read()) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._read())
+
+
+class ReadOnceModelChoiceField(forms.ModelChoiceField):
+    iterator = _ReadOnceChoices
+
+
 class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    priority_area: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    priority_area: forms.ModelChoiceField[Any] = ReadOnceModelChoiceField(
         label=_("Priority area"), queryset=None, required=False, empty_label=_("All")
     )
-    pillar: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+    pillar: forms.ModelChoiceField[Any] = ReadOnceModelChoiceField(
         label=_("Pillar"), queryset=None, required=False, empty_label=_("All")
     )
     state = forms.ChoiceField(label=_("State"), required=False)

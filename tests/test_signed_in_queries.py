@@ -1,0 +1,56 @@
+"""A partner's pages read their user's memberships and person once (issue 13's signed-in pages): the meeting page,
+the home page and the long list cost a fixed number of queries, the same with many priority areas and pillars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actions.models import Action
+from actions.tests.factories import ActionFactory
+from meetings.tests.factories import MeetingFactory
+from partnership.models import Pillar, PriorityArea
+
+pytestmark = pytest.mark.django_db
+
+# The queries of each page for a signed-in partner, caches warm (the bell's count, the agenda, the list's filters).
+MOST = {"meeting": 8, "home": 10, "long_list": 10}
+
+
+def _queries(client: Any, url: str) -> int:
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_partners_pages_cost_a_fixed_number_of_queries(client, partnership, partner, django_assert_max_num_queries):
+    meeting = MeetingFactory.create(partnership=partnership, is_public=True)
+    ActionFactory.create_batch(3, partnership=partnership, state=Action.State.UNDER_DISCUSSION)
+    client.force_login(partner)
+    urls = {
+        "meeting": reverse("meetings:detail", args=[meeting.pk]),
+        "home": reverse("home"),
+        "long_list": reverse("actions:long_list", args=[partnership.slug]),
+    }
+    for name, url in urls.items():
+        client.get(url)
+        with django_assert_max_num_queries(MOST[name]):
+            assert client.get(url).status_code == 200
+
+
+def test_the_long_lists_filters_cost_the_same_with_many_areas_and_pillars(client, partnership, partner):
+    ActionFactory.create(partnership=partnership, state=Action.State.UNDER_DISCUSSION)
+    client.force_login(partner)
+    url = reverse("actions:long_list", args=[partnership.slug])
+    few = _queries(client, url)
+    for number in range(8):
+        PriorityArea.objects.create(partnership=partnership, name=f"Area {number}", position=number)
+        Pillar.objects.create(partnership=partnership, name=f"Pillar {number}", position=number)
+    page = client.get(url).content.decode()
+    assert "Area 7" in page and "Pillar 7" in page
+    assert _queries(client, url) == few
