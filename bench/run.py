@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.page_requests = 40 if args.smoke else 200
     args.invitees = 200 if args.smoke else 2_000
     args.notifications = 500 if args.smoke else 10_000
-    args.digest_users = 200 if args.smoke else 10_000
+    args.digest_users = 50 if args.smoke else 10_000
     if args.duration < 1:
         parser.error("--duration must be at least 1 second")
     return args
