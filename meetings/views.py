@@ -213,7 +213,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "decline_form": DeclineForm(),
             "ticket": services.ticket_svg(registration=registration, title=_("Your QR code for the entrance"))
-            if registration is not None and registration.is_registered
+            if registration is not None and services.ticket_wanted(registration=registration)
             else "",
         },
     )

@@ -45,7 +45,7 @@ from meetings.services.reminders import (
     reminder_rules_ensure_defaults,
     reminders_sweep,
 )
-from meetings.services.tickets import ticket_png, ticket_svg, ticket_token, ticket_url
+from meetings.services.tickets import ticket_png, ticket_svg, ticket_token, ticket_url, ticket_wanted
 
 __all__ = [
     "DEFAULT_REMINDERS",
@@ -86,5 +86,6 @@ __all__ = [
     "ticket_svg",
     "ticket_token",
     "ticket_url",
+    "ticket_wanted",
     "waitlist_promote",
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from meetings import calendar
 from meetings.models import Registration
-from meetings.services.tickets import IMAGE_ID, ticket_png
+from meetings.services.tickets import IMAGE_ID, ticket_png, ticket_wanted
 from partnership import outbox
 from partnership.models import OutboundMessage
 from partnership.services import absolute_url
@@ -30,7 +30,7 @@ def registration_mail_queue(
             meetings=[meeting], include_join_url=registration.holds_place, method=method, attendee=person
         )
         attachments = (outbox.Attachment("meeting.ics", ics, f"text/calendar; method={method}; charset=utf-8"),)
-    ticket = kind in WITH_TICKET and registration.holds_place
+    ticket = kind in WITH_TICKET and ticket_wanted(registration=registration)
     if ticket:
         attachments += (ticket_png(registration=registration),)
     context = {

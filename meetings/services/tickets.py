@@ -13,13 +13,18 @@ import io
 import segno
 from django.urls import reverse
 
-from meetings.models import Registration
+from meetings.models import Meeting, Registration
 from partnership import outbox
 from partnership.services import absolute_url
 from partnership.tokens import token_derived, token_hash
 
 PURPOSE = "meetings.check_in_ticket"
 IMAGE_ID = "ticket-qr"  # the Content-ID of the QR code in the confirmation mail
+
+
+def ticket_wanted(*, registration: Registration) -> bool:
+    """Whether the person has a QR ticket: registered, for a meeting with a door (not an online one)."""
+    return registration.is_registered and registration.meeting.format != Meeting.Format.ONLINE
 
 
 def ticket_token(*, registration: Registration) -> str:

@@ -125,6 +125,19 @@ def test_someone_on_the_waitlist_has_no_qr_code(client, meeting, partner):
     assert "<svg" not in page and "Show this at the entrance" not in page
 
 
+def test_an_online_meeting_has_no_qr_code(client, partnership, partner):
+    online = meeting_today(partnership=partnership, format="online", join_url="https://meet.example.eu/room-42")
+    registration = RegistrationFactory(meeting=online, person=person_for(partner))
+    client.force_login(partner)
+
+    page = client.get(reverse("meetings:register", args=[online.pk])).content.decode()
+    message = registration_mail_queue(registration=registration, kind="confirmation", key_suffix="c1")
+
+    assert "<svg" not in page
+    assert message is not None and "cid:" not in message.body_html
+    assert [attachment["filename"] for attachment in message.attachments] == ["meeting.ics"]
+
+
 # The mail --------------------------------------------------------------------------------------
 
 
