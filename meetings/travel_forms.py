@@ -89,6 +89,9 @@ class TravelMoveForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
+    # Shown beside TravelMoveForm, which has a "reason" too: the prefix keeps each label on its own field.
+    prefix = "eligibility"
+
     eligibility = forms.ChoiceField(
         label=_("Eligibility"),
         choices=[

@@ -320,9 +320,12 @@ def test_the_secretariat_lists_requests_with_totals_and_decides_on_the_page(clie
     detail = reverse("meetings:travel_detail", kwargs={"pk": meeting.pk, "travel_pk": waiting.pk})
     refused = client.post(detail, {"move": "1", "to_state": "approved", "amount": "", "reason": ""})
     assert refused.status_code == 200 and "not eligible under the meeting" in refused.text
-    kept = client.post(detail, {"set_eligibility": "1", "eligibility": "eligible", "reason": ""})
+    ids = re.findall(r' id="([^"]+)"', client.get(detail).text)
+    assert len(ids) == len(set(ids)), "each label names one field: the two forms' reasons are told apart"
+    eligible = {"set_eligibility": "1", "eligibility-eligibility": "eligible"}
+    kept = client.post(detail, {**eligible, "eligibility-reason": ""})
     assert kept.status_code == 200 and "Say why the rule does not decide" in kept.text
-    client.post(detail, {"set_eligibility": "1", "eligibility": "eligible", "reason": "Keynote speaker"})
+    client.post(detail, {**eligible, "eligibility-reason": "Keynote speaker"})
     over = client.post(detail, {"move": "1", "to_state": "approved", "amount": "9000", "reason": ""})
     assert over.status_code == 200 and "cap is 800.00 EUR" in over.text and 'value="9000"' in over.text
     assert client.post(detail, {"move": "1", "to_state": "approved", "amount": "abc", "reason": ""}).status_code == 200
