@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from gunicorn.glogging import Logger
 
 MASK = "[masked]"
 # URL arguments that are keys (the portal's tokens, Django's password-reset token and the user id beside it).
 SECRET_ARGUMENTS = frozenset({"token", "uidb64"})
+# Query parameters that hold an address of the portal, its own secrets included: the login page's "next" after a
+# visitor opened a personal address (a QR ticket opened by a phone's camera before its owner logged in).
+ADDRESS_PARAMETERS = frozenset({"next"})
 # Masked when the path cannot be resolved for another reason than "no such route" (Django not loaded).
 LONG_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_-]{20,}")
 
@@ -26,10 +29,11 @@ def mask_path(path: str) -> str:
     from django.urls import Resolver404, resolve
 
     base, separator, query = path.partition("?")
+    query = _mask_query(query)
     try:
         match = resolve(base)
     except Resolver404:
-        return path
+        return base + separator + query
     except Exception:  # noqa: BLE001 - no URLconf to read: mask whatever could be a token
         return LONG_SEGMENT.sub(MASK, base) + separator + query
     for name in SECRET_ARGUMENTS & match.kwargs.keys():
@@ -37,6 +41,15 @@ def mask_path(path: str) -> str:
         if value:
             base = base.replace(value, MASK)
     return base + separator + query
+
+
+def _mask_query(query: str) -> str:
+    """The query with the addresses it carries (`next`) masked as paths are; other queries as they came."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(key in ADDRESS_PARAMETERS for key, _value in pairs):
+        return query
+    masked = [(key, mask_path(value) if key in ADDRESS_PARAMETERS else value) for key, value in pairs]
+    return urlencode(masked, safe="/[]")
 
 
 def mask_url(url: str) -> str:

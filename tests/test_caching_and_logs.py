@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings as django_settings
@@ -147,10 +148,13 @@ def test_every_address_with_a_token_is_masked_in_the_access_log() -> None:
             mask_request_line(f"GET {path}?page=2 HTTP/1.1"),
             mask_url(f"https://portal.example.eu{path}"),
             mask_url(path),
+            # Opened before logging in (a QR ticket read by a phone's camera): the login page's "next" holds it.
+            mask_request_line(f"GET /accounts/login/?{urlencode({'next': path})} HTTP/1.1"),
         ):
             assert MASK in logged, (name, logged)
             assert not any(value in logged for value in values.values()), (name, logged)
     assert mask_url("/p/security/partners/?page=2") == "/p/security/partners/?page=2"
+    assert mask_url("/accounts/login/?next=/meetings/") == "/accounts/login/?next=/meetings/"
 
 
 def test_gunicorn_started_as_make_serve_starts_it_logs_no_token(tmp_path: Path) -> None:
