@@ -10,6 +10,8 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
 
 from partnership import outbox, scoping, selectors, services, spreadsheets, two_factor
@@ -413,3 +415,11 @@ class NotificationAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
+
+
+# django-otp's own admin pages would show a superuser anyone's authenticator key (a device's QR code) and let them
+# make codes for someone else: a second factor is set up by its owner and only reset by a superuser, audited
+# (PersonAdmin's "reset_second_factors").
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)

@@ -201,6 +201,15 @@ def test_a_superuser_resets_factors_with_an_audit_entry_and_staff_set_up_again(c
     del device
 
 
+def test_no_admin_page_shows_anyones_authenticator_key(client):
+    """django-otp's admin pages (a device's key and QR code) are not there: factors are reset, never handed over."""
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "otp_totp" not in index and "otp_static" not in index
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404
+
+
 def test_a_coordinator_cannot_reset_factors(client, coordinator, partner):
     device = app_device(partner)
     client.force_login(coordinator)
