@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from partnership import notification_selectors, selectors
+from partnership import notification_selectors, selectors, two_factor
 from partnership.site_name import site_name
 
 
@@ -30,6 +30,10 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "portal_name": name,
         "can_coordinate": can_coordinate,
         "unread_notifications": unread_notifications,
+        # Signed in but still owing the second factor: the menu offers only the way out.
+        "second_factor_owed": bool(
+            user and two_factor.must_pass(user, request.session) and not two_factor.passed(request)
+        ),
         # Named by the privacy notice and the accessibility statement (and the footer's links to them).
         "data_controller": {
             "name": settings.DATA_CONTROLLER,

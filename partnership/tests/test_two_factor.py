@@ -173,6 +173,17 @@ def test_next_never_leads_off_site(unverified_client, coordinator, target):
     assert response.status_code == 302 and response["Location"] == reverse("home")
 
 
+def test_the_menu_offers_only_the_way_out_until_the_second_factor_is_passed(unverified_client, coordinator):
+    device = app_device(coordinator)
+    log_in(unverified_client, coordinator)
+    page = unverified_client.get(reverse("two_factor_verify")).content.decode()
+    assert "Log out" in page
+    assert f'href="{reverse("meetings:list")}"' not in page and f'href="{reverse("notifications")}"' not in page
+    unverified_client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    page = unverified_client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("meetings:list")}"' in page and f'href="{reverse("notifications")}"' in page
+
+
 def test_the_way_out_stays_open_before_the_second_factor(unverified_client, coordinator):
     log_in(unverified_client, coordinator)
     for page in (reverse("privacy"), reverse("accessibility"), reverse("two_factor")):
