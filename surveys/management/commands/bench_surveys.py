@@ -380,24 +380,28 @@ def results_page(survey: Survey, runs: int) -> dict[str, Any]:
 
 def _clone_with_responses(survey: Survey, country: str) -> Survey:
     """A clone of the survey for this country owned by the same ministry, with a copy of its submitted
-    responses and their answers (written directly, in chunks), unless it exists already."""
+    responses and their answers (written directly, in chunks), unless it exists already with as many (a clone
+    made by an earlier, smaller run gets the survey's responses now)."""
+    submitted = Response.objects.filter(survey=survey, submitted_at__isnull=False).order_by("pk")
     clone = Survey.objects.filter(family=survey.family, country=country).first()
     if clone is not None:
-        return clone
-    clone = services.survey_clone(
-        survey=survey,
-        by=None,
-        title=f"{survey.title} ({country})",
-        country=country,
-        owner=survey.owner,
-        default_language="en",
-    )
+        if Response.objects.filter(survey=clone, submitted_at__isnull=False).count() == submitted.count():
+            return clone
+        Response.objects.filter(survey=clone).delete()
+    else:
+        clone = services.survey_clone(
+            survey=survey,
+            by=None,
+            title=f"{survey.title} ({country})",
+            country=country,
+            owner=survey.owner,
+            default_language="en",
+        )
     same = dict(Question.objects.filter(section__survey=clone).values_list("identity", "pk"))
     by_identity = {
         pk: same[identity]
         for pk, identity in Question.objects.filter(section__survey=survey).values_list("pk", "identity")
     }
-    submitted = Response.objects.filter(survey=survey, submitted_at__isnull=False).order_by("pk")
     last = 0
     while chunk := list(submitted.filter(pk__gt=last)[:1000]):
         last = chunk[-1].pk
