@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,12 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, Playwright, expect
 from test_browser_foundation import PHONE, Console, make_audit, on_desktop
-from test_browser_qr_tickets import camera_video
+from test_browser_qr_tickets import camera_browser, camera_video, mailed_ticket
+from test_browser_travel import faenza
 
 from actions.models import Action
 from actions.tests.factories import ActionFactory
-from conftest import CHROMIUM
-from meetings import services
-from meetings.models import Meeting, Registration, TravelPolicy, TravelRequest
+from meetings.models import Meeting, Registration, TravelRequest
 from partnership import notifications
 from partnership.demo import load_partner_records
 from partnership.tests.second_factor import browser_log_in
@@ -43,27 +41,6 @@ def log_in(page: Page, base: str, username: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Welcome, "))
 
 
-def florence(records: dict[str, Any], coordinator: Any) -> Meeting:
-    """A two-day meeting in Florence ten days from now, with travel support for partners up to 600 EUR."""
-    day = timezone.localdate() + dt.timedelta(days=10)
-    meeting = services.meeting_create(
-        by=coordinator,
-        partnership=records["security"],
-        title="Seventh partnership meeting, Florence",
-        venue="Palazzo Vecchio",
-        city="Florence",
-        country="IT",
-        timezone="Europe/Rome",
-        starts_at=dt.datetime(day.year, day.month, day.day, 9, 30, tzinfo=ROME),
-        ends_at=dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=ROME) + dt.timedelta(days=1),
-        is_public=True,
-    )
-    services.meeting_transition(meeting=meeting, to_state=Meeting.State.REGISTRATION_OPEN, by=coordinator)
-    TravelPolicy.objects.create(meeting=meeting, offered=True, roles=["partner"], cap_eur=600)
-    meeting.refresh_from_db()
-    return meeting
-
-
 def mails_to(address: str) -> list[Any]:
     return [sent for sent in mail.outbox if address in sent.to]
 
@@ -75,7 +52,7 @@ def test_from_the_invitation_to_the_meeting_held_and_from_a_comment_to_the_diges
 ) -> None:
     records = load_partner_records()
     coordinator = get_user_model().objects.get(username="coordinator")
-    meeting = florence(records, coordinator)
+    meeting = faenza(records, coordinator)
     action = ActionFactory.create(
         partnership=records["security"],
         owner=coordinator.person.organisation,
@@ -164,24 +141,10 @@ def test_from_the_invitation_to_the_meeting_held_and_from_a_comment_to_the_diges
 
     # The first day comes: the phone at the door scans the QR code from the guest's confirmation mail.
     (confirmation,) = [sent for sent in mails_to(GUEST[1]) if ":confirmation:" in sent.extra_headers["X-Portal-Key"]]
-    delivered = message_from_bytes(confirmation.message().as_bytes())
-    (image,) = [part for part in delivered.walk() if part.get_content_type() == "image/png"]
-    png = image.get_payload(decode=True)
-    assert isinstance(png, bytes)
+    png = mailed_ticket(confirmation)
     video = camera_video(png, tmp_path / "ticket.y4m")
     morning = meeting.starts_at + dt.timedelta(minutes=20)
-    door_browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
+    door_browser = camera_browser(playwright, video)
     try:
         with time_machine.travel(morning, tick=True):
             context = door_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)

@@ -18,7 +18,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import Playwright, expect
+from playwright.sync_api import Browser, Playwright, expect
 from test_browser_foundation import DESKTOP, PHONE, Console, make_audit, screenshot
 
 from conftest import CHROMIUM
@@ -69,6 +69,33 @@ def camera_video(png: bytes, path: Path) -> Path:
     return path
 
 
+def mailed_ticket(confirmation: Any) -> bytes:
+    """The QR code a confirmation mail carries: its one PNG, shown inline where the HTML names `cid:ticket-qr`."""
+    delivered = message_from_bytes(confirmation.message().as_bytes())
+    images = [part for part in delivered.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == "<ticket-qr>"
+    png = images[0].get_payload(decode=True)
+    assert isinstance(png, bytes)
+    return png
+
+
+def camera_browser(playwright: Playwright, video: Path) -> Browser:
+    """A Chromium of its own whose fake camera plays `video` (the camera is chosen when the browser starts)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+
+
 def log_in(page: Any, base: str, username: str) -> None:
     """Log in on a phone, past the second factor, where the menu (and its Log out button) stays folded away."""
     browser_log_in(page, base, username, "demo")
@@ -105,27 +132,11 @@ def test_a_phone_scans_a_guests_qr_ticket_at_the_door(
     )
     confirmations = [sent for sent in mail.outbox if ":confirmation:" in sent.extra_headers["X-Portal-Key"]]
     assert len(confirmations) == 1
-    delivered = message_from_bytes(confirmations[0].message().as_bytes())
-    images = [part for part in delivered.walk() if part.get_content_type() == "image/png"]
-    assert len(images) == 1 and images[0]["Content-ID"] == "<ticket-qr>"
-    png = images[0].get_payload(decode=True)
-    assert isinstance(png, bytes)
+    png = mailed_ticket(confirmations[0])
     video = camera_video(png, tmp_path / "ticket.y4m")
 
     base = live_server.url
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        headless=True,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-dev-shm-usage",
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={video}",
-        ],
-    )
+    browser = camera_browser(playwright, video)
     try:
         # The guest's registration page, opened by their personal link, shows the same code.
         guest_page = browser.new_context(viewport=PHONE).new_page()
