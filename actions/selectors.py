@@ -4,6 +4,7 @@ predicates they rest on."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as django_countries
@@ -39,11 +41,11 @@ def actions_visible(user: Any) -> QuerySet[Action]:
     everyone sees the published actions of public partnerships."""
     if getattr(user, "is_superuser", False):
         return Action.objects.all()
-    member_of = partner_selectors.partnerships_member_of(user).values("pk")
-    visible = Q(partnership__in=member_of) & ~Q(state=State.DRAFT)
-    if getattr(user, "is_authenticated", False):
-        # Decided in the query itself: a user without a person's record owns nothing.
-        visible |= Q(partnership__in=member_of, owner_id=partner_selectors.own_organisation_id(user))
+    member_of = partner_selectors.member_partnership_ids(user)
+    visible = Q(partnership_id__in=member_of) & ~Q(state=State.DRAFT)
+    organisation_id = partner_selectors.own_organisation_id(user)
+    if organisation_id is not None:
+        visible |= Q(partnership_id__in=member_of, owner_id=organisation_id)
     visible |= Q(partnership__is_public=True, state__in=workflow.PUBLISHED)
     return Action.objects.filter(visible)
 
@@ -305,6 +307,60 @@ def long_list(*, user: Any, partnership: Partnership, filters: dict[str, Any], s
         if connection.vendor == "postgresql" and sort == "relevance":
             return queryset.order_by("-rank", "code")
     return queryset.order_by(*SORTS.get(sort, SORTS["code"]))
+
+
+@dataclass(frozen=True)
+class LongListRow:
+    """What the long list shows of one action, and all its row's template reads (`partnership.fragments`)."""
+
+    url: str
+    code: str
+    title: str
+    proposed_by: str
+    origin: str
+    priority_area: str
+    pillar: str
+    leader: str
+    state: str
+    state_label: str
+    merged_into: str
+
+
+def long_list_rows(page: QuerySet[Action]) -> list[LongListRow]:
+    """The rows of a page of `long_list`, read as values rather than actions (a page of rows is mostly the cost of
+    making model instances otherwise); the titles of the rarely set origin meetings and merge targets are read
+    only when the page has some, one query each."""
+    fields = [
+        *("pk", "code", "title", "state", "owner__short_name", "owner__name", "priority_area__name"),
+        *("pillar__name", "leader__short_name", "leader__name", "origin_meeting_id", "merged_into_id"),
+    ]
+    values = [dict(zip(fields, row, strict=True)) for row in page.prefetch_related(None).values_list(*fields)]
+    meeting_ids = {row["origin_meeting_id"] for row in values} - {None}
+    meetings = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "title")) if meeting_ids else {}
+    merged_ids = {row["merged_into_id"] for row in values} - {None}
+    merged = {}
+    if merged_ids:
+        merged = {
+            pk: code or title
+            for pk, code, title in Action.objects.filter(pk__in=merged_ids).values_list("pk", "code", "title")
+        }
+    states = dict(State.choices)
+    return [
+        LongListRow(
+            url=reverse("actions:detail", kwargs={"pk": row["pk"]}),
+            code=row["code"],
+            title=row["title"],
+            proposed_by=row["owner__short_name"] or row["owner__name"],
+            origin=meetings.get(row["origin_meeting_id"], ""),
+            priority_area=row["priority_area__name"] or "",
+            pillar=row["pillar__name"] or "",
+            leader=row["leader__short_name"] or row["leader__name"] or "",
+            state=row["state"],
+            state_label=str(states.get(row["state"], row["state"])),
+            merged_into=merged.get(row["merged_into_id"], ""),
+        )
+        for row in values
+    ]
 
 
 def action_detail(*, user: Any, pk: int) -> Action:

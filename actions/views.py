@@ -31,7 +31,7 @@ from actions.forms import (
     TransitionForm,
 )
 from actions.models import Action, ActionDocument, ActionEvent
-from partnership import clients, once
+from partnership import clients, fragments, once
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.models import Partnership
@@ -70,6 +70,7 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
             "partnership": partnership,
             "form": form,
             "page": page,
+            "rows": fragments.rendered_rows("actions/_long_list_row.html", selectors.long_list_rows(page.object_list)),
             "query": query.urlencode(),
             "is_member": is_member,
             "is_coordinator": selectors.is_coordinator(request.user, partnership),

@@ -61,7 +61,9 @@ def meeting_access(user: Any, pk: int, *, need: MeetingNeed = "view", session: S
             access.refuse(user, _("Only the partnership's coordinators can do this."))
         return meeting
     shown = Meeting.objects.select_related("partnership", "host", "minutes")
-    meeting = shown.filter(pk__in=meetings_visible(user).values("pk"), pk=pk).first()
+    meeting = shown.filter(pk=pk).first()
+    if meeting is not None and not meeting_visible_to(user, meeting):
+        meeting = None
     # The session is read only when needed, so a page it does not change does not vary by cookie.
     if meeting is None and session is not None and session.get(INVITEE_SESSION_KEY):
         invited = session[INVITEE_SESSION_KEY]
@@ -185,13 +187,28 @@ def meetings_visible(user: Any) -> QuerySet[Meeting]:
         return Meeting.objects.filter(public)
     if user.is_superuser:
         return Meeting.objects.all()
-    member = partner_selectors.partnerships_member_of(user).values("pk")
-    coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
+    member = partner_selectors.member_partnership_ids(user)
+    coordinated = partner_selectors.coordinated_partnership_ids(user)
     return Meeting.objects.filter(
-        Q(partnership__in=coordinated)
-        | (published & Q(partnership__in=member))
+        Q(partnership_id__in=coordinated)
+        | (published & Q(partnership_id__in=member))
         | (published & Q(is_public=True, partnership__is_public=True))
     )
+
+
+def meeting_visible_to(user: Any, meeting: Meeting) -> bool:
+    """Whether `meetings_visible(user)` holds the meeting, decided from the meeting (with its partnership) and
+    the user's roles read once per request, rather than in a query of its own."""
+    published = meeting.state not in workflow.UNPUBLISHED
+    if published and meeting.is_public and meeting.partnership.is_public:
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    if published:
+        return partner_selectors.is_member(user, meeting.partnership)
+    return partner_selectors.coordinates(user, meeting.partnership_id)
 
 
 def meetings_coordinated(user: Any) -> QuerySet[Meeting]:
@@ -377,9 +394,10 @@ def documents_of_the_meeting(*, meeting: Meeting, visibilities: Iterable[str]) -
 # The meeting page and the coordinators' page -----------------------------------------------------
 
 
-def linked_meetings_visible(*, user: Any, meeting: Meeting) -> QuerySet[Meeting]:
+def linked_meetings_visible(*, user: Any, meeting: Meeting) -> list[Meeting]:
     """The meetings linked with this one that the user may see."""
-    return meeting.linked_meetings.filter(pk__in=meetings_visible(user).values("pk"))
+    linked = meeting.linked_meetings.select_related("partnership")
+    return [other for other in linked if meeting_visible_to(user, other)]
 
 
 def minutes_of(meeting: Meeting) -> Minutes | None:

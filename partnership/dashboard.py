@@ -20,17 +20,17 @@ def home(request: HttpRequest) -> HttpResponse:
     actions and surveys; a coordinator also the partnerships they run and undelivered mail."""
     access.public(request)
     user = request.user
-    coordinated = list(selectors.partnerships_coordinated(user))
     # A partnership the user coordinates is listed once, with its coordinators' links, not again among theirs.
-    member_of = [p for p in selectors.partnerships_member_of(user) if p not in coordinated]
+    partnerships = selectors.home_partnerships(user)
+    coordinated = partnerships.coordinated
     return render(
         request,
         "partnership/home.html",
         {
             "person": selectors.person_for(user),
             "coordinated": coordinated,
-            "member_of": member_of,
-            "public_partnerships": list(selectors.partnerships_public_besides(user)),
+            "member_of": partnerships.member_of,
+            "public_partnerships": partnerships.public,
             "failed_count": selectors.failed_messages(user).count() if coordinated else 0,
             "upcoming_meetings": list(meeting_selectors.meeting_list(user=user, past=False)[:UPCOMING]),
             "my_registrations": list(meeting_selectors.registrations_open_for(user)[:UPCOMING]),

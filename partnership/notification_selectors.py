@@ -145,12 +145,8 @@ def deliveries_of(user: Any) -> dict[str, str]:
 def follows(user: Any, instance: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
-    return Follow.objects.filter(
-        user=user,
-        content_type__app_label=instance._meta.app_label,
-        content_type__model=instance._meta.model_name,
-        object_id=instance.pk,
-    ).exists()
+    content_type = ContentType.objects.get_for_model(type(instance))  # kept in memory after the first read
+    return Follow.objects.filter(user=user, content_type=content_type, object_id=instance.pk).exists()
 
 
 def followers_of(instance: Any) -> QuerySet[Any]:

@@ -28,6 +28,11 @@ def request_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
+def remembering() -> bool:
+    """Whether a memo is open (a GET request is being answered)."""
+    return _memo.get() is not None
+
+
 def remembered(name: str, user_id: int, read: Callable[[], T]) -> T:
     """`read()`, or what it gave the first time in this request for this name and user."""
     memo = _memo.get()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,22 +20,18 @@ from partnership.models import (
     Person,
     calendar_today,
 )
-from partnership.request_memo import remembered
+from partnership.request_memo import remembered, remembering
 
 
 def person_for(user: Any) -> Person | None:
     """The user's person's record with its organisation (read once per GET request)."""
     if not getattr(user, "is_authenticated", False):
         return None
+    if get_user_model().person.is_cached(user):  # read with the user by the portal's backend (auth_backends)
+        return getattr(user, "person", None)
     return remembered(
         "person", user.pk, lambda: Person.objects.select_related("organisation").filter(user=user).first()
     )
-
-
-def own_organisation_id(user: Any) -> Subquery:
-    """The signed-in user's organisation as a subquery: a filter on it is decided inside its own query, without
-    looking the person up first (the bell counts what the user may see in one query)."""
-    return Subquery(Person.objects.filter(user=user).values("organisation_id")[:1])
 
 
 def _active_memberships() -> Q:
@@ -65,13 +63,39 @@ def partnerships_visible(user: Any) -> QuerySet[Partnership]:
     """Public partnerships, plus those the user belongs to."""
     if getattr(user, "is_superuser", False):
         return Partnership.objects.all()
-    member_ids = partnerships_member_of(user).values("pk")
-    return Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member_ids))
+    return Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member_partnership_ids(user)))
 
 
 def partnerships_public_besides(user: Any) -> QuerySet[Partnership]:
     """Public partnerships the user is not a member of."""
-    return Partnership.objects.filter(is_public=True).exclude(pk__in=partnerships_member_of(user).values("pk"))
+    return Partnership.objects.filter(is_public=True).exclude(pk__in=member_partnership_ids(user))
+
+
+@dataclass
+class HomePartnerships:
+    """The home page's three lists of partnerships, each listed once: those the user coordinates, the others they
+    belong to, and the public ones they do not belong to."""
+
+    coordinated: list[Partnership]
+    member_of: list[Partnership]
+    public: list[Partnership]
+
+
+def home_partnerships(user: Any) -> HomePartnerships:
+    """`partnerships_coordinated`, `partnerships_member_of` less those, and `partnerships_public_besides`, read in
+    one query (the user's roles are read once per request)."""
+    roles = partnership_roles(user)
+    if getattr(user, "is_superuser", False):
+        everything = list(Partnership.objects.all())
+        return HomePartnerships(everything, [], [p for p in everything if p.is_public and p.pk not in roles])
+    member = set(roles)
+    coordinated = {pk for pk in member if coordinates(user, pk)}
+    shown = list(Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member)))
+    return HomePartnerships(
+        coordinated=[p for p in shown if p.pk in coordinated],
+        member_of=[p for p in shown if p.pk in member and p.pk not in coordinated],
+        public=[p for p in shown if p.is_public and p.pk not in member],
+    )
 
 
 def partnership_roles(user: Any) -> dict[int, set[str]]:
@@ -81,16 +105,52 @@ def partnership_roles(user: Any) -> dict[int, set[str]]:
         return {}
 
     def read() -> dict[int, set[str]]:
+        person = person_for(user)
+        if person is None:
+            return {}
         today = calendar_today()
         roles: dict[int, set[str]] = {}
         memberships = Membership.objects.filter(
-            Q(until__isnull=True) | Q(until__gte=today), since__lte=today, organisation__people__user=user
+            Q(until__isnull=True) | Q(until__gte=today), since__lte=today, organisation_id=person.organisation_id
         )
         for partnership_id, role in memberships.values_list("partnership_id", "role"):
             roles.setdefault(partnership_id, set()).add(role)
         return roles
 
     return remembered("partnership_roles", user.pk, read)
+
+
+PartnershipIds = list[int] | QuerySet[Partnership, Any]
+
+
+def member_partnership_ids(user: Any) -> PartnershipIds:
+    """The ids of `partnerships_member_of(user)`, for a filter (`partnership_id__in=`). In a GET request, a list
+    from the roles read once: a short list of ids costs a page less than a subquery over memberships. Elsewhere (a
+    task asking about many users) that subquery, so that a query uniting many users' selectors stays one query."""
+    if not remembering():
+        return partnerships_member_of(user).values("pk")
+    return sorted(partnership_roles(user))
+
+
+def coordinated_partnership_ids(user: Any) -> PartnershipIds:
+    """The ids of `partnerships_coordinated(user)` for a user who is not a superuser (a superuser runs them all),
+    for a filter, as `member_partnership_ids` gives them."""
+    if not remembering():
+        return partnerships_coordinated(user).values("pk")
+    managing = set(Membership.MANAGING_ROLES)
+    return sorted(pk for pk, roles in partnership_roles(user).items() if roles & managing)
+
+
+def own_organisation_id(user: Any) -> int | Subquery | None:
+    """The user's organisation, for a filter (`owner_id=`): its id when their person is at hand (read with the
+    user, or once in this GET request), else a subquery decided inside the query that uses it, as
+    `member_partnership_ids` does; None for a visitor or an account without a person."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if remembering() or get_user_model().person.is_cached(user):
+        person = person_for(user)
+        return person.organisation_id if person else None
+    return Subquery(Person.objects.filter(user=user).values("organisation_id")[:1])
 
 
 def is_member(user: Any, partnership: Partnership) -> bool:

@@ -125,7 +125,7 @@ SESSION_ENGINE = (
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "partnership.auth_backends.PortalBackend",
 ]
 
 # Two-factor login (partnership.two_factor): staff and superusers, and anyone who set a factor up, pass a second

@@ -93,6 +93,20 @@ def test_view_of_a_meeting_the_user_may_not_see_is_404(request, who, which):
         selectors.meeting_access(user, hidden.pk, need="view")
 
 
+def test_meeting_visible_to_says_what_meetings_visible_says(
+    meeting, members_only, draft, private, private_member, partner, outsider, coordinator
+):
+    """The meeting page decides visibility from the meeting and the reader's roles: for every reader and meeting
+    (public, members-only, draft, cancelled, a private partnership's public-flagged meeting and its draft), the
+    same answer as the query the lists use."""
+    MeetingFactory(partnership=meeting.partnership, title="Cancelled", state=State.CANCELLED, is_public=True)
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    for user in (ANONYMOUS, partner, outsider, coordinator, private_member, superuser, UserFactory()):
+        visible = set(selectors.meetings_visible(user).values_list("pk", flat=True))
+        for shown in Meeting.objects.select_related("partnership"):
+            assert selectors.meeting_visible_to(user, shown) == (shown.pk in visible), (user, shown)
+
+
 def test_a_missing_meeting_is_the_same_404(partner):
     with pytest.raises(Http404):
         selectors.meeting_access(partner, 999_999)
@@ -329,8 +343,8 @@ def test_meetings_coordinated_are_only_the_coordinators_partnerships(meeting, dr
 
 def test_linked_meetings_show_only_what_the_user_may_see(meeting, private, private_member, partner):
     meeting.linked_meetings.add(private)
-    assert not selectors.linked_meetings_visible(user=partner, meeting=meeting).exists()
-    assert list(selectors.linked_meetings_visible(user=private_member, meeting=meeting)) == [private]
+    assert selectors.linked_meetings_visible(user=partner, meeting=meeting) == []
+    assert selectors.linked_meetings_visible(user=private_member, meeting=meeting) == [private]
 
 
 def test_registrations_open_for_leave_out_other_people_drafts_and_cancelled_meetings(partner, meeting, private):

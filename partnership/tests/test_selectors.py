@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from partnership import selectors, services
 from partnership.models import ConsentRecord, Membership, Organisation, Person
+from partnership.request_memo import request_memo
 from partnership.tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -210,3 +211,59 @@ def test_directory_page_query_count_does_not_grow_with_members(client, django_as
         assert "Contact 0-0" in response.text
     else:
         assert "Contact 0-0" not in response.text
+
+
+def test_the_roles_read_once_per_request_give_the_answers_of_the_membership_queries():
+    """`member_partnership_ids`, `coordinated_partnership_ids`, `is_member`, `coordinates` and the home page's
+    lists (from the roles read once per request, with the person the portal's backend reads with the user) say
+    what the querysets say, for a user of each kind: coordinator, partner, a member of two partnerships, one whose
+    membership ended or has not begun, an account without a person, a superuser, a visitor."""
+    from partnership.auth_backends import PortalBackend
+
+    public, private, third = PartnershipFactory(), PartnershipFactory(is_public=False), PartnershipFactory()
+    coordinator = member_user(public, Membership.Role.COORDINATOR)
+    partner = member_user(private, Membership.Role.PARTNER)
+    MembershipFactory(organisation=partner.person.organisation, partnership=third, role=Membership.Role.SECRETARIAT)
+    ended, starting = member_user(public), member_user(private)
+    end_membership(ended, public)
+    Membership.objects.filter(organisation=starting.person.organisation).update(
+        since=timezone.localdate() + timedelta(days=1)
+    )
+    users = [coordinator, partner, ended, starting, UserFactory(), UserFactory(is_superuser=True), AnonymousUser()]
+    for user in users:
+        home = selectors.home_partnerships(user)
+        coordinated_list = list(selectors.partnerships_coordinated(user))
+        assert home.coordinated == coordinated_list, user
+        assert home.member_of == [p for p in selectors.partnerships_member_of(user) if p not in coordinated_list]
+        assert home.public == list(selectors.partnerships_public_besides(user)), user
+        if user.is_superuser:  # who runs every partnership, as `coordinates` and `is_member` say without a query
+            continue
+        for read in (user, PortalBackend().get_user(user.pk) if user.pk else user):
+            member = sorted(selectors.partnerships_member_of(read).values_list("pk", flat=True))
+            coordinated = sorted(selectors.partnerships_coordinated(read).values_list("pk", flat=True))
+            with request_memo():  # in a GET request, lists; elsewhere subqueries
+                assert selectors.member_partnership_ids(read) == member, user
+                assert selectors.coordinated_partnership_ids(read) == coordinated, user
+            assert sorted(p["pk"] for p in selectors.member_partnership_ids(read)) == member, user
+            assert sorted(p["pk"] for p in selectors.coordinated_partnership_ids(read)) == coordinated, user
+            for partnership in (public, private, third):
+                assert selectors.is_member(read, partnership) == (partnership.pk in member)
+                assert selectors.coordinates(read, partnership.pk) == (partnership.pk in coordinated)
+    with request_memo():
+        assert selectors.member_partnership_ids(partner) == sorted([private.pk, third.pk])
+        assert selectors.coordinated_partnership_ids(partner) == [third.pk]
+
+
+def test_the_portal_backend_reads_the_person_with_the_user(partner, django_assert_num_queries):
+    from partnership.auth_backends import PortalBackend
+
+    with django_assert_num_queries(1):
+        user = PortalBackend().get_user(partner.pk)
+        person = selectors.person_for(user)
+    assert person == partner.person and person.organisation == partner.person.organisation
+    without = UserFactory()
+    with django_assert_num_queries(1):
+        assert selectors.person_for(PortalBackend().get_user(without.pk)) is None
+    inactive = UserFactory(is_active=False)
+    assert PortalBackend().get_user(inactive.pk) is None
+    assert PortalBackend().get_user(10**9) is None

@@ -23,14 +23,10 @@ def surveys_run_by(user: Any) -> QuerySet[Survey]:
     """Surveys the user may run: those of their own organisation (the ministry) and of partnerships they coordinate."""
     if getattr(user, "is_superuser", False):
         return Survey.objects.all()
-    coordinated = partner_selectors.partnerships_coordinated(user).values("pk")
-    condition = Q(partnership__in=coordinated)
-    if getattr(user, "is_authenticated", False):
-        # Decided in the query itself: a user without a person's record owns nothing.
-        condition |= Q(
-            owner_id=partner_selectors.own_organisation_id(user),
-            partnership__in=partner_selectors.partnerships_member_of(user).values("pk"),
-        )
+    condition = Q(partnership_id__in=partner_selectors.coordinated_partnership_ids(user))
+    organisation_id = partner_selectors.own_organisation_id(user)
+    if organisation_id is not None:
+        condition |= Q(owner_id=organisation_id, partnership_id__in=partner_selectors.member_partnership_ids(user))
     return Survey.objects.filter(condition)
 
 
@@ -38,13 +34,13 @@ def surveys_published_to(user: Any) -> QuerySet[Survey]:
     """Surveys whose results the user may read as a member of the partnership."""
     return Survey.objects.filter(
         state__in=workflow.PUBLISHED,
-        partnership__in=partner_selectors.partnerships_member_of(user).values("pk"),
+        partnership_id__in=partner_selectors.member_partnership_ids(user),
     )
 
 
 def surveys_known_to(user: Any) -> QuerySet[Survey]:
     """Surveys of the partnerships the user belongs to: they may know a survey exists, not necessarily run it."""
-    return Survey.objects.filter(partnership__in=partner_selectors.partnerships_member_of(user).values("pk"))
+    return Survey.objects.filter(partnership_id__in=partner_selectors.member_partnership_ids(user))
 
 
 def surveys_visible(user: Any) -> QuerySet[Survey]:

@@ -18,7 +18,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from partnership import services
 from partnership.models import Membership, Organisation, Partnership, Person
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The backend a password login records in the session (settings.AUTHENTICATION_BACKENDS).
+LOGIN_BACKEND = "partnership.auth_backends.PortalBackend"
 
 
 class Command(BaseCommand):
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             services.coordinator_access_sync(organisation=organisation)
         session = import_module(settings.SESSION_ENGINE).SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = MODEL_BACKEND
+        session[BACKEND_SESSION_KEY] = LOGIN_BACKEND
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         # Staff pass a second factor (partnership.two_factor): the session has passed it with the benchmark's own
         # authenticator device, as django_otp.login records it.

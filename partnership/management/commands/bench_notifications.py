@@ -32,7 +32,8 @@ from partnership import notifications
 from partnership.models import Job, Membership, Notification, OutboundMessage, Partnership, Person
 from surveys.management.commands._bench_processes import celery_worker, smtp_sink, wait_for_idle_queue
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The backend a password login records in the session (settings.AUTHENTICATION_BACKENDS).
+LOGIN_BACKEND = "partnership.auth_backends.PortalBackend"
 PARTNERSHIP = "security"
 READER = "bench-reader"
 DIGEST_PREFIX = "bench-digest-"
@@ -74,7 +75,7 @@ def session_cookie(user: Any) -> str:
     """A signed-in session for the user, as the login view leaves it: `name=value` of its cookie."""
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = MODEL_BACKEND
+    session[BACKEND_SESSION_KEY] = LOGIN_BACKEND
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
