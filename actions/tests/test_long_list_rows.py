@@ -96,3 +96,21 @@ def test_rows_are_escaped_when_rendered_and_kept_as_they_were_rendered():
     again = rendered_rows(ROW, [row])
     assert first == again
     assert "<script>" not in first[0] and "&lt;script&gt;alert(1)&lt;/script&gt;" in first[0]
+
+
+def test_a_new_release_of_the_row_template_is_a_new_key(settings, tmp_path):
+    """Rows cached by an earlier release's template are not served by a later one."""
+    from actions.selectors import LongListRow
+    from partnership import fragments
+
+    row = LongListRow("/a/", "A-1", "Title", "Org", "", "", "", "", "draft", "Draft", "")
+    before, after = tmp_path / "before", tmp_path / "after"
+    for folder, markup in ((before, "<tr><td>{{ row.title }}</td></tr>"), (after, "<tr><th>{{ row.title }}</th></tr>")):
+        folder.mkdir()
+        (folder / "row.html").write_text(markup)
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [before]}]
+    fragments._template_version.cache_clear()
+    assert rendered_rows("row.html", [row]) == ["<tr><td>Title</td></tr>"]
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [after]}]
+    fragments._template_version.cache_clear()  # a new process, after the release
+    assert rendered_rows("row.html", [row]) == ["<tr><th>Title</th></tr>"]
