@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.message import SafeMIMEText
+from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template import Context
@@ -270,8 +270,27 @@ def _claim(message_id: int) -> datetime | None:
     return now if claimed == 1 else None
 
 
+class PortalEmail(EmailMultiAlternatives):
+    """A mail whose inline images (`related`, shown by the HTML body through `cid:`) travel with the HTML in a
+    multipart/related part, where mail clients look for them, rather than among the attachments."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.related: list[MIMEBase] = []
+
+    def _create_alternatives(self, msg: Any) -> Any:
+        msg = super()._create_alternatives(msg)  # type: ignore[misc]  # not in django-stubs
+        if self.related and msg.get_content_type() == "multipart/alternative":
+            related = SafeMIMEMultipart(_subtype="related", encoding=self.encoding or settings.DEFAULT_CHARSET)
+            related.attach(msg.get_payload()[-1])  # the HTML body
+            for part in self.related:
+                related.attach(part)
+            msg.get_payload()[-1] = related
+        return msg
+
+
 def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+    email = PortalEmail(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -283,10 +302,12 @@ def build_email(message: OutboundMessage, connection: Any = None) -> EmailMultiA
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
         part = _attachment_part(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
-        if attachment.get("content_id"):
+        if attachment.get("content_id") and message.body_html:
             part.replace_header("Content-Disposition", f'inline; filename="{attachment["filename"]}"')
             part.add_header("Content-ID", f"<{attachment['content_id']}>")
-        email.attach(part)
+            email.related.append(part)
+        else:
+            email.attach(part)
     return email
 
 

@@ -160,6 +160,16 @@ def test_the_confirmation_mail_carries_the_qr_code_once_and_is_queued_once(meeti
     assert images[0]["Content-ID"] == "<ticket-qr>"
     assert images[0].get_content_disposition() == "inline"
     assert images[0].get_payload(decode=True).startswith(b"\x89PNG")
+    # Inline, beside the HTML that shows it (multipart/related), and the calendar entry an attachment of the mail.
+    assert [part.get_content_type() for part in sent.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "multipart/related",
+        "text/html",
+        "image/png",
+        "text/calendar",
+    ]
     first.refresh_from_db()
     # The code holds the token: once the mail has left, the row keeps the calendar entry but not the image.
     assert [attachment["filename"] for attachment in first.attachments] == ["meeting.ics"]
