@@ -7,8 +7,9 @@ What a view reads is watched as well (`Reads`): a key it takes from a post witho
 button's `format`, a hidden `layout`) is fuzzed like a field, and a query parameter it reads without declaring
 it is a finding of its own, since the sweep would not try it.
 
-The world is the demo partnership (load_demo) with what it lacks added; every request runs in a savepoint that
-is rolled back and the browser's cookies are put back after it, so each one meets the same world."""
+The world is the demo partnership (load_demo) with what it lacks added, built once for the module; every request
+runs in a savepoint that is rolled back, and the browser's cookies and the cache are put back after it, so each one
+meets the same world."""
 
 from __future__ import annotations
 
@@ -17,21 +18,21 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils.datastructures import MultiValueDict
+from page_forms import PostedForm, field_kinds, post_forms
 
 from partnership import parameters
 from partnership.tests.second_factor import VerifiedClient
@@ -84,90 +85,6 @@ def test_the_declaration_check_catches_a_page_that_declares_nothing():
 
     assert declared_parameters("nowhere", undeclared_view) is None
     assert declared_parameters("nowhere", parameters.query_parameters("q")(undeclared_view)) == {"q"}
-
-
-# Reading a page's forms as a browser would post them -------------------------------------------------------
-
-
-@dataclass
-class PostedForm:
-    action: str
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    buttons: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Forms(HTMLParser):
-    """Every POST form of a page, with the values a browser would post, its file inputs and named buttons."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.page = page
-        self.forms: list[PostedForm] = []
-        self._form: PostedForm | None = None
-        self._select: tuple[str, list[str]] | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attr = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            is_post = attr.get("method", "get").lower() == "post"
-            self._form = PostedForm(action=attr.get("action") or self.page) if is_post else None
-            if self._form is not None:
-                self.forms.append(self._form)
-            return
-        form, name = self._form, attr.get("name")
-        if form is None or not name or name == "csrfmiddlewaretoken":
-            if tag == "option" and self._select is not None:
-                self._option(attr)
-            return
-        kind = attr.get("type", "text").lower()
-        if tag == "input" and kind == "file":
-            form.files.append(name)
-        elif (tag == "input" and kind in ("submit", "image")) or tag == "button":
-            form.buttons.append((name, attr.get("value", "")))
-        elif tag == "input" and kind in ("checkbox", "radio"):
-            values = form.fields.setdefault(name, [])
-            if "checked" in attr or (kind == "radio" and not values):
-                form.fields[name] = (
-                    [*values, attr.get("value") or "on"] if kind == "checkbox" else [attr.get("value", "")]
-                )
-        elif tag == "input" and kind not in ("reset", "button"):
-            form.fields[name] = [attr.get("value", "")]
-        elif tag == "select":
-            self._select = (name, [])
-            form.fields[name] = []
-        elif tag == "textarea":
-            self._textarea = name
-            form.fields[name] = [""]
-
-    def _option(self, attr: dict[str, str]) -> None:
-        assert self._form is not None and self._select is not None
-        name, seen = self._select
-        value = attr.get("value", "")
-        if not seen or "selected" in attr:
-            self._form.fields[name] = [value] if not seen or not self._form.fields[name] else self._form.fields[name]
-        seen.append(value)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea is not None and self._form is not None:
-            self._form.fields[self._textarea] = [self._form.fields[self._textarea][0] + data]
-
-
-def post_forms(path: str, html: str) -> list[PostedForm]:
-    parser = _Forms(path)
-    parser.feed(html)
-    for form in parser.forms:
-        form.action = urlsplit(form.action).path or path
-    return parser.forms
 
 
 # What the views read -------------------------------------------------------------------------------------------
@@ -228,6 +145,8 @@ def _watch_reads(monkeypatch: pytest.MonkeyPatch) -> None:
 class World:
     clients: dict[str, Client]
     kwargs: dict[str, dict[str, Any]]
+    media_root: str = ""
+    cache: dict[str, Any] = field(default_factory=dict)  # each request starts from it: see `warm_cache`
 
 
 def _world() -> World:
@@ -418,11 +337,54 @@ def _world() -> World:
     return World(clients=clients, kwargs={name: {"role": role, "kwargs": kw} for name, (role, kw) in kwargs.items()})
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world, built once for the module's sweeps in a transaction rolled back at the module's end: each test's
+    own transaction (pytest-django's) and each request's savepoint are nested inside it."""
+    from partnership.celery import app
+
+    media = str(tmp_path_factory.mktemp("media"))
+    # The test client builds its middleware once, at its first request: ReadsMiddleware is in it from the start.
+    middleware = [f"{__name__}.ReadsMiddleware", *django_settings.MIDDLEWARE]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, MIDDLEWARE=middleware),
+        transaction.atomic(),
+    ):
+        eager, app.conf.task_always_eager = app.conf.task_always_eager, True  # as conftest has it in each test
+        try:
+            built = _world()
+        finally:
+            app.conf.task_always_eager = eager
+        built.media_root, built.cache = media, warm_cache(built)
+        yield built
+        transaction.set_rollback(True)
+
+
+def warm_cache(world: World) -> dict[str, Any]:
+    """What the world's pages keep in the cache (each browser's session, the bell's count), noted as each role
+    opens the home page. Each request starts from this rather than from an empty cache, where every page would
+    count the bell's notifications again (a third of a request's time) and read its session from the database."""
+    written: dict[str, Any] = {}
+    backend = type(caches["default"])
+    original = backend.set
+
+    def noted(self: Any, key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        written[key] = value
+        return original(self, key, value, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backend, "set", noted)
+        for browser in world.clients.values():
+            cookies = copy.deepcopy(browser.cookies)
+            with transaction.atomic():
+                browser.get(reverse("home"))
+                transaction.set_rollback(True)
+            browser.cookies = cookies
+    return written
+
+
 # The sweep -------------------------------------------------------------------------------------------------
-
-
-class _Undo(Exception):
-    """Raised after each request to roll its savepoint back, so every request meets the same world."""
 
 
 @dataclass
@@ -436,20 +398,19 @@ class Sweep:
     def send(self, role: str, method: str, path: str, data: Any = None, what: str = "") -> Any:
         browser = self.world.clients[role]
         cookies = copy.deepcopy(browser.cookies)
-        cache.clear()  # rate limits would answer 429 before the input is read
+        # The last request's rate limits would answer 429 before the input is read, and a session it changed
+        # would outlive its rolled-back savepoint.
+        cache.clear()
+        cache.set_many(self.world.cache)
         self.errors.clear()
         Reads.start()
         self.requests += 1
-        response = None
         try:
             with transaction.atomic():
                 response = browser.get(path, data) if method == "GET" else browser.post(path, data or {})
-                raise _Undo
-        except _Undo:
-            pass
+                transaction.set_rollback(True)
         finally:
             browser.cookies = cookies
-        assert response is not None
         if response.status_code >= 500:
             cause = f": {self.errors[0]!r}"[:300] if self.errors else ""
             self.problems.append(f"{method} {path} as {role} with {what or 'nothing'} -> {response.status_code}{cause}")
@@ -457,9 +418,9 @@ class Sweep:
 
 
 @pytest.fixture
-def sweep(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweep]:
-    found = Sweep(world=_world())
-    settings.MIDDLEWARE = [f"{__name__}.ReadsMiddleware", *settings.MIDDLEWARE]
+def sweep(world: World, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweep]:
+    settings.MEDIA_ROOT = world.media_root
+    found = Sweep(world=world)
     _watch_reads(monkeypatch)
 
     def record(sender: Any, request: Any = None, **kwargs: Any) -> None:
@@ -482,8 +443,19 @@ def _target(path: str) -> str | None:
 
 
 # Each field alone gets the values that reach past a form's own checks (a service, a lookup, a conversion);
-# all fields at once get every value, which each field's own validation answers independently.
-ONE_FIELD = ("empty", "NUL", "a word", "a negative number", "a huge id")
+# all fields at once get every value, which each field's own validation answers independently. Plain fields
+# (`field_kinds`) get fewer alone: a text field takes a word or a number as text like any other, passed on as it
+# is, so it gets what its form must refuse (the NUL a database cannot store, 100 kB its column may not hold) and
+# one change a person would make, a word if shown empty or else emptied, which may carry the form to its service;
+# a checkbox reads every value but the empty one as ticked, so it gets the two.
+ONE_FIELD = {
+    "": ("empty", "NUL", "a word", "a negative number", "a huge id"),
+    "text": ("NUL", "100 kB"),
+    "checkbox": ("empty", "NUL"),
+}
+# A formset's counts keep their shown values when every field is hostile, so that its rows are read with every
+# value; the counts get theirs alone (a huge count has Django build the 2,000 forms it allows, seconds each time).
+FORMSET_COUNT = re.compile(r"-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$")
 FORMSET_ROW = re.compile(r"-([1-9]\d*)-")
 
 
@@ -494,9 +466,19 @@ def _files(form: PostedForm) -> dict[str, Any]:
 def _fuzz_form(sweep: Sweep, role: str, form: PostedForm) -> None:
     base = {**form.fields}
     variants = [dict(form.buttons[:1])] + [{name: value} for name, value in form.buttons[1:]]
+    sent: set[frozenset[tuple[str, tuple[str, ...]]]] = set()
+
+    def post(data: dict[str, Any], what: str) -> None:
+        """Post what the view would receive only once: a field shown empty posts as one emptied does, and a form's
+        only field alone as every field."""
+        received = frozenset((key, tuple(v) if isinstance(v, list) else (v,)) for key, v in data.items())
+        if received not in sent:
+            sent.add(received)
+            sweep.send(role, "POST", form.action, {**data, **_files(form)}, what)
+
     read: set[str] = set()
     for button in variants:
-        sweep.send(role, "POST", form.action, {**base, **button, **_files(form)}, f"the form as shown, {button}")
+        post({**base, **button}, f"the form as shown, {button}")
         read |= Reads.read("POST")
     # A formset's later rows are read as its first one is; keys the view reads without a field on the page
     # (a key a script would send) are tried as fields are.
@@ -505,12 +487,13 @@ def _fuzz_form(sweep: Sweep, role: str, form: PostedForm) -> None:
     names = [name for name in [*shown, *unseen] if not FORMSET_ROW.search(name)]
     sweep.unseen.update(f"{form.action} {name}" for name in unseen)
     for name in names:
-        for label in ONE_FIELD:
-            data = {**base, **variants[0], **_files(form), name: HOSTILE[label]}
-            sweep.send(role, "POST", form.action, data, f"{name}={label}")
+        kind = form.kinds.get(name, "")
+        changed = ("a word" if not "".join(base[name]) else "empty",) if kind == "text" else ()
+        for label in (*ONE_FIELD[kind], *changed):
+            post({**base, **variants[0], name: HOSTILE[label]}, f"{name}={label}")
+    counts = {name: shown for name, shown in base.items() if FORMSET_COUNT.search(name)}
     for label, value in HOSTILE.items():
-        data = {**dict.fromkeys(base, value), **variants[0], **_files(form)}
-        sweep.send(role, "POST", form.action, data, f"every field={label}")
+        post({**dict.fromkeys(base, value), **counts, **variants[0]}, f"every field={label}")
     sweep.send(role, "POST", form.action, {}, "an empty post")
 
 
@@ -532,7 +515,7 @@ def _sweep_app(sweep: Sweep, namespace: str) -> None:
         if undeclared:
             sweep.problems.append(f"GET {path} ({name}) reads undeclared query parameters {sorted(undeclared)}")
         if page.get("Content-Type", "").startswith("text/html") and not getattr(page, "streaming", False):
-            for form in post_forms(path, page.content.decode()):
+            for form in post_forms(path, page.content.decode(), field_kinds(page)):
                 target = _target(form.action)
                 if target is not None:
                     forms.setdefault(target, []).append((role, form))
@@ -557,7 +540,7 @@ def _sweep_app(sweep: Sweep, namespace: str) -> None:
             sweep.send(role, "POST", path, {"x": HOSTILE["100 kB"]}, "an unknown field")
             sweep.unseen.update(f"{path} {key}" for key in read)
             for key in sorted(read):
-                for label in ONE_FIELD:
+                for label in ONE_FIELD[""]:
                     sweep.send(role, "POST", path, {key: HOSTILE[label]}, f"{key}={label}, read without a field")
             continue
         for by, form in unique.values():
