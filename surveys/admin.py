@@ -20,6 +20,7 @@ from partnership.admin import ScopedAdmin, ScopedTabularInline
 from partnership.models import Organisation
 from surveys import selectors, services
 from surveys.forms import (
+    MAX_CHOICES,
     ChoiceEditForm,
     ChoiceFormSet,
     QuestionEditForm,
@@ -226,6 +227,7 @@ class ChoiceInline(ScopedTabularInline):
 
     def get_formset(self, request: HttpRequest, obj: Question | None = None, **kwargs: Any) -> Any:
         kwargs["form"] = for_survey(ChoiceEditForm, survey_of_question(request, obj))
+        kwargs.update(max_num=MAX_CHOICES, validate_max=True, absolute_max=MAX_CHOICES)
         return super().get_formset(request, obj, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Question | None = None) -> list[Any]:

@@ -11,6 +11,7 @@ from surveys.forms.answering import (
     likert_choices,
 )
 from surveys.forms.building import (
+    MAX_CHOICES,
     ChoiceEditForm,
     ChoiceFormSet,
     QuestionEditForm,
@@ -27,6 +28,7 @@ from surveys.forms.building import (
 
 __all__ = [
     "LIKERT_LABELS",
+    "MAX_CHOICES",
     "ChoiceEditForm",
     "ChoiceFormSet",
     "LanguageForm",

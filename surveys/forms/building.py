@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst, format_lazy, slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from partnership.models import PriorityArea
 from surveys import selectors, services
@@ -427,9 +428,20 @@ class ChoiceEditForm(TranslatedFieldsMixin, forms.ModelForm):
         options may exchange their values."""
 
 
+# The most options a question may have (Italy's 107 provinces fit); a post claiming more builds no more forms.
+MAX_CHOICES = 200
+
+
 class ChoiceFormSet(forms.BaseInlineFormSet):
     """A question's options: the kept ones in their order, the deleted ones, checked together by the service's
     rules (how many the kind needs, distinct values, the lock once the survey has answers)."""
+
+    default_error_messages = {
+        **forms.BaseInlineFormSet.default_error_messages,
+        "too_many_forms": ngettext_lazy(
+            "A question has at most %(num)d option.", "A question has at most %(num)d options.", "num"
+        ),
+    }
 
     def kept_and_removed(self) -> tuple[list[Choice], list[Choice]]:
         """The options to keep, in order (by their order field, then as listed), and the stored ones to delete."""
@@ -489,4 +501,7 @@ def choice_formset_class(survey: Survey | None, *, extra: int) -> type[ChoiceFor
         fields=["position", "label", "value"],
         extra=extra,
         can_delete=True,
+        max_num=MAX_CHOICES,
+        validate_max=True,
+        absolute_max=MAX_CHOICES,
     )

@@ -12,8 +12,10 @@ from django.urls import reverse
 from partnership.models import AuditLog, PriorityArea
 from partnership.tests.factories import PartnershipFactory
 from surveys import services
+from surveys.forms import MAX_CHOICES
 from surveys.models import Question, Section, Survey
 from surveys.tests.factories import QuestionFactory, SectionFactory, SurveyFactory, open_survey
+from surveys.tests.test_building import question_post
 
 pytestmark = pytest.mark.django_db
 Kind = Question.Kind
@@ -200,3 +202,42 @@ def test_once_answered_the_portal_refuses_structure_with_the_reason_and_keeps_wo
         "How many people work on safety?",
         "Koliko ljudi?",
     )
+
+
+@pytest.mark.parametrize("where", ["portal", "admin"])
+def test_a_post_claiming_too_many_options_builds_no_more_forms_and_says_how_many_a_question_may_have(
+    client, built, ministry, coordinator, where, django_assert_max_num_queries
+):
+    """A forged TOTAL_FORMS of 10^30 builds at most MAX_CHOICES forms (Django's own limit builds 2,000 and takes
+    seconds), and 201 options are refused with the limit, the typed options kept."""
+    if where == "portal":
+        client.force_login(ministry)
+        add = reverse("surveys:question_add", args=[built.survey.pk]) + f"?section={built.page2.pk}"
+        data = question_data(built.page2, "Which province?", Kind.SINGLE)
+    else:
+        client.force_login(coordinator)
+        add = reverse("admin:surveys_question_add") + f"?section={built.page2.pk}"
+        data = question_post(built.page2.pk, Kind.SINGLE, "Which province?")
+    data["choices-TOTAL_FORMS"] = "9" * 30
+    with django_assert_max_num_queries(60):
+        forged = client.post(add, data)
+    assert forged.status_code == 200
+    assert (
+        len(
+            forged.context["inline_admin_formsets"][0].formset.forms
+            if where == "admin"
+            else forged.context["formset"].forms
+        )
+        <= MAX_CHOICES
+    )
+    assert not Question.objects.filter(text="Which province?").exists()
+
+    many = MAX_CHOICES + 1
+    data["choices-TOTAL_FORMS"] = str(many)
+    data.update({f"choices-{n}-label": f"Province {n}" for n in range(many)})
+    refused = client.post(add, data)
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert f"A question has at most {MAX_CHOICES} options." in page
+    assert f'value="Province {MAX_CHOICES - 1}"' in page
+    assert not Question.objects.filter(text="Which province?").exists()
