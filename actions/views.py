@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
@@ -63,6 +64,7 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     is_member = partner_selectors.is_member(request.user, partnership)
+    shown = cast(QuerySet[Action], page.object_list)  # a slice of the long list's queryset
     return render(
         request,
         "actions/long_list.html",
@@ -70,7 +72,7 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
             "partnership": partnership,
             "form": form,
             "page": page,
-            "rows": fragments.rendered_rows("actions/_long_list_row.html", selectors.long_list_rows(page.object_list)),
+            "rows": fragments.rendered_rows("actions/_long_list_row.html", selectors.long_list_rows(shown)),
             "query": query.urlencode(),
             "is_member": is_member,
             "is_coordinator": selectors.is_coordinator(request.user, partnership),
