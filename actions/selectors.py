@@ -335,15 +335,12 @@ def long_list_rows(page: QuerySet[Action]) -> list[LongListRow]:
         *("pillar__name", "leader__short_name", "leader__name", "origin_meeting_id", "merged_into_id"),
     ]
     values = [dict(zip(fields, row, strict=True)) for row in page.prefetch_related(None).values_list(*fields)]
+    # An empty `pk__in` is answered by Django without a query.
     meeting_ids = {row["origin_meeting_id"] for row in values} - {None}
-    meetings = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "title")) if meeting_ids else {}
+    meetings = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "title"))
     merged_ids = {row["merged_into_id"] for row in values} - {None}
-    merged = {}
-    if merged_ids:
-        merged = {
-            pk: code or title
-            for pk, code, title in Action.objects.filter(pk__in=merged_ids).values_list("pk", "code", "title")
-        }
+    targets = Action.objects.filter(pk__in=merged_ids).values_list("pk", "code", "title")
+    merged = {pk: code or title for pk, code, title in targets}
     states = dict(State.choices)
     return [
         LongListRow(

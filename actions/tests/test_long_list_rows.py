@@ -8,13 +8,20 @@ from django.test.signals import template_rendered
 from django.urls import reverse
 
 from actions.models import Action
+from actions.selectors import LongListRow
 from actions.tests.test_selectors import make_long_list
+from partnership import fragments
 from partnership.fragments import rendered_rows
 from partnership.models import Organisation
 from partnership.tests.factories import PartnershipFactory, member_user
 
 pytestmark = pytest.mark.django_db
 ROW = "actions/_long_list_row.html"
+
+
+def a_row(**shown: str) -> LongListRow:
+    values = dict.fromkeys(LongListRow.__dataclass_fields__, "")
+    return LongListRow(**{**values, "url": "/actions/1/", "title": "Title", "state": "draft", **shown})
 
 
 def tbody(html: str) -> str:
@@ -77,21 +84,7 @@ def test_each_language_has_its_own_rows(client, long_list):
 
 
 def test_rows_are_escaped_when_rendered_and_kept_as_they_were_rendered():
-    from actions.selectors import LongListRow
-
-    row = LongListRow(
-        url="/actions/1/",
-        code="<b>",
-        title="<script>alert(1)</script>",
-        proposed_by="Org",
-        origin="",
-        priority_area="",
-        pillar="",
-        leader="",
-        state="draft",
-        state_label="Draft",
-        merged_into="",
-    )
+    row = a_row(code="<b>", title="<script>alert(1)</script>", proposed_by="Org", state_label="Draft")
     first = rendered_rows(ROW, [row])
     again = rendered_rows(ROW, [row])
     assert first == again
@@ -100,10 +93,7 @@ def test_rows_are_escaped_when_rendered_and_kept_as_they_were_rendered():
 
 def test_a_new_release_of_the_row_template_is_a_new_key(settings, tmp_path):
     """Rows cached by an earlier release's template are not served by a later one."""
-    from actions.selectors import LongListRow
-    from partnership import fragments
-
-    row = LongListRow("/a/", "A-1", "Title", "Org", "", "", "", "", "draft", "Draft", "")
+    row = a_row()
     before, after = tmp_path / "before", tmp_path / "after"
     for folder, markup in ((before, "<tr><td>{{ row.title }}</td></tr>"), (after, "<tr><th>{{ row.title }}</th></tr>")):
         folder.mkdir()
