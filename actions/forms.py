@@ -8,6 +8,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, ActionDocument, Comment, Milestone
+from partnership import selectors as partner_selectors
 from partnership.documents import ALLOWED_DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES, DocumentModelForm
 from partnership.fields import ModelMultipleChoiceField
 from partnership.models import Organisation, Partnership
@@ -67,7 +68,7 @@ class _ReadOnceChoices(ModelChoiceIterator):
 
     def __init__(self, field: forms.ModelChoiceField[Any]) -> None:
         super().__init__(field)
-        self.rows: list[Any] | None = None
+        self.rows: list[Any] | None = getattr(field, "rows", None)  # read already (ReadOnceModelChoiceField)
 
     def _read(self) -> list[Any]:
         if self.rows is None:
@@ -88,7 +89,11 @@ class _ReadOnceChoices(ModelChoiceIterator):
 
 
 class ReadOnceModelChoiceField(forms.ModelChoiceField):
+    """A `ModelChoiceField` whose options are read once, or given as `rows` when read already; a chosen value is
+    still checked against the queryset."""
+
     iterator = _ReadOnceChoices
+    rows: list[Any] | None = None
 
 
 class FilterForm(forms.Form):
@@ -119,8 +124,12 @@ class FilterForm(forms.Form):
     def __init__(self, *args: Any, partnership: Partnership, choices: dict[str, list[Any]], **kwargs: Any) -> None:
         """`choices` holds the leaders, countries and meetings found in the long list (cached)."""
         super().__init__(*args, **kwargs)
+        self.choices = choices
+        areas, pillars = partner_selectors.areas_and_pillars(partnership)
         self.fields["priority_area"].queryset = partnership.priority_areas.all()  # type: ignore[attr-defined]
+        self.fields["priority_area"].rows = areas  # type: ignore[attr-defined]
         self.fields["pillar"].queryset = partnership.pillars.all()  # type: ignore[attr-defined]
+        self.fields["pillar"].rows = pillars  # type: ignore[attr-defined]
         self.fields["state"].choices = [("", _("Open actions")), *Action.State.choices]  # type: ignore[attr-defined]
         self.fields["leader"].choices = [("", _("All")), *choices["leaders"]]  # type: ignore[attr-defined]
         self.fields["country"].choices = [("", _("All countries")), *choices["countries"]]  # type: ignore[attr-defined]

@@ -46,7 +46,7 @@ def actions_visible(user: Any) -> QuerySet[Action]:
     organisation_id = partner_selectors.own_organisation_id(user)
     if organisation_id is not None:
         visible |= Q(partnership_id__in=member_of, owner_id=organisation_id)
-    visible |= Q(partnership__is_public=True, state__in=workflow.PUBLISHED)
+    visible |= Q(partnership_id__in=partner_selectors.public_partnership_ids(), state__in=workflow.PUBLISHED)
     return Action.objects.filter(visible)
 
 
@@ -326,31 +326,41 @@ class LongListRow:
     merged_into: str
 
 
-def long_list_rows(page: QuerySet[Action]) -> list[LongListRow]:
+def long_list_rows(
+    page: QuerySet[Action], partnership: Partnership, origins: dict[int, str] | None = None
+) -> list[LongListRow]:
     """The rows of a page of `long_list`, read as values rather than actions (a page of rows is mostly the cost of
-    making model instances otherwise); the titles of the rarely set origin meetings and merge targets are read
-    only when the page has some, one query each."""
+    making model instances otherwise); the names of priority areas and pillars come from the kept partner records
+    (each join costs PostgreSQL planning time). The titles of the origin meetings come from `origins` (meeting id:
+    title) or, for those it lacks, one query, and those of the rarely set merge targets from one more; each query
+    only when the page has some."""
     fields = [
-        *("pk", "code", "title", "state", "owner__short_name", "owner__name", "priority_area__name"),
-        *("pillar__name", "leader__short_name", "leader__name", "origin_meeting_id", "merged_into_id"),
+        *("pk", "code", "title", "state", "owner__short_name", "owner__name", "priority_area_id", "pillar_id"),
+        *("leader__short_name", "leader__name", "origin_meeting_id", "merged_into_id"),
     ]
     values = [dict(zip(fields, row, strict=True)) for row in page.prefetch_related(None).values_list(*fields)]
     # An empty `pk__in` is answered by Django without a query.
-    meeting_ids = {row["origin_meeting_id"] for row in values} - {None}
-    meetings = dict(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "title"))
+    meetings = dict(origins or {})
+    meeting_ids = {row["origin_meeting_id"] for row in values} - {None} - set(meetings)
+    meetings.update(Meeting.objects.filter(pk__in=meeting_ids).values_list("pk", "title"))
     merged_ids = {row["merged_into_id"] for row in values} - {None}
     targets = Action.objects.filter(pk__in=merged_ids).values_list("pk", "code", "title")
     merged = {pk: code or title for pk, code, title in targets}
+    areas, pillars = partner_selectors.areas_and_pillars(partnership)
+    area_names = {area.pk: area.name for area in areas}
+    pillar_names = {pillar.pk: pillar.name for pillar in pillars}
     states = dict(State.choices)
+    # The rows' addresses from one reversed address, rather than one reverse() per row.
+    url = reverse("actions:detail", kwargs={"pk": URL_PLACEHOLDER})
     return [
         LongListRow(
-            url=reverse("actions:detail", kwargs={"pk": row["pk"]}),
+            url=url.replace(str(URL_PLACEHOLDER), str(row["pk"])),
             code=row["code"],
             title=row["title"],
             proposed_by=row["owner__short_name"] or row["owner__name"],
             origin=meetings.get(row["origin_meeting_id"], ""),
-            priority_area=row["priority_area__name"] or "",
-            pillar=row["pillar__name"] or "",
+            priority_area=area_names.get(row["priority_area_id"], ""),
+            pillar=pillar_names.get(row["pillar_id"], ""),
             leader=row["leader__short_name"] or row["leader__name"] or "",
             state=row["state"],
             state_label=str(states.get(row["state"], row["state"])),
@@ -358,6 +368,9 @@ def long_list_rows(page: QuerySet[Action]) -> list[LongListRow]:
         )
         for row in values
     ]
+
+
+URL_PLACEHOLDER = 987654321
 
 
 def action_detail(*, user: Any, pk: int) -> Action:
@@ -384,9 +397,9 @@ def actions_in_hand(user: Any, *, limit: int) -> list[Action]:
         return []
     return list(
         actions_visible(user)
-        .filter(Q(owner=person.organisation) | Q(leader=person.organisation))
+        .filter(Q(owner_id=person.organisation_id) | Q(leader_id=person.organisation_id))
         .exclude(state__in=workflow.CLOSED)
-        .select_related("partnership")
+        .only("pk", "code", "title", "state")  # what the home page shows
         .order_by("-updated_at")[:limit]
     )
 

@@ -42,12 +42,8 @@ PAGE_SIZE = 25
 FEEDBACK_LIMIT_PER_HOUR = 10
 
 
-def _filter_form(request: HttpRequest, partnership: Partnership) -> FilterForm:
-    return FilterForm(request.GET or None, partnership=partnership, choices=selectors.filter_choices(partnership))
-
-
 def _filtered(request: HttpRequest, partnership: Partnership) -> tuple[FilterForm, Any]:
-    form = _filter_form(request, partnership)
+    form = FilterForm(request.GET or None, partnership=partnership, choices=selectors.filter_choices(partnership))
     filters: dict[str, Any] = {}
     sort = "code"
     if form.is_valid():
@@ -72,7 +68,11 @@ def long_list(request: HttpRequest, slug: str) -> HttpResponse:
             "partnership": partnership,
             "form": form,
             "page": page,
-            "rows": fragments.rendered_rows("actions/_long_list_row.html", selectors.long_list_rows(shown)),
+            "rows": fragments.rendered_rows(
+                "actions/_long_list_row.html",
+                # The meetings of origin, with their titles, are among the filters' choices already.
+                selectors.long_list_rows(shown, partnership, dict(form.choices["meetings"])),
+            ),
             "query": query.urlencode(),
             "is_member": is_member,
             "is_coordinator": selectors.is_coordinator(request.user, partnership),

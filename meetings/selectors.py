@@ -30,7 +30,7 @@ from meetings.models import (
     Registration,
     RegistrationChange,
 )
-from partnership import access
+from partnership import access, notification_selectors
 from partnership import selectors as partner_selectors
 from partnership.models import Membership, Person
 from partnership.tokens import token_hash
@@ -45,8 +45,10 @@ INVITEE_SESSION_KEY = "meeting_registrations"
 # Who may open what ----------------------------------------------------------------------------
 
 
-def meeting_access(user: Any, pk: int, *, need: MeetingNeed = "view", session: SessionBase | None = None) -> Meeting:
-    """The meeting `pk`, if the user may `need` it.
+def meeting_access(
+    user: Any, pk: int, *, need: MeetingNeed = "view", session: SessionBase | None = None, followed: bool = False
+) -> Meeting:
+    """The meeting `pk`, if the user may `need` it (read with whether the user follows it if `followed`).
 
     "view": a meeting the user may see, or one that a personal link kept in `session` invited them to
     (not a draft); otherwise 404. "coordinate": a visitor is sent to log in first; a meeting the user may
@@ -61,6 +63,8 @@ def meeting_access(user: Any, pk: int, *, need: MeetingNeed = "view", session: S
             access.refuse(user, _("Only the partnership's coordinators can do this."))
         return meeting
     shown = Meeting.objects.select_related("partnership", "host", "minutes")
+    if followed and getattr(user, "is_authenticated", False):
+        shown = shown.annotate(**{notification_selectors.FOLLOWED: notification_selectors.followed_by(user, Meeting)})
     meeting = shown.filter(pk=pk).first()
     if meeting is not None and not meeting_visible_to(user, meeting):
         meeting = None
@@ -182,18 +186,14 @@ def can_coordinate(user: Any, meeting: Meeting) -> bool:
 def meetings_visible(user: Any) -> QuerySet[Meeting]:
     """Meetings of the user's partnerships (drafts only for their coordinators) and public ones."""
     published = ~Q(state__in=workflow.UNPUBLISHED)
-    public = Q(is_public=True, partnership__is_public=True) & published
+    public = Q(is_public=True, partnership_id__in=partner_selectors.public_partnership_ids()) & published
     if not getattr(user, "is_authenticated", False):
         return Meeting.objects.filter(public)
     if user.is_superuser:
         return Meeting.objects.all()
     member = partner_selectors.member_partnership_ids(user)
-    coordinated = partner_selectors.coordinated_partnership_ids(user)
-    return Meeting.objects.filter(
-        Q(partnership_id__in=coordinated)
-        | (published & Q(partnership_id__in=member))
-        | (published & Q(is_public=True, partnership__is_public=True))
-    )
+    coordinated = Q(partnership_id__in=partner_selectors.coordinated_partnership_ids(user))
+    return Meeting.objects.filter(coordinated | (published & Q(partnership_id__in=member)) | public)
 
 
 def meeting_visible_to(user: Any, meeting: Meeting) -> bool:
@@ -486,7 +486,7 @@ def registrations_open_for(user: Any) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(person=person, meeting__ends_at__gte=timezone.now())
         .exclude(meeting__state__in=workflow.CLOSED_TO_INVITEES)
-        .select_related("meeting", "meeting__partnership")
+        .select_related("meeting")
         .order_by("meeting__starts_at")
     )
 

@@ -30,4 +30,9 @@ class PartnershipConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from partnership import checks  # noqa: F401  # registers the system checks
+        from partnership import (
+            checks,  # noqa: F401  # registers the system checks
+            records_cache,
+        )
+
+        records_cache.connect()

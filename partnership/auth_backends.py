@@ -7,12 +7,26 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from partnership import notification_selectors, selectors, viewers
+
 
 class PortalBackend(ModelBackend):
     """Django's `ModelBackend`, whose `get_user` reads the user's person in the partner records and its
     organisation in the same query: nearly every page a signed-in user opens asks who they are in the partner
-    records (`selectors.person_for`, their roles), and this spares each of those pages that query."""
+    records (`selectors.person_for`, their roles), and this spares each of those pages that query. With a shared
+    cache, the user and their roles are kept there between requests (`viewers`)."""
 
     def get_user(self, user_id: Any) -> Any:
-        user = get_user_model()._default_manager.select_related("person__organisation").filter(pk=user_id).first()
+        # The bell's count comes with the user from the cache (notification_selectors.unread_count).
+        also = [notification_selectors.unread_key(user_id)]
+        user = viewers.account(user_id, lambda: self._read(user_id), _roles, also)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+    @staticmethod
+    def _read(user_id: Any) -> Any:
+        return get_user_model()._default_manager.select_related("person__organisation").filter(pk=user_id).first()
+
+
+def _roles(user: Any, day: Any) -> dict[int, set[str]]:
+    person = selectors.person_for(user)
+    return selectors.organisation_roles(person.organisation_id, day) if person else {}

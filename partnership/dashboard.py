@@ -32,7 +32,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "member_of": partnerships.member_of,
             "public_partnerships": partnerships.public,
             "failed_count": selectors.failed_messages(user).count() if coordinated else 0,
-            "upcoming_meetings": list(meeting_selectors.meeting_list(user=user, past=False)[:UPCOMING]),
+            # Their title, time and city: neither partnership nor host.
+            "upcoming_meetings": list(
+                meeting_selectors.meeting_list(user=user, past=False).select_related(None)[:UPCOMING]
+            ),
             "my_registrations": list(meeting_selectors.registrations_open_for(user)[:UPCOMING]),
             "my_actions": action_selectors.actions_in_hand(user, limit=8),
             "my_surveys": survey_selectors.surveys_run_latest(user, limit=UPCOMING),

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from partnership import services
+from partnership import records_cache, services
 from partnership.models import ConsentRecord, Membership, Organisation, Partnership, Person, Pillar, PriorityArea
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed by `make run`; load_demo refuses to run with DEBUG off
@@ -117,6 +117,7 @@ def load_partner_records() -> dict[str, Any]:
             name=name, defaults={"short_name": short, "kind": kind, "country": country, "website": website}
         )
     Organisation.objects.filter(pk=organisations["Florence"].pk).update(parent=organisations["Tuscany"])
+    records_cache.forget_all_now_and_on_commit()  # no signal said so
     for short, organisation in organisations.items():
         if short in ("Turin", "Lisbon"):
             continue

@@ -18,12 +18,12 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache as django_cache
-from django.db.models import Q, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from partnership import access
+from partnership import access, viewers
 from partnership import selectors as partner_selectors
 from partnership.models import Announcement, Follow, Notification, NotificationPreference, Partnership
 
@@ -115,7 +115,7 @@ def notifications_of(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).filter(_visible(user)).order_by("-at", "-id")
 
 
-def _unread_key(user_id: int) -> str:
+def unread_key(user_id: int) -> str:
     return f"notifications:unread:{user_id}"
 
 
@@ -124,8 +124,10 @@ def unread_count(user: Any) -> int:
     one cache read and no query; the short lifetime catches what changed visibility in between."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    key = _unread_key(user.pk)
-    count = django_cache.get(key)
+    key = unread_key(user.pk)
+    count = viewers.also_read(user, key)  # read with the account (auth_backends)
+    if count is viewers.MISSING:
+        count = django_cache.get(key)
     if count is None:
         count = notifications_of(user).filter(read_at__isnull=True).count()
         django_cache.set(key, count, settings.NOTIFICATION_COUNT_CACHE_SECONDS)
@@ -133,7 +135,7 @@ def unread_count(user: Any) -> int:
 
 
 def unread_forget(user_ids: list[int]) -> None:
-    django_cache.delete_many([_unread_key(user_id) for user_id in user_ids])
+    django_cache.delete_many([unread_key(user_id) for user_id in user_ids])
 
 
 def deliveries_of(user: Any) -> dict[str, str]:
@@ -142,9 +144,21 @@ def deliveries_of(user: Any) -> dict[str, str]:
     return {kind: chosen.get(kind, NotificationPreference.Delivery.DIGEST) for kind in Notification.Kind.values}
 
 
+# Whether the signed-in user follows a row, when it was read with `followed_by`.
+FOLLOWED = "followed_by_viewer"
+
+
+def followed_by(user: Any, model: type[Any]) -> Exists:
+    """Whether the user follows the row, for `annotate(**{FOLLOWED: ...})`: `follows` then needs no query."""
+    content_type = ContentType.objects.get_for_model(model)
+    return Exists(Follow.objects.filter(user=user, content_type=content_type, object_id=OuterRef("pk")))
+
+
 def follows(user: Any, instance: Any) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
+    if hasattr(instance, FOLLOWED):
+        return bool(getattr(instance, FOLLOWED))
     content_type = ContentType.objects.get_for_model(type(instance))  # kept in memory after the first read
     return Follow.objects.filter(user=user, content_type=content_type, object_id=instance.pk).exists()
 

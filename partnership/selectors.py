@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -10,7 +11,7 @@ from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from partnership import access
+from partnership import access, records_cache, viewers
 from partnership.models import (
     ConsentRecord,
     Membership,
@@ -18,6 +19,8 @@ from partnership.models import (
     OutboundMessage,
     Partnership,
     Person,
+    Pillar,
+    PriorityArea,
     calendar_today,
 )
 from partnership.request_memo import remembered, remembering
@@ -81,16 +84,39 @@ class HomePartnerships:
     public: list[Partnership]
 
 
+def all_partnerships() -> list[Partnership]:
+    """Every partnership in name order, kept in the shared cache with the partner records (`records_cache`), read
+    once per GET request."""
+    return remembered(
+        "all_partnerships",
+        0,
+        lambda: records_cache.kept("records:partnerships", lambda: list(Partnership.objects.order_by("name"))),
+    )
+
+
+def public_partnership_ids() -> list[int]:
+    """The ids of the public partnerships, for a filter (`partnership_id__in=`) that spares a query its join."""
+    return [p.pk for p in all_partnerships() if p.is_public]
+
+
+def areas_and_pillars(partnership: Partnership) -> tuple[list[PriorityArea], list[Pillar]]:
+    """The partnership's priority areas and pillars in their order, kept with the partner records."""
+    return records_cache.kept(
+        f"records:areas-and-pillars:{partnership.pk}",
+        lambda: (list(partnership.priority_areas.all()), list(partnership.pillars.all())),
+    )
+
+
 def home_partnerships(user: Any) -> HomePartnerships:
-    """`partnerships_coordinated`, `partnerships_member_of` less those, and `partnerships_public_besides`, read in
-    one query (the user's roles are read once per request)."""
+    """`partnerships_coordinated`, `partnerships_member_of` less those, and `partnerships_public_besides`, from
+    `all_partnerships` and the user's roles."""
     roles = partnership_roles(user)
     if getattr(user, "is_superuser", False):
-        everything = list(Partnership.objects.all())
+        everything = all_partnerships()
         return HomePartnerships(everything, [], [p for p in everything if p.is_public and p.pk not in roles])
     member = set(roles)
     coordinated = {pk for pk in member if coordinates(user, pk)}
-    shown = list(Partnership.objects.filter(Q(is_public=True) | Q(pk__in=member)))
+    shown = [p for p in all_partnerships() if p.is_public or p.pk in member]
     return HomePartnerships(
         coordinated=[p for p in shown if p.pk in coordinated],
         member_of=[p for p in shown if p.pk in member and p.pk not in coordinated],
@@ -100,24 +126,31 @@ def home_partnerships(user: Any) -> HomePartnerships:
 
 def partnership_roles(user: Any) -> dict[int, set[str]]:
     """The roles of the user's organisation's active memberships, by partnership id: the memberships that
-    `partnerships_member_of` and `partnerships_coordinated` are made of, in one query (once per GET request)."""
+    `partnerships_member_of` and `partnerships_coordinated` are made of, in one query (once per GET request, and
+    none when they were read with the account: `viewers`)."""
     if not getattr(user, "is_authenticated", False):
         return {}
 
     def read() -> dict[int, set[str]]:
         person = person_for(user)
-        if person is None:
-            return {}
-        today = calendar_today()
-        roles: dict[int, set[str]] = {}
-        memberships = Membership.objects.filter(
-            Q(until__isnull=True) | Q(until__gte=today), since__lte=today, organisation_id=person.organisation_id
-        )
-        for partnership_id, role in memberships.values_list("partnership_id", "role"):
-            roles.setdefault(partnership_id, set()).add(role)
-        return roles
+        return organisation_roles(person.organisation_id, calendar_today()) if person else {}
 
+    kept = getattr(user, viewers.ROLES_ATTRIBUTE, None)
+    if kept is not None and remembering() and kept[0] == calendar_today():
+        roles: dict[int, set[str]] = kept[1]
+        return roles
     return remembered("partnership_roles", user.pk, read)
+
+
+def organisation_roles(organisation_id: int, day: datetime.date) -> dict[int, set[str]]:
+    """The roles of the organisation's memberships active on the day, by partnership id."""
+    roles: dict[int, set[str]] = {}
+    memberships = Membership.objects.filter(
+        Q(until__isnull=True) | Q(until__gte=day), since__lte=day, organisation_id=organisation_id
+    )
+    for partnership_id, role in memberships.values_list("partnership_id", "role"):
+        roles.setdefault(partnership_id, set()).add(role)
+    return roles
 
 
 PartnershipIds = list[int] | QuerySet[Partnership, Any]
@@ -287,9 +320,12 @@ def failed_messages(user: Any) -> QuerySet[OutboundMessage]:
 
 
 def partnership_access(user: Any, slug: str) -> Partnership:
-    """A partnership the user may see: public, or one they belong to; 404 for any other."""
-    partnership = partnerships_visible(user).filter(slug=slug).first()
+    """A partnership the user may see: public, or one they belong to (as `partnerships_visible` says); 404 for any
+    other."""
+    partnership = next((p for p in all_partnerships() if p.slug == slug), None)
     if partnership is None:
+        raise Http404
+    if not (partnership.is_public or getattr(user, "is_superuser", False) or is_member(user, partnership)):
         raise Http404
     return partnership
 

@@ -21,7 +21,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from partnership import outbox, personal_data, scoping, selectors
+from partnership import outbox, personal_data, records_cache, scoping, selectors
 from partnership.models import AuditLog, ConsentRecord, Membership, Organisation, Person, calendar_today
 
 User = get_user_model()
@@ -176,6 +176,7 @@ def coordinator_access_sync(*, organisation: Organisation) -> None:
         else:
             user.groups.remove(group)
     users.update(is_staff=manages)
+    records_cache.forget_all_now_and_on_commit()  # no signal said so
 
 
 def coordinator_access_sweep() -> int:

@@ -111,6 +111,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "partnership.cache_backends.RedisCache"  # one redis-py client per pool
 # Two installs sharing one Redis keep apart by prefix: CACHE_KEY_PREFIX, or CACHE_URL's ?key_prefix=, which
 # django-environ passes on lower-cased, where Django's cache never reads it.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default=CACHES["default"].pop("key_prefix", ""))
@@ -121,6 +123,14 @@ SESSION_ENGINE = (
     "django.contrib.sessions.backends.db"
     if CACHES["default"]["BACKEND"].endswith("LocMemCache")
     else "django.contrib.sessions.backends.cached_db"
+)
+
+# The partner records every page reads (the signed-in user's account and roles, the partnerships, their priority
+# areas and pillars) are kept in the shared cache this long at most (partnership.records_cache): a change to any of
+# them makes every page read them again at once. Off with a cache of each process's own, which would not hear of
+# another process's change.
+RECORDS_CACHE_SECONDS = (
+    0 if CACHES["default"]["BACKEND"].endswith("LocMemCache") else env.int("RECORDS_CACHE_SECONDS", default=300)
 )
 
 AUTHENTICATION_BACKENDS = [

@@ -254,9 +254,10 @@ def test_the_roles_read_once_per_request_give_the_answers_of_the_membership_quer
         assert selectors.coordinated_partnership_ids(partner) == [third.pk]
 
 
-def test_the_portal_backend_reads_the_person_with_the_user(partner, django_assert_num_queries):
+def test_the_portal_backend_reads_the_person_with_the_user(partner, settings, django_assert_num_queries):
     from partnership.auth_backends import PortalBackend
 
+    settings.RECORDS_CACHE_SECONDS = 0  # without a shared cache (test_the_portal_backend_keeps_the_user below)
     with django_assert_num_queries(1):
         user = PortalBackend().get_user(partner.pk)
         person = selectors.person_for(user)
@@ -266,4 +267,18 @@ def test_the_portal_backend_reads_the_person_with_the_user(partner, django_asser
         assert selectors.person_for(PortalBackend().get_user(without.pk)) is None
     inactive = UserFactory(is_active=False)
     assert PortalBackend().get_user(inactive.pk) is None
+    assert PortalBackend().get_user(10**9) is None
+
+
+def test_the_portal_backend_keeps_the_user_with_their_roles(partner, settings, django_assert_num_queries):
+    from partnership.auth_backends import PortalBackend
+
+    settings.RECORDS_CACHE_SECONDS = 300
+    roles, person = selectors.partnership_roles(partner), partner.person
+    with django_assert_num_queries(2):  # the user with their person, then their organisation's roles
+        PortalBackend().get_user(partner.pk)
+    with django_assert_num_queries(0), request_memo():
+        user = PortalBackend().get_user(partner.pk)
+        assert selectors.person_for(user) == person
+        assert selectors.partnership_roles(user) == roles
     assert PortalBackend().get_user(10**9) is None

@@ -30,7 +30,7 @@ def surveys_run_latest(user: Any, *, limit: int) -> list[Survey]:
     if person is None:
         return []
     own = surveys_run_by(user).filter(owner_id=person.organisation_id)
-    return list(own.select_related("partnership").order_by("-opens_at")[:limit])
+    return list(own.only("pk", "title", "translations", "state").order_by("-opens_at")[:limit])
 
 
 @dataclass
