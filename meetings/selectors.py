@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings import times, workflow
+from meetings import times, viewer, workflow
 from meetings.models import (
     AgendaItem,
     CalendarFeed,
@@ -30,7 +30,7 @@ from meetings.models import (
     Registration,
     RegistrationChange,
 )
-from partnership import access, notification_selectors
+from partnership import access
 from partnership import selectors as partner_selectors
 from partnership.models import Membership, Person
 from partnership.tokens import token_hash
@@ -46,9 +46,9 @@ INVITEE_SESSION_KEY = "meeting_registrations"
 
 
 def meeting_access(
-    user: Any, pk: int, *, need: MeetingNeed = "view", session: SessionBase | None = None, followed: bool = False
+    user: Any, pk: int, *, need: MeetingNeed = "view", session: SessionBase | None = None, with_viewer: bool = False
 ) -> Meeting:
-    """The meeting `pk`, if the user may `need` it (read with whether the user follows it if `followed`).
+    """The meeting `pk`, if the user may `need` it (read with what the page shows of its viewer if `with_viewer`).
 
     "view": a meeting the user may see, or one that a personal link kept in `session` invited them to
     (not a draft); otherwise 404. "coordinate": a visitor is sent to log in first; a meeting the user may
@@ -56,15 +56,14 @@ def meeting_access(
     """
     if need == "coordinate":
         access.signed_in(user)
-        meeting = meetings_visible(user).filter(pk=pk).first()
-        if meeting is None:
+        if (meeting := meetings_visible(user).filter(pk=pk).first()) is None:
             raise Http404
         if not can_coordinate(user, meeting):
             access.refuse(user, _("Only the partnership's coordinators can do this."))
         return meeting
     shown = Meeting.objects.select_related("partnership", "host", "minutes")
-    if followed and getattr(user, "is_authenticated", False):
-        shown = shown.annotate(**{notification_selectors.FOLLOWED: notification_selectors.followed_by(user, Meeting)})
+    if with_viewer:
+        shown = viewer.with_viewer(shown, user)
     meeting = shown.filter(pk=pk).first()
     if meeting is not None and not meeting_visible_to(user, meeting):
         meeting = None
@@ -450,17 +449,18 @@ def registration_counts(meeting: Meeting, by_state: dict[str, int] | None = None
 
 
 def registration_of(*, user: Any, meeting: Meeting) -> Registration | None:
-    """The user's own registration for the meeting, through their person in the partner records."""
-    person = partner_selectors.person_for(user)
-    if person is None:
+    """The user's own registration for the meeting, through their person in the partner records (or as
+    `viewer.with_viewer` read it with the meeting)."""
+    if (read := viewer.registration_read_with(meeting)) is not viewer.NOT_READ:
+        return read
+    if (person := partner_selectors.person_for(user)) is None:
         return None
     return Registration.objects.filter(meeting=meeting, person=person).first()
 
 
 def registration_opened_by_link(*, session: SessionBase, meeting: Meeting) -> Registration | None:
     """The registration for the meeting that a personal link kept in the session opened."""
-    ids = session.get(INVITEE_SESSION_KEY, [])
-    if not ids:
+    if not (ids := session.get(INVITEE_SESSION_KEY, [])):
         return None
     return Registration.objects.filter(pk__in=ids, meeting=meeting).select_related("person").first()
 

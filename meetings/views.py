@@ -73,7 +73,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @query_parameters()
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_access(request.user, pk, need="view", session=request.session, followed=True)
+    meeting = selectors.meeting_access(request.user, pk, need="view", session=request.session, with_viewer=True)
     registration = selectors.registration_for(user=request.user, meeting=meeting, session=request.session)
     visibilities = selectors.document_visibilities(user=request.user, meeting=meeting)
     minutes = getattr(meeting, "minutes", None)

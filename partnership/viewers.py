@@ -82,12 +82,12 @@ def account(
         setattr(user, ALSO_ATTRIBUTE, others)
         return user
     user = read()
-    if user is not None:
-        setattr(user, ALSO_ATTRIBUTE, others)
     if user is not None and generation is not None:
         user_roles = roles(user, today)
         setattr(user, ROLES_ATTRIBUTE, (today, user_roles))
         _keep(key, Kept(generation, today, user, user.get_session_auth_hash(), user_roles))
+    if user is not None:
+        setattr(user, ALSO_ATTRIBUTE, others)
     return user
 
 

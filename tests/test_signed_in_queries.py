@@ -54,3 +54,35 @@ def test_the_long_lists_filters_cost_the_same_with_many_areas_and_pillars(client
     page = client.get(url).content.decode()
     assert "Area 7" in page and "Pillar 7" in page
     assert _queries(client, url) == few
+
+
+@pytest.mark.parametrize("registered", [True, False])
+@pytest.mark.parametrize("following", [True, False])
+def test_the_meeting_page_reads_its_viewers_registration_and_follow_with_the_meeting(
+    client, partnership, partner, registered, following
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from meetings.models import Registration
+    from meetings.tests.factories import RegistrationFactory
+    from partnership.models import Follow
+
+    meeting = MeetingFactory.create(partnership=partnership, is_public=True)
+    other = MeetingFactory.create(partnership=partnership, is_public=True)
+    RegistrationFactory.create(meeting=other, person=partner.person, state=Registration.State.DECLINED)
+    if registered:
+        RegistrationFactory.create(meeting=meeting, person=partner.person, state=Registration.State.REGISTERED)
+    if following:
+        Follow.objects.create(
+            user=partner, content_type=ContentType.objects.get_for_model(meeting), object_id=meeting.pk
+        )
+    client.force_login(partner)
+    url = reverse("meetings:detail", args=[meeting.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    read = [query["sql"] for query in queries]
+    assert not [sql for sql in read if sql.startswith(('SELECT "meetings_registration"', "SELECT 1 AS"))]
+    assert ("You are registered." in page) is registered
+    assert "You have declined" not in page  # the other meeting's registration
+    assert ('aria-pressed="true"' in page) is following
