@@ -36,9 +36,14 @@ def registration_read_with(meeting: Meeting) -> Any:
     pk = getattr(meeting, "viewer_registration_id", NOT_READ)
     if pk is NOT_READ or pk is None:
         return pk
-    person_id, state = (getattr(meeting, name) for name in ("viewer_person_id", "viewer_registration_state"))
-    registration = Registration.from_db(
-        meeting._state.db, ["id", "meeting_id", "person_id", "state"], [pk, meeting.pk, person_id, state]
-    )
+    read = {
+        "id": pk,
+        "meeting_id": meeting.pk,
+        "person_id": getattr(meeting, "viewer_person_id"),  # noqa: B009  # an annotation, unknown to mypy
+        "state": getattr(meeting, "viewer_registration_state"),  # noqa: B009
+    }
+    # from_db takes the values in the model's order of fields.
+    names = [field.attname for field in Registration._meta.concrete_fields if field.attname in read]
+    registration = Registration.from_db(meeting._state.db, names, [read[name] for name in names])
     registration.meeting = meeting
     return registration

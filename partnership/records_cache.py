@@ -4,8 +4,12 @@ people, organisations, memberships, partnerships, their priority areas and pilla
 One generation token stands for everything kept here. Saving or deleting any such row replaces it (at once, and
 again when the transaction commits, so that no request reading the old rows between the two keeps them under the
 new token), and every page's next read goes to the database again. Code that changes such rows without signals
-(`QuerySet.update`, `bulk_create`) calls `forget_all`. These rows change seldom (a coordinator's edit, an import)
-and are read on every page, so one token for all of them costs little.
+(`QuerySet.update`, `bulk_create`) calls `forget_all`, and so does every `migrate` (a deploy). These rows change
+seldom (a coordinator's edit, an import) and are read on every page, so one token for all of them costs little.
+
+One limit: what a transaction reads through this cache after changing such rows is kept under the token replaced
+at once; were the transaction to roll back, its rows would be served until the next change or for
+RECORDS_CACHE_SECONDS. No code path of the portal reads so; keep it so.
 
 On with a shared cache (Redis) only, as RECORDS_CACHE_SECONDS says (at most that long, as a backstop); with a
 cache of each process's own (locmem), a change made in one process would not reach the others, so it is off there.
@@ -44,7 +48,8 @@ def forget_all_now_and_on_commit() -> None:
     connection = transaction.get_connection()
     # Once per transaction however many rows it changes (an import saves thousands).
     if connection.in_atomic_block and not any(entry[1] is forget_all for entry in connection.run_on_commit):
-        transaction.on_commit(forget_all)
+        # Robust: the change is committed by then, and a cache that fails now must not fail the request.
+        transaction.on_commit(forget_all, robust=True)
 
 
 def read_with_generation(key: str, also: Iterable[str] = ()) -> tuple[str | None, Any, dict[str, Any]]:
@@ -75,14 +80,20 @@ def kept(key: str, read: Callable[[], T]) -> T:
 def connect() -> None:
     """Forget everything kept when a partner record is saved or deleted (called once the apps are ready)."""
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_delete, post_save
+    from django.db.models.signals import post_delete, post_migrate, post_save
 
     from partnership.models import Membership, Organisation, Partnership, Person, Pillar, PriorityArea
 
     for model in (get_user_model(), Person, Organisation, Membership, Partnership, PriorityArea, Pillar):
         for signal in (post_save, post_delete):
             signal.connect(_changed, sender=model, dispatch_uid=f"records-cache-{model._meta.label}-{id(signal)}")
+    post_migrate.connect(_migrated, dispatch_uid="records-cache-migrated")
 
 
 def _changed(**kwargs: Any) -> None:
     forget_all_now_and_on_commit()
+
+
+def _migrated(**kwargs: Any) -> None:
+    """A deploy's `migrate` forgets what the previous release kept (its pickled rows, a data migration's changes)."""
+    forget_all()

@@ -175,8 +175,8 @@ def coordinator_access_sync(*, organisation: Organisation) -> None:
             user.groups.add(group)
         else:
             user.groups.remove(group)
-    users.update(is_staff=manages)
-    records_cache.forget_all_now_and_on_commit()  # no signal said so
+    if users.exclude(is_staff=manages).update(is_staff=manages):
+        records_cache.forget_all_now_and_on_commit()  # no signal said so (the hourly sweep changes nothing mostly)
 
 
 def coordinator_access_sweep() -> int:

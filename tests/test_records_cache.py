@@ -204,3 +204,22 @@ def test_the_redis_cache_keeps_one_client_per_pool(settings):
     assert redis_cache._cache.get_client(write=True) is client
     redis_cache.set("records-test", {"kept": 1}, 30)
     assert redis_cache.get_many(["records-test", "absent"]) == {"records-test": {"kept": 1}}
+
+
+def test_the_hourly_access_sweep_keeps_what_is_kept_when_nothing_changes(partner):
+    from partnership import services
+
+    organisation = partner.person.organisation
+    services.coordinator_access_sync(organisation=organisation)
+    before = cache.get(records_cache.GENERATION_KEY)
+    services.coordinator_access_sync(organisation=organisation)
+    assert cache.get(records_cache.GENERATION_KEY) == before
+
+
+def test_migrate_forgets_what_the_previous_release_kept():
+    from django.core.management import call_command
+
+    records_cache.forget_all()
+    before = cache.get(records_cache.GENERATION_KEY)
+    call_command("migrate", verbosity=0)
+    assert cache.get(records_cache.GENERATION_KEY) != before
