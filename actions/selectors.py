@@ -326,6 +326,10 @@ class LongListRow:
     merged_into: str
 
 
+# The long list's rows have their addresses from one reversed address with this id in it (see long_list_rows).
+URL_PLACEHOLDER = 987654321
+
+
 def long_list_rows(
     page: QuerySet[Action], partnership: Partnership, origins: dict[int, str] | None = None
 ) -> list[LongListRow]:
@@ -368,9 +372,6 @@ def long_list_rows(
         )
         for row in values
     ]
-
-
-URL_PLACEHOLDER = 987654321
 
 
 def action_detail(*, user: Any, pk: int) -> Action:

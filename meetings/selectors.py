@@ -451,7 +451,7 @@ def registration_counts(meeting: Meeting, by_state: dict[str, int] | None = None
 def registration_of(*, user: Any, meeting: Meeting) -> Registration | None:
     """The user's own registration for the meeting, through their person in the partner records (or as
     `viewer.with_viewer` read it with the meeting)."""
-    if (read := viewer.registration_read_with(meeting)) is not viewer.NOT_READ:
+    if (read := viewer.registration_read_with(meeting, user)) is not viewer.NOT_READ:
         return read
     if (person := partner_selectors.person_for(user)) is None:
         return None

@@ -26,21 +26,21 @@ def with_viewer(meetings: QuerySet[Meeting], user: Any) -> QuerySet[Meeting]:
     return meetings.annotate(viewer_registrations=mine).annotate(
         viewer_registration_id=F("viewer_registrations__id"),
         viewer_registration_state=F("viewer_registrations__state"),
-        viewer_person_id=F("viewer_registrations__person_id"),
     )
 
 
-def registration_read_with(meeting: Meeting) -> Any:
-    """The viewer's registration as `with_viewer` read it (its id and state, the rest read when asked), None if
-    they have none, or NOT_READ if the meeting was not read so."""
+def registration_read_with(meeting: Meeting, user: Any) -> Any:
+    """The user's registration as `with_viewer(..., user)` read it (its id and state, the rest read when asked),
+    None if they have none, or NOT_READ if the meeting was not read so."""
     pk = getattr(meeting, "viewer_registration_id", NOT_READ)
     if pk is NOT_READ or pk is None:
         return pk
+    person = partner_selectors.person_for(user)
     read = {
         "id": pk,
         "meeting_id": meeting.pk,
-        "person_id": getattr(meeting, "viewer_person_id"),  # noqa: B009  # an annotation, unknown to mypy
-        "state": getattr(meeting, "viewer_registration_state"),  # noqa: B009
+        "person_id": person.pk if person else None,
+        "state": getattr(meeting, "viewer_registration_state"),  # noqa: B009  # an annotation, unknown to mypy
     }
     # from_db takes the values in the model's order of fields.
     names = [field.attname for field in Registration._meta.concrete_fields if field.attname in read]

@@ -19,14 +19,9 @@ class PortalBackend(ModelBackend):
     def get_user(self, user_id: Any) -> Any:
         # The bell's count comes with the user from the cache (notification_selectors.unread_count).
         also = [notification_selectors.unread_key(user_id)]
-        user = viewers.account(user_id, lambda: self._read(user_id), _roles, also)
+        user = viewers.account(user_id, lambda: self._read(user_id), selectors.roles_on, also)
         return user if user is not None and self.user_can_authenticate(user) else None
 
     @staticmethod
     def _read(user_id: Any) -> Any:
         return get_user_model()._default_manager.select_related("person__organisation").filter(pk=user_id).first()
-
-
-def _roles(user: Any, day: Any) -> dict[int, set[str]]:
-    person = selectors.person_for(user)
-    return selectors.organisation_roles(person.organisation_id, day) if person else {}

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from partnership.request_memo import remembered
+
 T = TypeVar("T")
 
 GENERATION_KEY = "records:generation"
@@ -64,7 +66,11 @@ def read_with_generation(key: str, also: Iterable[str] = ()) -> tuple[str | None
 
 
 def kept(key: str, read: Callable[[], T]) -> T:
-    """What `read()` gives, kept under the key until the partner records change."""
+    """What `read()` gives, kept under the key until the partner records change; read once per GET request."""
+    return remembered(key, 0, lambda: _kept(key, read))
+
+
+def _kept(key: str, read: Callable[[], T]) -> T:
     if not enabled():
         return read()
     generation, found, _others = read_with_generation(key)

@@ -85,13 +85,8 @@ class HomePartnerships:
 
 
 def all_partnerships() -> list[Partnership]:
-    """Every partnership in name order, kept in the shared cache with the partner records (`records_cache`), read
-    once per GET request."""
-    return remembered(
-        "all_partnerships",
-        0,
-        lambda: records_cache.kept("records:partnerships", lambda: list(Partnership.objects.order_by("name"))),
-    )
+    """Every partnership in name order, kept in the shared cache with the partner records (`records_cache`)."""
+    return records_cache.kept("records:partnerships", lambda: list(Partnership.objects.order_by("name")))
 
 
 def public_partnership_ids() -> list[int]:
@@ -131,15 +126,18 @@ def partnership_roles(user: Any) -> dict[int, set[str]]:
     if not getattr(user, "is_authenticated", False):
         return {}
 
-    def read() -> dict[int, set[str]]:
-        person = person_for(user)
-        return organisation_roles(person.organisation_id, calendar_today()) if person else {}
-
     kept = getattr(user, viewers.ROLES_ATTRIBUTE, None)
     if kept is not None and remembering() and kept[0] == calendar_today():
         roles: dict[int, set[str]] = kept[1]
         return roles
-    return remembered("partnership_roles", user.pk, read)
+    return remembered("partnership_roles", user.pk, lambda: roles_on(user, calendar_today()))
+
+
+def roles_on(user: Any, day: datetime.date) -> dict[int, set[str]]:
+    """The roles of the user's organisation's memberships active on the day, by partnership id (none without a
+    person)."""
+    person = person_for(user)
+    return organisation_roles(person.organisation_id, day) if person else {}
 
 
 def organisation_roles(organisation_id: int, day: datetime.date) -> dict[int, set[str]]:
