@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import meetings.announcement_admin  # noqa: F401  # registers the announcements' admin
-from meetings import services, times
+from meetings import services, times, workflow
 from meetings.forms import AGENDA_ITEM_FIELDS, AgendaItemForm, AgendaItemFormSet, MeetingAdminForm
 from meetings.models import (
     TIMEZONE_CHOICES,
@@ -283,8 +283,23 @@ class MeetingAdmin(ScopedAdmin):
         self._transition(request, queryset, Meeting.State.REGISTRATION_CLOSED)
 
     @admin.action(description=_("Mark as held (derives no-shows)"), permissions=["change"])
-    def mark_held(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        self._transition(request, queryset, Meeting.State.HELD)
+    def mark_held(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> HttpResponse | None:
+        """As on the portal, after a page that names each meeting and the no-shows it will record."""
+        if request.POST.get("confirm") == "yes":
+            self._transition(request, queryset, Meeting.State.HELD)
+            return None
+        no_show = Q(registrations__state__in=workflow.NO_SHOW_FROM)
+        chosen = queryset.annotate(no_shows=Count("registrations", filter=no_show)).order_by("starts_at")
+        return render(
+            request,
+            "admin/meetings/confirm_held.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Mark as held?"),
+                "meetings": [(meeting, workflow.has_ended(meeting)) for meeting in chosen],
+                "opts": self.model._meta,
+            },
+        )
 
 
 class ShiftForm(forms.Form):
@@ -337,7 +352,11 @@ class AgendaItemAdmin(ScopedAdmin):
     def shift_items(self, request: HttpRequest, queryset: QuerySet[AgendaItem]) -> HttpResponse | None:
         form = ShiftForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            count = services.agenda_shift(items=queryset, minutes=form.cleaned_data["minutes"], by=request.user)
+            try:
+                count = services.agenda_shift(items=queryset, minutes=form.cleaned_data["minutes"], by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join([str(_("Nothing moved.")), *error.messages]), messages.ERROR)
+                return None
             self.message_user(
                 request,
                 ngettext("%(count)d agenda item moved.", "%(count)d agenda items moved.", count) % {"count": count},

@@ -42,8 +42,9 @@ class AnnouncementAdminForm(forms.ModelForm):
         fields = ["partnership", "title", "body", "expires_at"]
 
     def clean_expires_at(self) -> datetime.datetime:
+        """A new or changed end lies in the future; an announcement that has ended can still be corrected."""
         expires_at: datetime.datetime = self.cleaned_data["expires_at"]
-        if expires_at <= timezone.now():
+        if (self.instance.pk is None or "expires_at" in self.changed_data) and expires_at <= timezone.now():
             raise ValidationError(_("Choose a moment in the future."))
         return expires_at
 

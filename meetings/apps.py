@@ -19,5 +19,9 @@ class MeetingsConfig(AppConfig):
         "travelrequest": ("view",),
     }
 
+    # A guest (a person of an organisation in no partnership) is brought into the partnership of a meeting they
+    # are invited to; other partnerships' coordinators do not see them (partnership.scoping.guests_of_others).
+    person_partnership_paths = ("registrations__meeting__partnership",)
+
     # Notifications about a meeting are shown to those who may see it now (partnership.notification_selectors).
     notification_visibility = {"meetings.meeting": "meetings.selectors.meetings_visible"}

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from meetings import workflow
 from meetings.models import AgendaItem, Meeting, MeetingDocument, Registration
 from partnership.documents import DocumentModelForm
 from partnership.fields import ModelMultipleChoiceField
@@ -191,6 +192,7 @@ class LetterForm(forms.Form):
         assert isinstance(audience, forms.ChoiceField)
         audience.choices = audiences
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's form tag carries the one-time token (partnership.once)
         self.helper.add_input(Submit("write", _("Send the letter")))
 
 
@@ -278,6 +280,16 @@ class MeetingAdminForm(VenueTimesMixin, forms.ModelForm):
                 "in it. Changing it keeps the times as typed: 10:00 stays 10:00, now in the new zone."
             )
         }
+
+    def clean(self) -> dict[str, Any] | None:
+        """A meeting that is held or cancelled keeps its times: only a planned one is rescheduled."""
+        cleaned = super().clean()
+        moved = {"starts_at", "ends_at"} & set(self.changed_data)
+        if self.instance.pk is not None and moved and self.instance.state not in workflow.PLANNED:
+            message = _("A held or cancelled meeting keeps its times; only a planned meeting can be rescheduled.")
+            for name in sorted(moved):
+                self.add_error(name, message)
+        return cleaned
 
 
 class DateWithOptionalTimeField(forms.SplitDateTimeField):

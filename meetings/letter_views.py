@@ -8,13 +8,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from meetings import selectors, services, workflow
 from meetings.forms import LetterForm
 from meetings.views import _form_errors
-from partnership import jobs
+from partnership import jobs, once
 from partnership.parameters import query_parameters
 
 MEETINGS_PAGE_SIZE = 20
@@ -49,11 +50,17 @@ def write_to_participants(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     form = LetterForm(request.POST if request.method == "POST" else None, audiences=audiences)
     job = jobs.job_latest(key=services.letter_job_key(meeting))
-    if request.method == "POST" and job is not None and job.is_open:
-        messages.error(request, _("The previous letter is still being written; send this one when it is done."))
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
-            services.letter_request(meeting=meeting, by=request.user, **form.cleaned_data)
+            with once.creating(request) as created:
+                if job is not None and job.is_open:
+                    raise ValidationError(
+                        _("The previous letter is still being written; send this one when it is done.")
+                    )
+                services.letter_request(meeting=meeting, by=request.user, **form.cleaned_data)
+                created.url = reverse("meetings:write", kwargs={"pk": meeting.pk})
+        except once.Repeated:
+            return redirect("meetings:write", pk=meeting.pk)  # a second click: the first one's letter is written
         except ValidationError as error:
             _form_errors(form, error)
         else:

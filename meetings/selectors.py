@@ -412,7 +412,7 @@ def meeting_history(meeting: Meeting) -> list[tuple[MeetingTransition, str, str]
             str(labels.get(change.from_state, change.from_state)),
             str(labels.get(change.to_state, change.to_state)),
         )
-        for change in meeting.transitions.select_related("by")
+        for change in meeting.transitions.select_related("by__person")
     ]
 
 
@@ -501,7 +501,7 @@ def waitlist(meeting: Meeting) -> QuerySet[Registration]:
 
 
 def participants(meeting: Meeting) -> QuerySet[Registration]:
-    return meeting.registrations.select_related("person", "person__organisation").order_by("person__name")
+    return meeting.registrations.select_related("person", "person__organisation", "travel").order_by("person__name")
 
 
 def participant_list(*, meeting: Meeting, show: str = "", query: str = "") -> QuerySet[Registration]:

@@ -22,6 +22,9 @@ TRAVEL_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # Moves granted only to an eligible request (by the rule, or by the secretariat's decision).
 NEEDS_ELIGIBLE = (Status.APPROVED, Status.BOOKED, Status.REIMBURSED)
+# Moves granted only while the person still takes part (registered or waiting for a place): a reimbursement of
+# what was booked stays possible after a cancellation.
+FOR_PARTICIPANTS = (Status.APPROVED, Status.BOOKED)
 # Moves the participant is told the reason of.
 NEEDS_REASON = (Status.REFUSED,)
 # The amount the secretariat approves, books or reimburses, within the meeting's cap.

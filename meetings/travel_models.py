@@ -119,7 +119,7 @@ class TravelRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.registration_id}: {self.get_status_display()}"
+        return f"{self.travelling_from} · {self.get_status_display()}"
 
     def clean(self) -> None:
         """The trip surrounds the meeting's days (a week either side at most), and the nights fit in it."""

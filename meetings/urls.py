@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import announcement_views, follow_views, letter_views, ticket_views, travel_views, views
+from meetings import announcement_views, export_views, follow_views, letter_views, ticket_views, travel_views, views
 
 app_name = "meetings"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("<int:pk>/announce/", announcement_views.announce, name="announce"),
     path("<int:pk>/check-in/", views.check_in, name="check_in"),
     path("<int:pk>/check-in/scan/", ticket_views.check_in_scan, name="check_in_scan"),
-    path("<int:pk>/participants/", views.participants_export, name="participants"),
+    path("<int:pk>/participants/", export_views.participants_export, name="participants"),
     path("<int:pk>/travel/", travel_views.travel_request, name="travel"),
     path("<int:pk>/travel/requests/", travel_views.travel_list, name="travel_list"),
     path("<int:pk>/travel/requests.xlsx", travel_views.travel_export, name="travel_export"),

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,7 +33,7 @@ from meetings.forms import (
     RescheduleForm,
 )
 from meetings.models import Meeting, Registration
-from partnership import access, once, spreadsheets
+from partnership import access, once
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
 from partnership.parameters import query_parameters
@@ -517,12 +517,15 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("undo"):
                 services.registration_undo_check_in(registration=registration, by=request.user)
+                messages.success(request, _("%(name)s is no longer checked in.") % {"name": registration.person.name})
             else:
                 services.registration_check_in(registration=registration, by=request.user)
                 messages.success(request, _("%(name)s is checked in.") % {"name": registration.person.name})
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-        return redirect(f"{request.path}?{urlencode({'q': request.POST.get('q', '')})}")
+        # Back to the search as it was (a NUL would make the address one the page refuses).
+        searched = access.posted_text(request.POST.get("q"), 200)
+        return redirect(f"{request.path}?{urlencode({'q': searched})}")
     query = request.GET.get("q", "").strip()[:200]  # a name; SQLite refuses a LIKE pattern of 50 kB
     registrations = selectors.check_in_list(meeting=meeting, query=query)
     page = Paginator(registrations, CHECK_IN_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -542,46 +545,4 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             "query": f"q={query}",
             "scan": request.GET.get("scan") == "1",  # back from a scan: the camera goes on again
         },
-    )
-
-
-PARTICIPANT_COLUMNS = [
-    "name",
-    "email",
-    "organisation",
-    "state",
-    "days",
-    "site_visit",
-    "dietary_needs",
-    "accessibility_needs",
-    "checked_in_at",
-    "on_participant_list",
-]
-EXPORT_TYPES = ("csv", "xlsx")
-
-
-def _participant_row(registration: Registration) -> list[Any]:
-    return [
-        registration.person.name,
-        registration.person.email,
-        registration.person.organisation.name,
-        registration.get_state_display(),
-        " ".join(registration.days),
-        "yes" if registration.site_visit else "no",
-        registration.dietary_needs,
-        registration.accessibility_needs,
-        registration.checked_in_at,
-        "yes" if registration.consent_participant_list else "no",
-    ]
-
-
-@query_parameters("format")
-def participants_export(request: HttpRequest, pk: int) -> HttpResponseBase:
-    meeting = selectors.meeting_access(request.user, pk, need="coordinate")
-    fmt = request.GET.get("format", "csv")
-    if fmt not in EXPORT_TYPES:
-        raise Http404
-    rows = (_participant_row(registration) for registration in selectors.participants(meeting).iterator(chunk_size=500))
-    return spreadsheets.response(
-        fmt, PARTICIPANT_COLUMNS, rows, filename=f"participants-meeting-{meeting.pk}", title="participants"
     )

@@ -141,7 +141,7 @@ class PersonAdmin(PortalImportExportAdmin, ScopedAdmin):
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         if OrganisationScope.for_autocomplete(request):
             return queryset.filter(pk__in=scoping.people_linkable(request.user).values("pk"))
-        return queryset.filter(organisation__in=OrganisationScope.organisations(request))
+        return queryset.filter(pk__in=scoping.people_managed(request.user).values("pk"))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         organisation = obj.organisation if obj is not None else None
@@ -300,7 +300,7 @@ class ConsentRecordAdmin(ReadOnlyAdmin):
     search_fields = ["person__name", "person__email"]
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
-        return queryset.filter(person__organisation__in=OrganisationScope.organisations(request))
+        return queryset.filter(person__in=scoping.people_managed(request.user).values("pk"))
 
 
 @admin.register(AuditLog)
@@ -313,15 +313,20 @@ class AuditLogAdmin(ReadOnlyAdmin):
 
     def scope(self, queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
         """An entry shows to those who may see its record now in the admin; an entry about a deleted record,
-        to the coordinators of the partnership it belonged to."""
+        or about a record edited only within another's page (a meeting's travel policy, an agenda's reminder
+        rule), to the coordinators of the partnership it belonged to."""
         if request.user.is_superuser:
             return queryset
-        visible = Q(verb="delete", partnership__in=self.coordinated(request).values("pk"))
+        coordinated = self.coordinated(request).values("pk")
+        visible = Q(verb="delete", partnership__in=coordinated)
+        own_admins = []
         for model, model_admin in self.admin_site._registry.items():
             if isinstance(model_admin, ScopedAdmin) and model is not AuditLog:
+                own_admins.append(model._meta.label_lower)
                 rows = model_admin.scope(model._default_manager.all(), request)
                 ids = rows.annotate(text_id=Cast("pk", CharField())).values("text_id")
                 visible |= Q(model=model._meta.label_lower, object_id__in=ids)
+        visible |= Q(partnership__in=coordinated) & ~Q(model__in=own_admins)
         return queryset.filter(visible)
 
 

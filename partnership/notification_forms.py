@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partnership.models import Membership, Notification, NotificationPreference
+from partnership.notification_models import ANNOUNCEMENT_LONGEST
 
 
 class NotificationPreferencesForm(forms.Form):
@@ -45,12 +46,15 @@ class AnnouncementForm(forms.Form):
             del self.fields["role"]
         self.fields["expires_on"].initial = timezone.localdate() + datetime.timedelta(days=14)
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the page's form tag carries the one-time token (partnership.once)
         self.helper.add_input(Submit("send", _("Publish the announcement")))
 
     def clean_expires_on(self) -> datetime.date:
         day: datetime.date = self.cleaned_data["expires_on"]
         if day < timezone.localdate():
             raise forms.ValidationError(_("Choose today or a later day."))
+        if day >= timezone.localdate() + ANNOUNCEMENT_LONGEST:
+            raise forms.ValidationError(_("An announcement shows for at most a year after it is written."))
         return day
 
     def expires_at(self) -> datetime.datetime:

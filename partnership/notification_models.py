@@ -5,8 +5,11 @@ without importing it back."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -105,6 +108,11 @@ class Follow(models.Model):
         return f"{self.user} follows {self.content_type.model} {self.object_id}"
 
 
+# How long an announcement may show on the home pages: a year from when it is written, so that a day typed
+# centuries ahead is caught as the slip it is.
+ANNOUNCEMENT_LONGEST = datetime.timedelta(days=366)
+
+
 class Announcement(models.Model):
     """A coordinator's message to the members of a partnership, one role of them, or one meeting's participants;
     shown on their home pages until it expires."""
@@ -132,3 +140,7 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.expires_at is not None and self.expires_at > self.created_at + ANNOUNCEMENT_LONGEST:
+            raise ValidationError({"expires_at": _("An announcement shows for at most a year after it is written.")})

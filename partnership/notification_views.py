@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from partnership import access, notifications
+from partnership import access, notifications, once
 from partnership import notification_selectors as selectors
 from partnership.models import Membership, Notification, Partnership
 from partnership.notification_forms import AnnouncementForm, NotificationPreferencesForm
@@ -111,17 +111,25 @@ def announcement_published(
     """Publish a valid announcement form to `recipients` and say to how many people; False, with the reason on the
     form, when it cannot be published. The partnership's and a meeting's announcement pages both post here."""
     try:
-        announcement = notifications.announcement_publish(
-            partnership=partnership,
-            by=request.user,
-            title=form.cleaned_data["title"],
-            body=form.cleaned_data["body"],
-            expires_at=form.expires_at(),
-            recipients=recipients,
-            audience=audience,
-            role=role,
-        )
+        with once.creating(request) as created:
+            announcement = notifications.announcement_publish(
+                partnership=partnership,
+                by=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                expires_at=form.expires_at(),
+                recipients=recipients,
+                audience=audience,
+                role=role,
+            )
+            created.url = request.path
+    except once.Repeated:
+        return True  # a second click: the first one published it, and said so
     except ValidationError as error:
+        if hasattr(error, "error_dict"):  # the service names the model's field, where the form asks for a day
+            error = ValidationError(
+                {"expires_on" if name == "expires_at" else name: errors for name, errors in error.error_dict.items()}
+            )
         form.add_error(None, error)
         return False
     count = announcement.recipients.count()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -47,10 +48,36 @@ def organisations_linkable(user: Any) -> QuerySet[Organisation]:
 
 
 def people_linkable(user: Any) -> QuerySet[Person]:
-    """People of the organisations a coordinator may name (contacts, speakers)."""
+    """People of the organisations a coordinator may name (contacts, speakers), less other partnerships' guests."""
     if getattr(user, "is_superuser", False):
         return Person.objects.all()
-    return Person.objects.filter(organisation__in=organisations_linkable(user).values("pk"))
+    people = Person.objects.filter(organisation__in=organisations_linkable(user).values("pk"))
+    return people.exclude(pk__in=guests_of_others(selectors.partnerships_coordinated(user)).values("pk"))
+
+
+def people_managed(user: Any) -> QuerySet[Person]:
+    """People a coordinator's admin lists and may edit: of the organisations they manage, less other partnerships'
+    guests."""
+    people = Person.objects.filter(organisation__in=selectors.organisations_managed(user).values("pk"))
+    if getattr(user, "is_superuser", False):
+        return people
+    return people.exclude(pk__in=guests_of_others(selectors.partnerships_coordinated(user)).values("pk"))
+
+
+def guests_of_others(partnerships: QuerySet[Partnership]) -> QuerySet[Person]:
+    """People known only from other partnerships' records: guests, whose organisation belongs to no partnership,
+    brought in by none of `partnerships` but by another (invited to its meeting). Apps name how a person is
+    brought into a partnership in their config's `person_partnership_paths`."""
+    ids = partnerships.values("pk")
+    brought, here = Q(pk__in=[]), Q(pk__in=[])
+    for path in _person_partnership_paths():
+        brought |= Q(pk__in=Person.objects.filter(**{f"{path}__isnull": False}).values("pk"))
+        here |= Q(pk__in=Person.objects.filter(**{f"{path}__in": ids}).values("pk"))
+    return Person.objects.filter(organisation__memberships__isnull=True).filter(brought).exclude(here)
+
+
+def _person_partnership_paths() -> list[str]:
+    return [path for config in apps.get_app_configs() for path in getattr(config, "person_partnership_paths", ())]
 
 
 def choices(model: type[Model], user: Any) -> QuerySet[Any] | None:

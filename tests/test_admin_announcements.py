@@ -277,3 +277,30 @@ def test_an_action_document_opened_to_members_in_the_admin_tells_as_an_upload_do
     assert _told(Kind.ACTION_DOCUMENT) == {owner.username}
     assert admin_client.post(url, change_form_data(admin_client.get(url))).status_code == 302
     assert Notification.objects.filter(kind=Kind.ACTION_DOCUMENT).count() == 1
+
+
+def test_an_announcement_that_has_ended_can_still_be_corrected(admin_client, ours):
+    announcement = ours.records[Announcement]
+    Announcement.objects.filter(pk=announcement.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
+    url = _change(Announcement, announcement.pk)
+
+    response = admin_client.post(url, {**form_fields(admin_client.get(url)), "title": ["Ourtown, typo fixed"]})
+
+    assert response.status_code == 302
+    announcement.refresh_from_db()
+    assert announcement.title == "Ourtown, typo fixed" and announcement.expires_at < timezone.now()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", (timezone.localdate() + dt.timedelta(days=400)).isoformat()])
+def test_an_end_more_than_a_year_ahead_is_refused_on_both_pages_and_the_text_is_kept(admin_client, ours, day):
+    response = admin_client.post(ADD, _new(ours.partnership, expires_at_0=day, expires_at_1="23:59:59"))
+    assert response.status_code == 200
+    assert "at most a year after it is written" in response.content.decode()
+    assert "Read it before Friday." in response.content.decode()
+
+    portal = reverse("announcement_new", args=[ours.partnership.slug])
+    response = admin_client.post(portal, {"title": "Far", "body": "Kept body", "role": "", "expires_on": day})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "at most a year after it is written" in page and "Kept body" in page
+    assert not Announcement.objects.filter(title__in=["Florence: the agenda is out", "Far"]).exists()

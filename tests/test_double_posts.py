@@ -3,6 +3,7 @@ created in one transaction; five identical posts sent at once, each on its own c
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.models import Action, Comment
 from actions.tests.factories import ActionFactory, organisation_of
@@ -208,3 +210,40 @@ def test_beat_deletes_tokens_spent_longer_ago_than_form_token_days(settings, cli
     # The recent one still turns a resent post into the first one's page.
     client.post(url, {"body": "And benches.", "once": recent})
     assert Comment.objects.filter(action=discussed).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_letter_and_announcements_sent_twice_by_a_double_click_go_out_once(client, partnership, coordinator):
+    from meetings.models import Registration
+    from meetings.tests.factories import MeetingFactory, RegistrationFactory
+    from partnership import jobs
+    from partnership.models import Announcement, Job, OutboundMessage
+
+    meeting = MeetingFactory.create(partnership=partnership)
+    RegistrationFactory.create(meeting=meeting, state=Registration.State.REGISTERED)
+    client.force_login(coordinator)
+    write = reverse("meetings:write", args=[meeting.pk])
+    letter = {
+        "audience": "registered",
+        "subject": "Slides",
+        "body": "Bring them.",
+        "once": token_on(client.get(write), write),
+    }
+    assert client.post(write, letter).status_code == 302
+    job = Job.objects.get(key=f"meeting:{meeting.pk}:letter")
+    jobs.job_run(job_id=job.pk)  # what the worker does, before the second click
+    assert client.post(write, letter).status_code == 302
+    assert Job.objects.filter(key=f"meeting:{meeting.pk}:letter").count() == 1
+    assert OutboundMessage.objects.filter(key__startswith=f"meeting:{meeting.pk}:letter:").count() == 1
+
+    for url in (reverse("announcement_new", args=[partnership.slug]), reverse("meetings:announce", args=[meeting.pk])):
+        day = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+        posted = {
+            "title": f"Twice {url}",
+            "body": "Once.",
+            "role": "",
+            "expires_on": day,
+            "once": token_on(client.get(url), url),
+        }
+        assert [client.post(url, posted).status_code for _ in range(2)] == [302, 302]
+        assert Announcement.objects.filter(title=f"Twice {url}").count() == 1

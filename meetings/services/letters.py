@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from meetings import workflow
 from meetings.models import Meeting, Registration
+from meetings.services.mail import page_links
 from partnership import jobs, outbox
 from partnership.models import Job, OutboundMessage
 from partnership.services import Actor, absolute_url, actor_user, audit_record
@@ -74,7 +75,7 @@ def _letter(*, job: Job, meeting: Meeting, registration: Registration) -> Outbou
             "registration": registration,
             "letter_subject": job.params["subject"],
             "letter_body": job.params["body"],
-            "meeting_url": absolute_url(meeting.get_absolute_url()),
+            **page_links(registration, {"meeting_url": absolute_url(meeting.get_absolute_url())}),
         },
     )
     return OutboundMessage(

@@ -250,16 +250,34 @@ def _notify_minutes(*, meeting: Meeting) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def agenda_shift(*, items: Iterable[AgendaItem], minutes: int, by: Actor) -> int:
-    """Move a block of agenda items earlier or later by a number of minutes."""
-    ids = [item.pk for item in items]
+    """Move a block of agenda items earlier or later by a number of minutes, as one: each must stay on its
+    meeting's days, in a meeting still planned, or nothing moves. An item whose time is to be confirmed has
+    only a placeholder time and keeps its day. Returns how many items moved."""
     delta = timedelta(minutes=minutes)
-    count = AgendaItem.objects.filter(pk__in=ids).update(
-        starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta, updated_at=timezone.now()
-    )
-    for item in AgendaItem.objects.filter(pk__in=ids).select_related("meeting"):
+    chosen = AgendaItem.objects.filter(pk__in=[item.pk for item in items], time_to_be_confirmed=False)
+    moving = list(chosen.select_related("meeting").select_for_update())
+    together = frozenset(item.pk for item in moving)
+    problems = []
+    for item in moving:
+        if item.meeting.state not in workflow.PLANNED:
+            problems.append(
+                _("%(title)s: the agenda of a held or cancelled meeting stays as it was.") % {"title": item.title}
+            )
+            continue
+        item.starts_at, item.ends_at = item.starts_at + delta, item.ends_at + delta
+        item.edited_together = together  # they move as one: none clashes with another's old time
+        try:
+            item.clean()
+        except ValidationError as error:
+            problems.append(f"{item.title}: {' '.join(error.messages)}")
+    if problems:
+        raise ValidationError(problems)
+    for item in moving:
+        item.save(update_fields=["starts_at", "ends_at", "updated_at"])
         audit_record(by=by, verb="shift", instance=item, changes={"minutes": minutes})
-    return count
+    return len(moving)
 
 
 def agenda_item_save(*, item: AgendaItem, by: Actor) -> AgendaItem:

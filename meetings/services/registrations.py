@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from meetings import times, workflow
 from meetings.models import Meeting, Registration, RegistrationChange, ReminderLink
 from meetings.services.mail import registration_mail_queue
+from partnership import scoping
 from partnership.models import Organisation, Person
 from partnership.services import Actor, absolute_url, actor_user, audit_record, person_create, record_save
 from partnership.tokens import token_new
@@ -76,12 +77,32 @@ def guest_invite(
 ) -> Person:
     """Invite someone from outside the partner records by name and e-mail: a person record without an
     account (the one already holding the address, if any), under the organisation named, found by name or
-    added; their personal link works as a partner's does. Returns the person, invited once."""
+    added; their personal link works as a partner's does. Returns the person, invited once.
+
+    Only records the inviting coordinator may name are used (`scoping.people_linkable`): an address or an
+    organisation known only from another coordinators' private partnership is refused, never shown or joined."""
     email = email.strip().lower()
     person = Person.objects.filter(email__iexact=email).first()
+    user = actor_user(by)
+    if person is not None and user is not None and not scoping.people_linkable(user).filter(pk=person.pk).exists():
+        raise ValidationError(
+            {
+                "guest_email": _(
+                    "This address is in records this partnership cannot use: an administrator can invite it."
+                )
+            }
+        )
     if person is None:
         organisation_name = organisation_name.strip() or GUEST_ORGANISATION
         organisation = Organisation.objects.filter(name__iexact=organisation_name).first()
+        if (
+            organisation is not None
+            and user is not None
+            and not scoping.organisations_linkable(user).filter(pk=organisation.pk).exists()
+        ):
+            raise ValidationError(
+                {"guest_organisation": _("An organisation of this name is in records this partnership cannot use.")}
+            )
         if organisation is None:
             organisation = Organisation(name=organisation_name, kind=Organisation.Kind.OTHER)
             record_save(instance=organisation, by=by)

@@ -105,8 +105,9 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
             continue
         person = registration.person
         personal_url = ""
-        if rule.audience == ReminderRule.Audience.NOT_ANSWERED:
-            # A fresh personal link, so the reminder can be answered without finding the invitation.
+        if rule.audience == ReminderRule.Audience.NOT_ANSWERED or person.user_id is None:
+            # A fresh personal link, so the reminder can be answered without finding the invitation, and someone
+            # without an account reaches the meeting's pages.
             raw, digest = token_new()
             personal_url = absolute_url(reverse("meetings:personal_link", kwargs={"token": raw}))
             links.append(ReminderLink(registration=registration, token_hash=digest))
@@ -118,7 +119,7 @@ def _queue_reminders(*, rule: ReminderRule, anchor: datetime) -> int:
                 "person": person,
                 "registration": registration,
                 "rule": rule,
-                "meeting_url": absolute_url(meeting.get_absolute_url()),
+                "meeting_url": personal_url if person.user_id is None else absolute_url(meeting.get_absolute_url()),
                 "personal_url": personal_url,
             },
         )

@@ -126,6 +126,11 @@ def travel_request_move(
                 "target": str(dict(Status.choices).get(to_state, to_state)).lower(),
             }
         )
+    if to_state in rules.FOR_PARTICIPANTS and registration.state not in rules.MAY_REQUEST:
+        raise ValidationError(
+            _("The registration is %(state)s: travel is approved or booked only for a participant.")
+            % {"state": registration.get_state_display().lower()}
+        )
     policy = rules.policy_of(registration.meeting)
     if to_state in rules.NEEDS_ELIGIBLE and not rules.eligible(
         travel, by_rule=rules.registration_eligible_by_rule(registration, policy)
@@ -165,13 +170,26 @@ def travel_request_move(
 def travel_eligibility_set(*, travel: TravelRequest, eligibility: str, by: Actor, reason: str = "") -> TravelRequest:
     """The secretariat decides a request's eligibility against the rule, with a reason kept in its history,
     or gives the decision back to the rule."""
-    travel = TravelRequest.objects.select_for_update().get(pk=travel.pk)
+    travel = TravelRequest.objects.select_for_update().select_related("registration__meeting").get(pk=travel.pk)
     if eligibility not in rules.ELIGIBILITY_VALUES:
         raise ValidationError({"eligibility": _("Choose one of the options.")})
     value = rules.ELIGIBILITY_VALUES[eligibility]
     reason = reason.strip()
     if value is not None and not reason:
         raise ValidationError({"reason": _("Say why the rule does not decide for this person.")})
+    registration = travel.registration
+    by_rule = rules.registration_eligible_by_rule(registration, rules.policy_of(registration.meeting))
+    if travel.status in rules.NEEDS_ELIGIBLE and not (by_rule if value is None else value):
+        # Approved, booked or reimbursed only when eligible: the decision that granted it stands.
+        raise ValidationError(
+            {
+                "eligibility": _(
+                    "This request is already %(status)s, which only an eligible request can be: refuse it first, "
+                    "if it is still approved."
+                )
+                % {"status": travel.get_status_display().lower()}
+            }
+        )
     travel.eligibility_override = value
     travel.eligibility_reason = reason if value is not None else ""
     travel.save(update_fields=["eligibility_override", "eligibility_reason", "updated_at"])

@@ -345,8 +345,30 @@ def test_a_letter_goes_once_to_its_audience_with_the_meetings_details(
     mail = letters(meeting).first()
     assert mail.subject == f"{meeting.title}: Bring slides"
     assert "Please bring your slides." in mail.body_text and "Florence" in mail.body_text
-    assert meeting.get_absolute_url() in mail.body_text
+    # None of them has an account: their way to the meeting's pages is a personal link.
+    assert re.search(r"/meetings/r/[\w-]+/", mail.body_text) and meeting.get_absolute_url() not in mail.body_text
     assert 'data-state="done"' in client.get(write_url(meeting)).content.decode()
+
+
+def test_a_letters_link_is_the_meeting_page_with_an_account_and_a_personal_link_without(
+    client, meeting, coordinator, invitees
+):
+    member = member_user(meeting.partnership, name="Maria Member")
+    services.meeting_invite(meeting=meeting, people=[member.person], by=coordinator)
+    client.force_login(coordinator)
+    client.post(write_url(meeting), {"audience": "not_answered", "subject": "Answer", "body": "Please answer."})
+    jobs.job_run(job_id=Job.objects.get(key=f"meeting:{meeting.pk}:letter").pk)
+
+    to_member = letters(meeting).get(to_email=member.email)
+    assert meeting.get_absolute_url() in to_member.body_text and "/meetings/r/" not in to_member.body_text
+    to_guest = letters(meeting).get(to_email=invitees["invited"].email)
+    personal = re.search(r"http://[^/]+(/meetings/r/[\w-]+/)", to_guest.body_text)
+    assert personal is not None
+    client.logout()
+    registration = Registration.objects.get(meeting=meeting, person=invitees["invited"])
+    page = client.get(personal.group(1), follow=True)
+    assert page.status_code == 200 and page.redirect_chain[-1][0] == reverse("meetings:register", args=[meeting.pk])
+    assert page.context["registration"] == registration
 
 
 def test_a_second_letter_waits_for_the_first_and_bad_input_is_kept(client, meeting, coordinator, invitees):

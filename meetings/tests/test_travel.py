@@ -118,9 +118,19 @@ def test_the_secretariat_overrides_eligibility_only_with_a_reason_kept_in_the_hi
     override = travel.changes.get(eligibility="eligible")
     assert (override.by, override.reason) == (coordinator, "Presents the observers' findings")
 
-    travel_services.travel_eligibility_set(travel=travel, eligibility="rule", by=coordinator)
+    # Approved on that decision, the request stays eligible: neither the rule (an observer is not) nor "not
+    # eligible" can take it back.
+    for eligibility in ("rule", "not_eligible"):
+        with pytest.raises(ValidationError, match="already approved"):
+            travel_services.travel_eligibility_set(travel=travel, eligibility=eligibility, by=coordinator, reason="No")
     travel.refresh_from_db()
-    assert travel.eligibility_override is None and travel.eligibility_reason == ""
+    assert travel.eligibility_override is True
+
+    waiting = ask(registered(meeting, person_with_role(meeting, Role.OBSERVER)))
+    travel_services.travel_eligibility_set(travel=waiting, eligibility="eligible", by=coordinator, reason="Speaker")
+    travel_services.travel_eligibility_set(travel=waiting, eligibility="rule", by=coordinator)
+    waiting.refresh_from_db()
+    assert waiting.eligibility_override is None and waiting.eligibility_reason == ""
 
 
 # Status changes ------------------------------------------------------------------------------------
