@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from partnership.models import Membership, Organisation, StateChange
@@ -137,13 +138,14 @@ class TravelRequest(models.Model):
                 margin = timedelta(days=TRAVEL_MARGIN_DAYS)
                 if not days[0] - margin <= self.arrival <= days[-1]:
                     errors["arrival"] = _("Arrive between %(first)s and the meeting's last day, %(last)s.") % {
-                        "first": (days[0] - margin).isoformat(),
-                        "last": days[-1].isoformat(),
+                        "first": date_format(days[0] - margin),
+                        "last": date_format(days[-1]),
                     }
-                if not days[0] <= self.departure <= days[-1] + margin:
+                # A departure before the arrival is told first: that is the slip to mend.
+                if not days[0] <= self.departure <= days[-1] + margin and "departure" not in errors:
                     errors["departure"] = _("Leave between the meeting's first day, %(first)s, and %(last)s.") % {
-                        "first": days[0].isoformat(),
-                        "last": (days[-1] + margin).isoformat(),
+                        "first": date_format(days[0]),
+                        "last": date_format(days[-1] + margin),
                     }
         if errors:
             raise ValidationError(errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -32,7 +33,7 @@ from meetings.forms import (
     RegistrationForm,
     RescheduleForm,
 )
-from meetings.models import Meeting, Registration
+from meetings.models import AgendaItem, Meeting, Registration
 from partnership import access, once
 from partnership import selectors as partner_selectors
 from partnership.documents import document_response
@@ -144,7 +145,11 @@ def personal_link(request: HttpRequest, token: str) -> HttpResponse:
     granted = set(request.session.get(selectors.INVITEE_SESSION_KEY, []))
     granted.add(registration.pk)
     request.session[selectors.INVITEE_SESSION_KEY] = sorted(granted)
-    return redirect("meetings:register", pk=registration.meeting_id)
+    response = redirect("meetings:register", pk=registration.meeting_id)
+    # The pages open in the language of the person's mails, unless this browser chose one.
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and registration.person.language:
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, registration.person.language, samesite="Lax")
+    return response
 
 
 @query_parameters()
@@ -320,6 +325,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
             "show": show,
             "q": query,
             "participants": participants,
+            "site_visit": meeting.agenda_items.filter(kind=AgendaItem.Kind.SITE_VISIT).exists(),
             "page": participants,
             "query": urlencode({key: value for key, value in (("show", show), ("q", query)) if value}),
             "transitions": selectors.meeting_history(meeting),

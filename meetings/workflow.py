@@ -154,6 +154,7 @@ PARTICIPANT_FILTERS: dict[str, tuple[Promise, tuple[str, ...]]] = {
     "declined": (_("Declined or cancelled"), WITHDRAWN),
     "not_answered": (_("Not answered"), (RegState.INVITED,)),
     "attended": (_("Attended"), (RegState.ATTENDED,)),
+    "no_show": (_("No-show"), (RegState.NO_SHOW,)),
 }
 
 

@@ -308,8 +308,9 @@ def digest_write(*, user_id: int, day: datetime.date) -> bool:
 @transaction.atomic
 def digests_write(*, user_ids: list[int], day: datetime.date) -> int:
     """Put these users' digests for `day` in the outbox: for each, what they may still see of their notifications
-    waiting for it; nothing when there is nothing. Every waiting notification of a user whose digest is written
-    now is marked mailed with it. A constant number of queries, however many users: returns how many were written.
+    waiting for it and not yet read in the portal; nothing when there is nothing. Every waiting notification of a
+    user whose digest is written now is marked mailed with it. A constant number of queries, however many users:
+    returns how many were written.
     """
     keys = {user_id: f"digest:{user_id}:{day.isoformat()}" for user_id in user_ids}
     # Locked first, in the users' order: two runs writing these digests at once take turns, and the second
@@ -336,7 +337,12 @@ def digests_write(*, user_ids: list[int], day: datetime.date) -> int:
     Notification.objects.filter(pk__in=[n.pk for n in due]).update(mailed_at=timezone.now())
     shown: dict[int, list[Notification]] = {}
     for n in due:
-        if n.pk in visible and chosen.get((n.recipient_id, n.kind), Delivery.DIGEST) == Delivery.DIGEST:
+        # What they read in the portal already is not news to them.
+        if (
+            n.pk in visible
+            and n.read_at is None
+            and chosen.get((n.recipient_id, n.kind), Delivery.DIGEST) == Delivery.DIGEST
+        ):
             shown.setdefault(n.recipient_id, []).append(n)
     messages = []
     for user_id, items in shown.items():

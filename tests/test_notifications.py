@@ -336,6 +336,18 @@ def test_the_digest_gathers_what_is_waiting_once_and_nothing_when_nothing(action
     assert not notifications.digest_write(user_id=p["proposer"].pk, day=today + datetime.timedelta(days=2))
 
 
+def test_what_was_read_in_the_portal_is_left_out_of_the_digest(client, action_with_people):
+    p = action_with_people
+    action_services.comment_add(action=p["action"], author=p["colleague"].person, body="Read on the site")
+    client.force_login(p["proposer"])
+    client.post(reverse("notifications"), {"all": "1"})
+    assert not Notification.objects.filter(recipient=p["proposer"], read_at__isnull=True).exists()
+
+    assert not notifications.digest_write(user_id=p["proposer"].pk, day=timezone.localdate())
+    assert notifications.digest_write(user_id=p["leader"].pk, day=timezone.localdate())  # the leader has not read it
+    assert not Notification.objects.filter(recipient=p["proposer"], mailed_at__isnull=True).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_digest_runs_write_one_mail_per_user(uses_postgres):
     import threading

@@ -12,7 +12,9 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import date_format
 from openpyxl import load_workbook
 
 from meetings import services
@@ -229,3 +231,53 @@ def test_a_guests_travel_and_confirmation_mails_carry_a_personal_link(client, su
         client.logout()
         opened = client.get(link.group(1), follow=True)
         assert opened.status_code == 200 and opened.context["registration"] == registration
+
+
+def test_the_participant_list_filters_no_shows_and_asks_about_a_site_visit_only_where_there_is_one(
+    client, partnership, coordinator
+):
+    meeting = ended_meeting(partnership=partnership)
+    came = RegistrationFactory.create(meeting=meeting, state=RegState.ATTENDED, person__name="Came Along")
+    absent = RegistrationFactory.create(meeting=meeting, state=RegState.NO_SHOW, person__name="Stayed Away")
+    client.force_login(coordinator)
+    url = reverse("meetings:manage", args=[meeting.pk])
+
+    page = client.get(url, {"show": "no_show"}).content.decode()
+    table = page[page.index('id="participants"') :]
+    assert absent.person.name in table and came.person.name not in table
+    assert "Site visit" not in table
+
+    AgendaItemFactory.create(
+        meeting=meeting, kind=AgendaItem.Kind.SITE_VISIT, starts_at=meeting.starts_at, ends_at=meeting.starts_at
+    )
+    assert "Site visit" in client.get(url).content.decode()
+
+
+def test_a_personal_link_opens_the_pages_in_the_persons_language_unless_the_browser_chose_one(
+    client, partnership, coordinator
+):
+    meeting = MeetingFactory.create(partnership=partnership)
+    guest = services.guest_invite(
+        meeting=meeting, name="Giulia Ospite", email="giulia@ospite.example", organisation_name="", by=coordinator
+    )
+    guest.language = "it"
+    guest.save()
+    link = re.search(r"/meetings/r/[\w-]+/", OutboundMessage.objects.get(to_email=guest.email).body_text).group(0)
+
+    response = client.get(link)
+    assert response.cookies["django_language"].value == "it"
+    assert '<html lang="it"' in client.get(response["Location"]).content.decode()
+    client.cookies["django_language"] = "hr"
+    assert "django_language" not in client.get(link).cookies
+
+
+def test_a_departure_before_the_arrival_is_told_as_such_with_days_as_the_reader_writes_them(supported):
+    registration = partner_registered(supported)
+    first = supported.days[0]
+
+    with pytest.raises(ValidationError) as refused:
+        ask(registration, arrival=first + dt.timedelta(days=20), departure=first - dt.timedelta(days=20))
+
+    errors = refused.value.message_dict
+    assert errors["departure"] == ["The departure cannot be before the arrival."]
+    assert date_format(first - dt.timedelta(days=7)) in errors["arrival"][0] and "-" not in errors["arrival"][0]

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meetings import services, workflow
-from meetings.models import Meeting, Registration
-from meetings.tests.factories import MeetingFactory, RegistrationFactory, ended_meeting
+from meetings.models import AgendaItem, Meeting, Registration
+from meetings.tests.factories import AgendaItemFactory, MeetingFactory, RegistrationFactory, ended_meeting
 from partnership import jobs
 from partnership.models import Job, Membership, OutboundMessage, Person
 from partnership.tests.factories import OrganisationFactory, PartnershipFactory, PersonFactory, member_user
@@ -74,6 +74,7 @@ def invitees(meeting, coordinator):
 
 
 def test_manage_page_lists_participants_with_their_registration(client, meeting, coordinator, invitees):
+    AgendaItemFactory(meeting=meeting, kind=AgendaItem.Kind.SITE_VISIT, starts_at=meeting.starts_at)
     client.force_login(coordinator)
     table = participants_table(client.get(manage_url(meeting)))
     for person in invitees.values():
