@@ -107,6 +107,8 @@ LISTED_WITHOUT = ("problem", "description", "expected_outcome", "resources", "se
 class ActionAdmin(PartnershipImportMixin, ImportMixin, ScopedAdmin):
     form = ActionAdminForm
     resource_classes = [ActionResource]
+    # A list of up to 100,000 actions: each row is kept in the cache as rendered (partnership.templatetags.admin_rows).
+    change_list_template = "admin/cached_rows_change_list.html"
     list_display = ["code", "title", "partnership", "priority_area", "pillar", "state", "leader", "owner", "updated"]
     list_display_links = ["code", "title"]
     list_filter = (
