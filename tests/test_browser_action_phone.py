@@ -53,7 +53,8 @@ def test_the_long_list_is_cards_on_a_phone_with_its_filters_behind_a_button(
     expect(search).to_be_visible()
     expect(filters).to_have_attribute("aria-expanded", "true")
     page.get_by_label("State").select_option(label="Long-listed")
-    page.get_by_role("button", name="Apply").click()
+    with page.expect_navigation():  # the filtered list is a new page: wait for it, however busy the machine
+        page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("button", name="Filters 1 active")).to_be_visible()
     expect(page.locator(".state-badge").first).to_have_text("Long-listed")
     assert not scrolls_sideways(page)
