@@ -14,7 +14,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path, quote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
@@ -181,7 +181,10 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor != "postgresql" or not isinstance(queryset, QuerySet):
             return int(super().count)
         # The ids alone: the planner's estimate is the same, and planning the rows' joins costs more than counting.
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = queryset.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a condition nothing can meet (an id beyond the column's range): no rows
+            return 0
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]

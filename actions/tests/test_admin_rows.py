@@ -62,3 +62,10 @@ def test_what_a_row_shows_changes_at_once(client, coordinator, listed):
     assert "_changelist_filters=state__exact%3Dproposed" in filtered
     assert "_changelist_filters" not in rows(client)
     assert "Sigurniji" not in rows(client) and "Proposta" in rows(client, HTTP_ACCEPT_LANGUAGE="it")
+
+
+def test_a_filter_id_beyond_the_columns_range_lists_nothing(client, coordinator, listed):
+    client.force_login(coordinator)
+    for parameter in ("pillar__id__exact", "priority_area__id__exact"):
+        response = client.get(LIST, {parameter: "9" * 21})
+        assert response.status_code == 200 and response.context["cl"].result_count == 0
